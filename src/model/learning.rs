@@ -1,0 +1,106 @@
+//! Learning and innovation (docs/MODEL.md, "Innovation", "Costs and learning by doing",
+//! "Tools, access and yield"): capability drifts with R&D (diminishing returns), followers catch
+//! up in proportion to their access to frontier tools, cumulative output lowers unit cost
+//! (Wright's law) and adds capability, and each firm's own seeded stream gives breakthroughs,
+//! setbacks and noise. The tool base follows what the firm's home market could buy.
+
+use bevy_ecs::prelude::*;
+use rand::RngExt;
+
+use super::world::{Books, Capability, Costs, FirmRng, Markets, Params, Roster, Structure, Tools};
+use crate::scenario::InputRole;
+
+/// System: updates tools, capability and costs of every firm, then the sector frontiers.
+pub fn learn(
+    params: Res<Params>,
+    structure: Res<Structure>,
+    roster: Res<Roster>,
+    mut markets: ResMut<Markets>,
+    mut firms: Query<(
+        &Books,
+        &mut Capability,
+        &mut Costs,
+        &mut Tools,
+        &mut FirmRng,
+    )>,
+) {
+    let p = &params.0;
+    let l = &p.learning;
+    let m = &p.mechanisms;
+    let dt = structure.dt_years;
+    let wright_exponent = -(1.0 - l.wright_learning_rate).log2();
+    for (j, &entity) in roster.firms.iter().enumerate() {
+        let (books, mut capability, mut costs, mut tools, mut rng) =
+            firms.get_mut(entity).expect("roster entity");
+        let k = structure.firm_sector[j];
+        let sector = &structure.sectors[k];
+        let home = structure.firm_home[j];
+
+        // Tools: the installed base moves toward what the home market bought this tick, relative
+        // to the tool sectors' frontier, turning over in about a year.
+        let has_tools = sector.inputs.iter().any(|i| i.role == InputRole::Capital);
+        if has_tools {
+            let target = super::world::tool_level_of(sector, &markets, home);
+            tools.level += (target - tools.level) * dt.min(1.0);
+        }
+        let tool_gap = (-tools.level).max(0.0);
+        tools.access = (-tool_gap / l.access_scale_years).exp();
+        let gap = (markets.frontier[k] - capability.0).max(0.0);
+        let excess = (tool_gap - gap - p.production.tool_gap_slack_years).max(0.0);
+        tools.yield_share = if m.tool_yield_limits && has_tools {
+            (-excess / p.production.yield_loss_scale_years).exp()
+        } else {
+            1.0
+        };
+
+        // Draw every tick whether or not the mechanism is on, so streams stay aligned across
+        // scenarios and doses (common random numbers).
+        let u_breakthrough: f64 = rng.0.random();
+        let u_setback: f64 = rng.0.random();
+        let z = standard_normal(&mut rng.0);
+
+        let start_rd = p.finance.rd_share_of_revenue * books.start_revenue;
+        let effort = if m.rd_drift && start_rd > 0.0 {
+            (books.rd_budget / start_rd)
+                .max(0.0)
+                .powf(p.finance.rd_returns_exponent)
+        } else {
+            1.0
+        };
+        let mut dq = l.frontier_drift_years_per_year * effort * dt;
+        if m.catch_up {
+            dq += l.catch_up_rate_per_year * gap * tools.access * dt;
+        }
+        let before = costs.cumulative_output;
+        costs.cumulative_output += books.output * dt;
+        if m.learning_by_doing && before > 0.0 {
+            dq +=
+                l.capability_per_output_doubling_years * (costs.cumulative_output / before).log2();
+            costs.unit_cost =
+                (costs.cumulative_output / costs.start_cumulative_output).powf(-wright_exponent);
+        }
+        if m.innovation_noise {
+            if u_breakthrough < l.breakthrough_probability_per_year * dt {
+                dq += l.breakthrough_size_years;
+            }
+            if u_setback < l.setback_probability_per_year * dt {
+                dq -= l.setback_size_years;
+            }
+            dq += l.noise_sd_years * dt.sqrt() * z;
+        }
+        capability.0 += dq;
+    }
+    for (k, members) in structure.sector_firms.iter().enumerate() {
+        markets.frontier[k] = members
+            .iter()
+            .map(|&j| firms.get(roster.firms[j]).expect("roster entity").1.0)
+            .fold(f64::NEG_INFINITY, f64::max);
+    }
+}
+
+/// A standard normal draw by the Box–Muller transform (two uniforms, one normal; portable).
+fn standard_normal(rng: &mut rand_chacha::ChaCha8Rng) -> f64 {
+    let u1: f64 = rng.random();
+    let u2: f64 = rng.random();
+    (-2.0 * (1.0 - u1).ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}

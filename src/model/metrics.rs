@@ -1,0 +1,374 @@
+//! Observation (docs/MODEL.md, "Metrics"): after every tick the recorder stores the metrics a run
+//! asked for as compact rows; output writers turn them into the tidy `metrics.csv`.
+
+use bevy_ecs::prelude::*;
+
+use super::world::{
+    Books, Capability, Capacity, Clock, ComputeStock, Costs, Markets, Roster, Structure, Tools,
+};
+
+/// Every metric a run can record. The names are the `metric` column of `metrics.csv`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Metric {
+    /// A firm's share of a market's sales value (firm, sector, market).
+    MarketShare,
+    /// A home state's firms' share of a market's sales value (state, sector, market).
+    StateMarketShare,
+    /// Share of a state's demand in a sector delivered by its own firms, by volume (state, sector).
+    SelfSufficiency,
+    /// A firm's technology level, frontier-years relative to the start frontier (firm, sector).
+    Capability,
+    /// Best capability among a state's firms; state empty = the world frontier (state, sector).
+    BestCapability,
+    /// World frontier minus the state's best capability, years (state, sector).
+    CapabilityGap,
+    /// Units produced, $B of start-year output per year (firm, sector).
+    Output,
+    /// Units delivered to buyers, $B of start-year output per year (firm, sector).
+    Sales,
+    /// Sales value, $B per year at the firm's price index (firm, sector).
+    Revenue,
+    /// Delivery-weighted price index of a market, start = 1 (sector, market).
+    Price,
+    /// Installed effective AI compute, start-frontier accelerator-$B equivalents (state).
+    AiCompute,
+    /// Capacity, $B of start-year output per year (firm, sector).
+    Capacity,
+    /// Access to frontier tools, 0–1 (firm, sector).
+    ToolAccess,
+    /// Share of capacity yielding good output, 0–1 (firm, sector).
+    Yield,
+    /// Demand of a market, $B per year (sector, market).
+    Demand,
+    /// Demand no available supplier could take, $B per year (sector, market).
+    UnmetDemand,
+}
+
+impl Metric {
+    /// All metrics, in output order.
+    pub const ALL: [Metric; 16] = [
+        Metric::MarketShare,
+        Metric::StateMarketShare,
+        Metric::SelfSufficiency,
+        Metric::Capability,
+        Metric::BestCapability,
+        Metric::CapabilityGap,
+        Metric::Output,
+        Metric::Sales,
+        Metric::Revenue,
+        Metric::Price,
+        Metric::AiCompute,
+        Metric::Capacity,
+        Metric::ToolAccess,
+        Metric::Yield,
+        Metric::Demand,
+        Metric::UnmetDemand,
+    ];
+
+    /// The name used in files and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::MarketShare => "market_share",
+            Metric::StateMarketShare => "state_market_share",
+            Metric::SelfSufficiency => "self_sufficiency",
+            Metric::Capability => "capability",
+            Metric::BestCapability => "best_capability",
+            Metric::CapabilityGap => "capability_gap",
+            Metric::Output => "output",
+            Metric::Sales => "sales",
+            Metric::Revenue => "revenue",
+            Metric::Price => "price",
+            Metric::AiCompute => "ai_compute",
+            Metric::Capacity => "capacity",
+            Metric::ToolAccess => "tool_access",
+            Metric::Yield => "yield",
+            Metric::Demand => "demand",
+            Metric::UnmetDemand => "unmet_demand",
+        }
+    }
+
+    /// Looks a metric up by name.
+    pub fn from_name(name: &str) -> Option<Metric> {
+        Metric::ALL.into_iter().find(|m| m.name() == name)
+    }
+}
+
+/// Marks an empty entity column.
+pub const NONE: u16 = u16::MAX;
+/// The `market` value meaning the whole world.
+pub const WORLD: u16 = u16::MAX - 1;
+
+/// One observation, with entities as indices into the scenario's lists (or [`NONE`]/[`WORLD`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Row {
+    /// Tick number.
+    pub tick: u32,
+    /// Which metric.
+    pub metric: Metric,
+    /// State index.
+    pub state: u16,
+    /// Firm index.
+    pub firm: u16,
+    /// Sector index.
+    pub sector: u16,
+    /// Buying market: a state index or [`WORLD`].
+    pub market: u16,
+    /// The value.
+    pub value: f64,
+}
+
+/// Which metrics and ticks to keep; sweeps keep few, a single run keeps all.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Selection {
+    /// Metrics to keep; `None` keeps all.
+    pub metrics: Option<Vec<Metric>>,
+    /// Ticks to keep; `None` keeps all.
+    pub ticks: Option<Vec<u32>>,
+}
+
+impl Selection {
+    fn wants_metric(&self, metric: Metric) -> bool {
+        self.metrics.as_ref().is_none_or(|m| m.contains(&metric))
+    }
+
+    fn wants_tick(&self, tick: u32) -> bool {
+        self.ticks.as_ref().is_none_or(|t| t.contains(&tick))
+    }
+}
+
+/// The rows recorded so far.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct Recorder {
+    /// What to keep.
+    pub selection: Selection,
+    /// Recorded rows in the order recorded.
+    pub rows: Vec<Row>,
+}
+
+fn idx(i: usize) -> u16 {
+    i as u16
+}
+
+/// System: records the selected metrics for this tick.
+#[allow(clippy::too_many_arguments)]
+pub fn record_metrics(
+    clock: Res<Clock>,
+    structure: Res<Structure>,
+    roster: Res<Roster>,
+    markets: Res<Markets>,
+    mut recorder: ResMut<Recorder>,
+    firms: Query<(&Capability, &Costs, &Books, &Capacity, &Tools)>,
+    states: Query<&ComputeStock>,
+) {
+    let tick = clock.tick;
+    if !recorder.selection.wants_tick(tick) {
+        return;
+    }
+    let sel = recorder.selection.clone();
+    let rows = &mut recorder.rows;
+    let mut push = |metric: Metric, state: u16, firm: u16, sector: u16, market: u16, value: f64| {
+        if sel.wants_metric(metric) {
+            rows.push(Row {
+                tick,
+                metric,
+                state,
+                firm,
+                sector,
+                market,
+                value,
+            });
+        }
+    };
+    let n_states = structure.n_states;
+    let firm = |j: usize| firms.get(roster.firms[j]).expect("roster entity");
+
+    for (k, members) in structure.sector_firms.iter().enumerate() {
+        let sk = idx(k);
+        // Sales value by firm and market, and totals.
+        let mut value = vec![vec![0.0; n_states]; members.len()];
+        let mut market_total = vec![0.0; n_states];
+        let mut volume_total = vec![0.0; n_states];
+        for (m, &j) in members.iter().enumerate() {
+            let price = firm(j).1.unit_cost;
+            for i in 0..n_states {
+                value[m][i] = markets.delivered[j][i] * price;
+                market_total[i] += value[m][i];
+                volume_total[i] += markets.delivered[j][i];
+            }
+        }
+        let world_total: f64 = market_total.iter().sum();
+        let world_volume: f64 = volume_total.iter().sum();
+        let share = |v: f64, total: f64| if total > 0.0 { v / total } else { 0.0 };
+
+        for (m, &j) in members.iter().enumerate() {
+            let fj = idx(j);
+            let own: f64 = value[m].iter().sum();
+            push(
+                Metric::MarketShare,
+                NONE,
+                fj,
+                sk,
+                WORLD,
+                share(own, world_total),
+            );
+            for i in 0..n_states {
+                if market_total[i] > 0.0 {
+                    push(
+                        Metric::MarketShare,
+                        NONE,
+                        fj,
+                        sk,
+                        idx(i),
+                        value[m][i] / market_total[i],
+                    );
+                }
+            }
+        }
+        // Home states with firms in this sector.
+        let mut homes: Vec<usize> = members.iter().map(|&j| structure.firm_home[j]).collect();
+        homes.sort_unstable();
+        homes.dedup();
+        for &h in &homes {
+            let of_home = |i: Option<usize>| -> f64 {
+                members
+                    .iter()
+                    .enumerate()
+                    .filter(|&(_, &j)| structure.firm_home[j] == h)
+                    .map(|(m, _)| match i {
+                        Some(i) => value[m][i],
+                        None => value[m].iter().sum(),
+                    })
+                    .sum()
+            };
+            push(
+                Metric::StateMarketShare,
+                idx(h),
+                NONE,
+                sk,
+                WORLD,
+                share(of_home(None), world_total),
+            );
+            for i in 0..n_states {
+                if market_total[i] > 0.0 {
+                    push(
+                        Metric::StateMarketShare,
+                        idx(h),
+                        NONE,
+                        sk,
+                        idx(i),
+                        of_home(Some(i)) / market_total[i],
+                    );
+                }
+            }
+        }
+        for i in 0..n_states {
+            let demand = markets.demand(k, i);
+            if demand > 0.0 {
+                let own: f64 = members
+                    .iter()
+                    .filter(|&&j| structure.firm_home[j] == i)
+                    .map(|&j| markets.delivered[j][i])
+                    .sum();
+                push(
+                    Metric::SelfSufficiency,
+                    idx(i),
+                    NONE,
+                    sk,
+                    NONE,
+                    own / demand,
+                );
+            }
+        }
+        // Capabilities.
+        let frontier = members
+            .iter()
+            .map(|&j| firm(j).0.0)
+            .fold(f64::NEG_INFINITY, f64::max);
+        push(Metric::BestCapability, NONE, NONE, sk, NONE, frontier);
+        for &h in &homes {
+            let best = members
+                .iter()
+                .filter(|&&j| structure.firm_home[j] == h)
+                .map(|&j| firm(j).0.0)
+                .fold(f64::NEG_INFINITY, f64::max);
+            push(Metric::BestCapability, idx(h), NONE, sk, NONE, best);
+            push(
+                Metric::CapabilityGap,
+                idx(h),
+                NONE,
+                sk,
+                NONE,
+                frontier - best,
+            );
+        }
+        for &j in members {
+            let (capability, costs, books, capacity, tools) = firm(j);
+            let fj = idx(j);
+            push(Metric::Capability, NONE, fj, sk, NONE, capability.0);
+            push(Metric::Output, NONE, fj, sk, NONE, books.output);
+            push(
+                Metric::Sales,
+                NONE,
+                fj,
+                sk,
+                NONE,
+                markets.delivered[j].iter().sum(),
+            );
+            push(
+                Metric::Revenue,
+                NONE,
+                fj,
+                sk,
+                NONE,
+                books.output * costs.unit_cost,
+            );
+            push(Metric::Capacity, NONE, fj, sk, NONE, capacity.0);
+            push(Metric::ToolAccess, NONE, fj, sk, NONE, tools.access);
+            push(Metric::Yield, NONE, fj, sk, NONE, tools.yield_share);
+        }
+        push(
+            Metric::Price,
+            NONE,
+            NONE,
+            sk,
+            WORLD,
+            if world_volume > 0.0 {
+                world_total / world_volume
+            } else {
+                1.0
+            },
+        );
+        let mut world_demand = 0.0;
+        let mut world_unmet = 0.0;
+        for i in 0..n_states {
+            let demand = markets.demand(k, i);
+            world_demand += demand;
+            world_unmet += markets.unmet[k][i];
+            if volume_total[i] > 0.0 {
+                push(
+                    Metric::Price,
+                    NONE,
+                    NONE,
+                    sk,
+                    idx(i),
+                    market_total[i] / volume_total[i],
+                );
+            }
+            push(Metric::Demand, NONE, NONE, sk, idx(i), demand);
+            push(
+                Metric::UnmetDemand,
+                NONE,
+                NONE,
+                sk,
+                idx(i),
+                markets.unmet[k][i],
+            );
+        }
+        push(Metric::Demand, NONE, NONE, sk, WORLD, world_demand);
+        push(Metric::UnmetDemand, NONE, NONE, sk, WORLD, world_unmet);
+    }
+    for (i, &entity) in roster.states.iter().enumerate() {
+        let stock = states.get(entity).expect("roster entity").0;
+        push(Metric::AiCompute, idx(i), NONE, NONE, NONE, stock);
+    }
+}

@@ -1,0 +1,100 @@
+//! The model: agents, their state and the systems of one tick. It never does I/O, never reads the
+//! clock and never draws an unseeded random number; docs/MODEL.md describes it in ODD form.
+//!
+//! One tick runs these systems in order (MODEL.md, "Process overview and scheduling"):
+//! policy events → demand → market allocation → production → AI compute → finance and
+//! investment → learning → metrics.
+
+pub mod compute;
+pub mod demand;
+pub mod finance;
+pub mod learning;
+pub mod market;
+pub mod metrics;
+pub mod params;
+pub mod policy;
+pub mod production;
+pub mod world;
+
+use bevy_ecs::prelude::*;
+use bevy_ecs::schedule::{LogLevel, ScheduleBuildSettings, SingleThreadedExecutor};
+
+use crate::scenario::Scenario;
+use metrics::{Recorder, Row, Selection};
+use world::Clock;
+
+/// A world and its tick schedule, built together and run together (a bevy Schedule is bound to
+/// the World it first ran on).
+pub struct Simulation {
+    world: World,
+    schedule: Schedule,
+    ticks: u32,
+}
+
+fn advance_clock(mut clock: ResMut<Clock>) {
+    clock.tick += 1;
+}
+
+impl Simulation {
+    /// Builds the world for a validated scenario, recording the selected metrics.
+    pub fn new(scenario: &Scenario, selection: Selection) -> Self {
+        let mut world = world::build(scenario);
+        world.insert_resource(policy::PolicyRegime::new(scenario));
+        world.insert_resource(Recorder {
+            selection,
+            rows: Vec::new(),
+        });
+        let mut schedule = Schedule::default();
+        // Parallelism lives at the run level (one World per run); a small world runs fastest on
+        // one thread, and bevy's own threads would fight rayon's.
+        schedule.set_executor(SingleThreadedExecutor::new());
+        schedule.set_build_settings(ScheduleBuildSettings {
+            ambiguity_detection: LogLevel::Error,
+            ..Default::default()
+        });
+        schedule.add_systems(
+            (
+                policy::apply_policy_events,
+                demand::update_demand,
+                market::allocate_markets,
+                production::produce,
+                compute::install_compute,
+                finance::finance_and_invest,
+                learning::learn,
+                metrics::record_metrics,
+                advance_clock,
+            )
+                .chain(),
+        );
+        Simulation {
+            world,
+            schedule,
+            ticks: scenario.ticks,
+        }
+    }
+
+    /// Runs one tick; returns false once every tick has run.
+    pub fn step(&mut self) -> bool {
+        if self.world.resource::<Clock>().tick >= self.ticks {
+            return false;
+        }
+        self.schedule.run(&mut self.world);
+        true
+    }
+
+    /// Runs the remaining ticks and returns the recorded rows.
+    pub fn run(mut self) -> Vec<Row> {
+        while self.step() {}
+        std::mem::take(&mut self.world.resource_mut::<Recorder>().rows)
+    }
+
+    /// The world, for inspection in tests and tools.
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+}
+
+/// Runs a validated scenario to the end and returns the selected metrics.
+pub fn run(scenario: &Scenario, selection: Selection) -> Vec<Row> {
+    Simulation::new(scenario, selection).run()
+}

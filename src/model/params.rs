@@ -1,0 +1,546 @@
+//! Model parameters with their built-in defaults, grouped by mechanism.
+//!
+//! Every parameter has a dotted path (`learning.catch_up_rate_per_year`) by which scenario files,
+//! `--set`, sweeps and effect analyses address it; the path names the unit. `docs/MODEL.md` gives
+//! each one's default, plausible range and source. Scenario files state only what they change.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// All parameters in force for a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Parameters {
+    /// Supplier choice in each market.
+    pub market: MarketParams,
+    /// Production, capacity and inputs.
+    pub production: ProductionParams,
+    /// Revenue, R&D and investment.
+    pub finance: FinanceParams,
+    /// Capability growth and costs.
+    pub learning: LearningParams,
+    /// Effective AI compute.
+    pub compute: ComputeParams,
+    /// On/off switches, one per mechanism.
+    pub mechanisms: Mechanisms,
+}
+
+/// Multinomial-logit supplier choice (MODEL.md, "Market allocation").
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarketParams {
+    /// Logit scale μ: larger means buyers are less sensitive to utility differences.
+    pub logit_scale: f64,
+    /// Utility per frontier-year of supplier capability (β_q).
+    pub capability_weight_per_year: f64,
+    /// Utility per unit of log price (β_p).
+    pub log_price_weight: f64,
+    /// Utility bonus for suppliers whose home is the buying state.
+    pub home_bias: f64,
+    /// Rounds of capacity spill-over to the next-best supplier per market and tick.
+    pub spillover_passes: u32,
+}
+
+/// Production limits (MODEL.md, "Production and yield").
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProductionParams {
+    /// Capacity utilisation at the start and the level firms plan capacity for, 0–1.
+    pub target_utilization: f64,
+    /// Material inputs firms keep in stock, in months of use.
+    pub input_stock_months: f64,
+    /// Years by which a fab's process may run ahead of its tools before yield suffers.
+    pub tool_gap_slack_years: f64,
+    /// Scale of the yield loss: yield = exp(−excess / scale), excess in years beyond the slack.
+    pub yield_loss_scale_years: f64,
+}
+
+/// Revenue, R&D and capacity investment (MODEL.md, "Finance and investment").
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FinanceParams {
+    /// Share of revenue spent on R&D.
+    pub rd_share_of_revenue: f64,
+    /// Elasticity of capability drift to R&D relative to the firm's start level (diminishing
+    /// returns when below 1).
+    pub rd_returns_exponent: f64,
+    /// Years from a capacity decision to capacity in use.
+    pub capacity_lead_time_years: f64,
+    /// Largest capacity cut per year, as a share of capacity (fabs are not scrapped quickly).
+    pub max_capacity_cut_per_year: f64,
+}
+
+/// Capability and cost dynamics (MODEL.md, "Innovation" and "Costs and learning by doing").
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LearningParams {
+    /// Frontier-years gained per year by a firm funding R&D at its start level (1 by the unit's
+    /// definition).
+    pub frontier_drift_years_per_year: f64,
+    /// Share of the gap to the frontier closed per year at full access to frontier tools.
+    pub catch_up_rate_per_year: f64,
+    /// Access to the frontier falls as exp(−tool gap / scale).
+    pub access_scale_years: f64,
+    /// Wright's-law learning rate: unit cost falls by this share per doubling of cumulative output.
+    pub wright_learning_rate: f64,
+    /// Frontier-years gained per doubling of cumulative output (learning by doing in capability).
+    pub capability_per_output_doubling_years: f64,
+    /// Cumulative output at the start, in years of start output.
+    pub experience_years_at_start: f64,
+    /// Chance per year of a breakthrough.
+    pub breakthrough_probability_per_year: f64,
+    /// Size of a breakthrough, frontier-years.
+    pub breakthrough_size_years: f64,
+    /// Chance per year of a setback (yield problems, a failed node).
+    pub setback_probability_per_year: f64,
+    /// Size of a setback, frontier-years.
+    pub setback_size_years: f64,
+    /// Standard deviation of capability noise per √year, frontier-years.
+    pub noise_sd_years: f64,
+}
+
+/// Effective AI compute (MODEL.md, "Capability in frontier-years").
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComputeParams {
+    /// Years for accelerator performance per unit to double (T2).
+    pub performance_doubling_years: f64,
+    /// Service life of installed accelerators, years (compute stock depreciates at 1/life).
+    pub service_life_years: f64,
+}
+
+/// One switch per mechanism, so that any finding can be traced to the mechanisms producing it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mechanisms {
+    /// Capacity caps sales; unmet orders spill to the next-best supplier.
+    pub capacity_limits: bool,
+    /// Material-input shortages cut output downstream.
+    pub input_limits: bool,
+    /// Firms adjust capacity to demand (needs capital inputs).
+    pub capacity_investment: bool,
+    /// Capability drifts with R&D funded by revenue.
+    pub rd_drift: bool,
+    /// Followers close part of their gap, scaled by access to frontier tools.
+    pub catch_up: bool,
+    /// Capability and unit cost improve with cumulative output.
+    pub learning_by_doing: bool,
+    /// Yield falls when a fab's process outruns its tools.
+    pub tool_yield_limits: bool,
+    /// Random breakthroughs, setbacks and noise in capability.
+    pub innovation_noise: bool,
+}
+
+impl Default for Parameters {
+    fn default() -> Self {
+        Parameters {
+            market: MarketParams {
+                logit_scale: 1.0,
+                capability_weight_per_year: 0.3,
+                log_price_weight: 2.0,
+                home_bias: 1.0,
+                spillover_passes: 8,
+            },
+            production: ProductionParams {
+                target_utilization: 0.9,
+                input_stock_months: 2.0,
+                tool_gap_slack_years: 2.0,
+                yield_loss_scale_years: 3.0,
+            },
+            finance: FinanceParams {
+                rd_share_of_revenue: 0.15,
+                rd_returns_exponent: 0.5,
+                capacity_lead_time_years: 2.0,
+                max_capacity_cut_per_year: 0.1,
+            },
+            learning: LearningParams {
+                frontier_drift_years_per_year: 1.0,
+                catch_up_rate_per_year: 0.05,
+                access_scale_years: 3.0,
+                wright_learning_rate: 0.2,
+                capability_per_output_doubling_years: 0.2,
+                experience_years_at_start: 5.0,
+                breakthrough_probability_per_year: 0.05,
+                breakthrough_size_years: 0.5,
+                setback_probability_per_year: 0.05,
+                setback_size_years: 0.5,
+                noise_sd_years: 0.1,
+            },
+            compute: ComputeParams {
+                performance_doubling_years: 2.25,
+                service_life_years: 4.0,
+            },
+            mechanisms: Mechanisms {
+                capacity_limits: true,
+                input_limits: true,
+                capacity_investment: true,
+                rd_drift: true,
+                catch_up: true,
+                learning_by_doing: true,
+                tool_yield_limits: true,
+                innovation_noise: true,
+            },
+        }
+    }
+}
+
+/// A parameter value as written in a file or on the command line.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ParamValue {
+    /// `true` / `false`.
+    Bool(bool),
+    /// Any number (integers are accepted where the parameter is a whole number).
+    Number(f64),
+    /// Text (reserved for enumerated parameters).
+    Text(String),
+}
+
+impl ParamValue {
+    /// Reads a command-line value: `true`/`false`, a number, or else text.
+    pub fn parse_cli(text: &str) -> ParamValue {
+        match text.trim() {
+            "true" => ParamValue::Bool(true),
+            "false" => ParamValue::Bool(false),
+            t => t
+                .parse::<f64>()
+                .map(ParamValue::Number)
+                .unwrap_or_else(|_| ParamValue::Text(t.to_string())),
+        }
+    }
+}
+
+impl std::fmt::Display for ParamValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ParamValue::Bool(b) => write!(f, "{b}"),
+            ParamValue::Number(x) => write!(f, "{x}"),
+            ParamValue::Text(t) => write!(f, "\"{t}\""),
+        }
+    }
+}
+
+/// Why a parameter override was refused.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ParamError {
+    /// The path names no parameter; `suggestion` is the closest valid path.
+    UnknownPath {
+        path: String,
+        suggestion: Option<String>,
+    },
+    /// The value has the wrong type or is out of range.
+    BadValue { path: String, message: String },
+}
+
+impl std::fmt::Display for ParamError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ParamError::UnknownPath { path, suggestion } => {
+                write!(f, "unknown parameter `{path}`")?;
+                if let Some(s) = suggestion {
+                    write!(f, " (did you mean `{s}`?)")?;
+                }
+                write!(f, "; `chokepoint params` lists every parameter")
+            }
+            ParamError::BadValue { path, message } => write!(f, "parameter `{path}`: {message}"),
+        }
+    }
+}
+
+impl Parameters {
+    /// Every parameter as `(path, value)` in path order: the manifest's record of what was in force.
+    pub fn to_flat(&self) -> BTreeMap<String, Value> {
+        let mut out = BTreeMap::new();
+        let tree = serde_json::to_value(self).expect("parameters serialize to JSON");
+        flatten_into("", &tree, &mut out);
+        out
+    }
+
+    /// Every valid parameter path.
+    pub fn paths() -> Vec<String> {
+        Parameters::default().to_flat().into_keys().collect()
+    }
+
+    /// The current value of one parameter as a number (booleans read as 0/1).
+    pub fn get_number(&self, path: &str) -> Option<f64> {
+        match self.to_flat().get(path)? {
+            Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
+            Value::Number(n) => n.as_f64(),
+            _ => None,
+        }
+    }
+
+    /// Applies overrides in order and checks the result; the parameters are unchanged on error.
+    pub fn with_overrides<'a>(
+        &self,
+        overrides: impl IntoIterator<Item = (&'a str, &'a ParamValue)>,
+    ) -> Result<Parameters, ParamError> {
+        let mut tree = serde_json::to_value(self).expect("parameters serialize to JSON");
+        for (path, value) in overrides {
+            let slot = lookup_mut(&mut tree, path).ok_or_else(|| ParamError::UnknownPath {
+                path: path.to_string(),
+                suggestion: closest(path, &Parameters::paths()),
+            })?;
+            *slot = convert(path, slot, value)?;
+        }
+        let params: Parameters =
+            serde_json::from_value(tree).map_err(|e| ParamError::BadValue {
+                path: String::new(),
+                message: e.to_string(),
+            })?;
+        params.check()?;
+        Ok(params)
+    }
+
+    /// Range checks that types alone cannot express.
+    pub fn check(&self) -> Result<(), ParamError> {
+        for (path, value) in self.to_flat() {
+            let Some(x) = value.as_f64() else { continue };
+            let bad = |message: &str| {
+                Err(ParamError::BadValue {
+                    path: path.clone(),
+                    message: message.into(),
+                })
+            };
+            if !x.is_finite() {
+                return bad("must be a finite number");
+            }
+            let is_probability = path.contains("probability")
+                || path.ends_with("utilization")
+                || path.ends_with("learning_rate")
+                || path.ends_with("share_of_revenue")
+                || path.ends_with("cut_per_year");
+            if is_probability && !(0.0..=1.0).contains(&x) {
+                return bad(&format!("{x} is outside [0, 1]"));
+            }
+            if x < 0.0 {
+                return bad(&format!("{x} is negative; it must be ≥ 0"));
+            }
+        }
+        let positive = [
+            ("market.logit_scale", self.market.logit_scale),
+            (
+                "production.target_utilization",
+                self.production.target_utilization,
+            ),
+            (
+                "production.yield_loss_scale_years",
+                self.production.yield_loss_scale_years,
+            ),
+            (
+                "finance.capacity_lead_time_years",
+                self.finance.capacity_lead_time_years,
+            ),
+            (
+                "learning.access_scale_years",
+                self.learning.access_scale_years,
+            ),
+            (
+                "learning.experience_years_at_start",
+                self.learning.experience_years_at_start,
+            ),
+            (
+                "compute.performance_doubling_years",
+                self.compute.performance_doubling_years,
+            ),
+            (
+                "compute.service_life_years",
+                self.compute.service_life_years,
+            ),
+        ];
+        for (path, x) in positive {
+            if x <= 0.0 {
+                return Err(ParamError::BadValue {
+                    path: path.into(),
+                    message: format!("{x} must be > 0"),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+fn flatten_into(prefix: &str, value: &Value, out: &mut BTreeMap<String, Value>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                let path = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
+                flatten_into(&path, child, out);
+            }
+        }
+        leaf => {
+            out.insert(prefix.to_string(), leaf.clone());
+        }
+    }
+}
+
+fn lookup_mut<'a>(tree: &'a mut Value, path: &str) -> Option<&'a mut Value> {
+    let mut node = tree;
+    for key in path.split('.') {
+        node = node.as_object_mut()?.get_mut(key)?;
+    }
+    (!node.is_object()).then_some(node)
+}
+
+fn convert(path: &str, current: &Value, value: &ParamValue) -> Result<Value, ParamError> {
+    let bad = |message: String| {
+        Err(ParamError::BadValue {
+            path: path.to_string(),
+            message,
+        })
+    };
+    match (current, value) {
+        (Value::Bool(_), ParamValue::Bool(b)) => Ok(Value::Bool(*b)),
+        (Value::Bool(_), other) => bad(format!("expected true or false, found {other}")),
+        (Value::Number(n), ParamValue::Number(x)) if n.is_u64() || n.is_i64() => {
+            if x.fract() != 0.0 || *x < 0.0 {
+                return bad(format!("expected a whole number ≥ 0, found {x}"));
+            }
+            Ok(Value::from(*x as u64))
+        }
+        (Value::Number(_), ParamValue::Number(x)) => match serde_json::Number::from_f64(*x) {
+            Some(n) => Ok(Value::Number(n)),
+            None => bad(format!("{x} is not a finite number")),
+        },
+        (Value::Number(_), other) => bad(format!("expected a number, found {other}")),
+        (Value::String(_), ParamValue::Text(t)) => Ok(Value::String(t.clone())),
+        (_, other) => bad(format!("unexpected value {other}")),
+    }
+}
+
+/// The candidate closest to `word` by edit distance, if it is reasonably close.
+pub fn closest(word: &str, candidates: &[String]) -> Option<String> {
+    candidates
+        .iter()
+        .map(|c| (edit_distance(word, c), c))
+        .filter(|(d, c)| *d <= c.len().max(word.len()) / 3 + 1)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c.clone())
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (prev + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            prev = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
+/// Serde adapter writing [`Parameters`] as a flat map of `"path": value` pairs (every parameter)
+/// and reading a map of overrides onto the defaults.
+pub mod flat {
+    use super::*;
+    use serde::{Deserializer, Serializer};
+
+    /// Writes every parameter as `"section.name": value`.
+    pub fn serialize<S: Serializer>(params: &Parameters, serializer: S) -> Result<S::Ok, S::Error> {
+        params.to_flat().serialize(serializer)
+    }
+
+    /// Reads `"section.name": value` overrides onto the defaults.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Parameters, D::Error> {
+        let map = BTreeMap::<String, ParamValue>::deserialize(deserializer)?;
+        Parameters::default()
+            .with_overrides(map.iter().map(|(k, v)| (k.as_str(), v)))
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_pass_their_own_checks() {
+        assert_eq!(Parameters::default().check(), Ok(()));
+    }
+
+    #[test]
+    fn override_changes_only_the_named_parameter() {
+        let base = Parameters::default();
+        let v = ParamValue::Number(0.25);
+        let p = base
+            .with_overrides([("learning.wright_learning_rate", &v)])
+            .unwrap();
+        assert_eq!(p.learning.wright_learning_rate, 0.25);
+        assert_eq!(p.market, base.market);
+    }
+
+    #[test]
+    fn unknown_path_suggests_the_closest_valid_one() {
+        let v = ParamValue::Number(0.25);
+        let err = Parameters::default()
+            .with_overrides([("learning.wright_learnig_rate", &v)])
+            .unwrap_err();
+        assert_eq!(
+            err,
+            ParamError::UnknownPath {
+                path: "learning.wright_learnig_rate".into(),
+                suggestion: Some("learning.wright_learning_rate".into())
+            }
+        );
+    }
+
+    #[test]
+    fn wrong_types_and_ranges_are_refused() {
+        let t = ParamValue::Text("high".into());
+        assert!(
+            Parameters::default()
+                .with_overrides([("market.home_bias", &t)])
+                .is_err()
+        );
+        let p = ParamValue::Number(1.5);
+        assert!(
+            Parameters::default()
+                .with_overrides([("production.target_utilization", &p)])
+                .is_err()
+        );
+        let n = ParamValue::Number(2.5);
+        assert!(
+            Parameters::default()
+                .with_overrides([("market.spillover_passes", &n)])
+                .is_err()
+        );
+        let b = ParamValue::Number(1.0);
+        assert!(
+            Parameters::default()
+                .with_overrides([("mechanisms.catch_up", &b)])
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn flat_form_round_trips() {
+        let p = Parameters::default();
+        let flat = p.to_flat();
+        let values: Vec<(String, ParamValue)> = flat
+            .iter()
+            .map(|(k, v)| {
+                let pv = match v {
+                    Value::Bool(b) => ParamValue::Bool(*b),
+                    other => ParamValue::Number(other.as_f64().unwrap()),
+                };
+                (k.clone(), pv)
+            })
+            .collect();
+        let back = Parameters::default()
+            .with_overrides(values.iter().map(|(k, v)| (k.as_str(), v)))
+            .unwrap();
+        assert_eq!(back, p);
+    }
+}

@@ -1,0 +1,552 @@
+//! The agent world: firm and state entities with their components, the static structure of the
+//! supply chain, and the start-state calibration that makes tick 0 reproduce the cited 2022
+//! market shares (docs/MODEL.md, "Initialization").
+
+use bevy_ecs::prelude::*;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use super::params::Parameters;
+use crate::scenario::{InputRole, Scenario};
+
+/// A firm's fixed identity: its position in the scenario's firm list, home state and sector.
+#[derive(Component, Clone, Copy, Debug)]
+pub struct FirmInfo {
+    /// Index in the scenario's firm list (the stable order of every loop and output).
+    pub index: usize,
+    /// Index of the home state.
+    pub home: usize,
+    /// Index of the sector.
+    pub sector: usize,
+}
+
+/// Technology level in frontier-years relative to the start-date frontier.
+#[derive(Component, Clone, Copy, Debug)]
+pub struct Capability(pub f64);
+
+/// Production capacity, $B of start-year output per year.
+#[derive(Component, Clone, Copy, Debug)]
+pub struct Capacity(pub f64);
+
+/// The firm's calibrated appeal α in the logit (absorbs everything the data do not explain).
+#[derive(Component, Clone, Copy, Debug)]
+pub struct Appeal(pub f64);
+
+/// The firm's installed tools and what they allow.
+#[derive(Component, Clone, Copy, Debug)]
+pub struct Tools {
+    /// Capability of the installed tool base, in the tool sectors' frontier-years.
+    pub level: f64,
+    /// Share of this tick's capital-input orders that were delivered (1 = none short).
+    pub capital_fill: f64,
+    /// Access to frontier tools, 0–1: exp(−tool gap / access scale).
+    pub access: f64,
+    /// Share of capacity that yields good output, 0–1.
+    pub yield_share: f64,
+}
+
+/// Unit cost and the experience behind it (Wright's law).
+#[derive(Component, Clone, Copy, Debug)]
+pub struct Costs {
+    /// Unit cost and price index (start = 1).
+    pub unit_cost: f64,
+    /// Cumulative output, $B of start-year output.
+    pub cumulative_output: f64,
+    /// Cumulative output at the start.
+    pub start_cumulative_output: f64,
+}
+
+/// A firm's flows this tick, all as annual rates in $B.
+#[derive(Component, Clone, Copy, Debug, Default)]
+pub struct Books {
+    /// Output the firm plans for (drives its input orders).
+    pub planned: f64,
+    /// Orders received before the firm's capacity cap (what demand wanted from it).
+    pub wanted: f64,
+    /// Orders accepted within capacity.
+    pub orders: f64,
+    /// Units produced and delivered.
+    pub output: f64,
+    /// Sales value: output × price.
+    pub revenue: f64,
+    /// Revenue in the start year, the reference for R&D effort.
+    pub start_revenue: f64,
+    /// R&D budget this tick (annual rate).
+    pub rd_budget: f64,
+}
+
+/// A firm's inputs, aligned with its sector's input list.
+#[derive(Component, Clone, Debug)]
+pub struct InputStocks {
+    /// Stock held of each material input, $B (0 for capital inputs).
+    pub stock: Vec<f64>,
+    /// This tick's order of each input, $B/yr.
+    pub ordered: Vec<f64>,
+}
+
+/// The firm's own random stream, so that draws do not depend on iteration order or on other firms.
+#[derive(Component, Clone, Debug)]
+pub struct FirmRng(pub ChaCha8Rng);
+
+/// A state's fixed identity.
+#[derive(Component, Clone, Copy, Debug)]
+pub struct StateInfo {
+    /// Index in the scenario's state list.
+    pub index: usize,
+}
+
+/// Installed effective AI compute, in start-frontier accelerator-$B equivalents.
+#[derive(Component, Clone, Copy, Debug)]
+pub struct ComputeStock(pub f64);
+
+/// One input of a sector, with indices resolved.
+#[derive(Clone, Debug)]
+pub struct InputSpec {
+    /// Supplying sector index.
+    pub sector: usize,
+    /// Units per unit of output.
+    pub per_unit: f64,
+    /// How it binds.
+    pub role: InputRole,
+}
+
+/// A sector with indices resolved and its start-year final demand derived.
+#[derive(Clone, Debug)]
+pub struct SectorSpec {
+    /// Bill of materials.
+    pub inputs: Vec<InputSpec>,
+    /// Final demand growth, per year.
+    pub growth_per_year: f64,
+    /// Start-year final demand by buying state, $B/yr.
+    pub start_final_demand: Vec<f64>,
+    /// Whether output counts as AI compute.
+    pub counts_as_ai_compute: bool,
+}
+
+/// The static structure of the world: indices, bills of materials, calendar step.
+#[derive(Resource, Clone, Debug)]
+pub struct Structure {
+    /// Sectors in scenario order.
+    pub sectors: Vec<SectorSpec>,
+    /// Firm indices of each sector, in scenario order.
+    pub sector_firms: Vec<Vec<usize>>,
+    /// Sector indices ordered so that every material input comes before its users.
+    pub material_order: Vec<usize>,
+    /// Number of states (buying markets).
+    pub n_states: usize,
+    /// Home state index of each firm.
+    pub firm_home: Vec<usize>,
+    /// Sector index of each firm.
+    pub firm_sector: Vec<usize>,
+    /// Years per tick.
+    pub dt_years: f64,
+}
+
+/// Entities in scenario order: every loop over agents goes through here, so results never depend
+/// on the ECS's storage order.
+#[derive(Resource, Clone, Debug)]
+pub struct Roster {
+    /// Firm entities by firm index.
+    pub firms: Vec<Entity>,
+    /// State entities by state index.
+    pub states: Vec<Entity>,
+}
+
+/// The current tick.
+#[derive(Resource, Clone, Copy, Debug, Default)]
+pub struct Clock {
+    /// Tick number, from 0.
+    pub tick: u32,
+}
+
+/// The parameters in force.
+#[derive(Resource, Clone, Debug)]
+pub struct Params(pub Parameters);
+
+/// Per-tick market state: demand, allocation and delivery by sector and buying state.
+#[derive(Resource, Clone, Debug)]
+pub struct Markets {
+    /// Final demand [sector][state], $B/yr.
+    pub final_demand: Vec<Vec<f64>>,
+    /// Demand from other sectors' firms [sector][state], $B/yr.
+    pub derived_demand: Vec<Vec<f64>>,
+    /// Orders accepted by each firm in each market [firm][state].
+    pub orders: Vec<Vec<f64>>,
+    /// Units delivered by each firm to each market [firm][state].
+    pub delivered: Vec<Vec<f64>>,
+    /// Demand that no available supplier could take this tick [sector][state].
+    pub unmet: Vec<Vec<f64>>,
+    /// Share of demand delivered [sector][state], 1 = fully supplied.
+    pub fill: Vec<Vec<f64>>,
+    /// Delivery-weighted capability of what each market bought [sector][state].
+    pub bought_capability: Vec<Vec<f64>>,
+    /// Best capability in each sector last tick (the frontier).
+    pub frontier: Vec<f64>,
+}
+
+impl Markets {
+    fn new(n_sectors: usize, n_states: usize, n_firms: usize) -> Self {
+        let grid = |n| vec![vec![0.0; n_states]; n];
+        Markets {
+            final_demand: grid(n_sectors),
+            derived_demand: grid(n_sectors),
+            orders: grid(n_firms),
+            delivered: grid(n_firms),
+            unmet: grid(n_sectors),
+            fill: vec![vec![1.0; n_states]; n_sectors],
+            bought_capability: grid(n_sectors),
+            frontier: vec![0.0; n_sectors],
+        }
+    }
+
+    /// Total demand in a market.
+    pub fn demand(&self, sector: usize, state: usize) -> f64 {
+        self.final_demand[sector][state] + self.derived_demand[sector][state]
+    }
+}
+
+/// Sector indices ordered so that every `Material` input precedes its users, or `None` when
+/// material inputs form a cycle.
+pub fn material_order(scenario: &Scenario) -> Option<Vec<usize>> {
+    let n = scenario.sectors.len();
+    let index = |id: &str| scenario.sectors.iter().position(|s| s.id == id);
+    let mut order = Vec::with_capacity(n);
+    let mut placed = vec![false; n];
+    while order.len() < n {
+        let ready = (0..n).find(|&s| {
+            !placed[s]
+                && scenario.sectors[s]
+                    .inputs
+                    .iter()
+                    .filter(|i| i.role == InputRole::Material)
+                    .all(|i| index(&i.sector).is_none_or(|k| placed[k]))
+        })?;
+        placed[ready] = true;
+        order.push(ready);
+    }
+    Some(order)
+}
+
+/// Multinomial-logit shares of `utilities` at scale `mu`, written into `out` (max-subtracted for
+/// numerical safety). Entries of `-inf` get share 0; all `-inf` gives all zeros.
+pub fn logit_shares(utilities: &[f64], mu: f64, out: &mut [f64]) {
+    let max = utilities.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if max == f64::NEG_INFINITY {
+        out.iter_mut().for_each(|x| *x = 0.0);
+        return;
+    }
+    let mut total = 0.0;
+    for (o, u) in out.iter_mut().zip(utilities) {
+        *o = ((u - max) / mu).exp();
+        total += *o;
+    }
+    out.iter_mut().for_each(|x| *x /= total);
+}
+
+/// Builds the World for a validated scenario: entities, resources and calibrated appeals.
+pub fn build(scenario: &Scenario) -> World {
+    let params = &scenario.parameters;
+    let n_states = scenario.states.len();
+    let n_firms = scenario.firms.len();
+    let state_index = |id: &str| {
+        scenario
+            .states
+            .iter()
+            .position(|s| s.id == id)
+            .expect("validated state id")
+    };
+    let sector_index = |id: &str| {
+        scenario
+            .sectors
+            .iter()
+            .position(|s| s.id == id)
+            .expect("validated sector id")
+    };
+    let firm_home: Vec<usize> = scenario
+        .firms
+        .iter()
+        .map(|f| state_index(&f.home))
+        .collect();
+    let firm_sector: Vec<usize> = scenario
+        .firms
+        .iter()
+        .map(|f| sector_index(&f.sector))
+        .collect();
+    let mut sector_firms = vec![Vec::new(); scenario.sectors.len()];
+    for (j, &s) in firm_sector.iter().enumerate() {
+        sector_firms[s].push(j);
+    }
+    let start_sales: Vec<f64> = scenario
+        .firms
+        .iter()
+        .zip(&firm_sector)
+        .map(|(f, &s)| f.share * scenario.sectors[s].market_size_usd_b)
+        .collect();
+
+    // Start-year derived demand: each firm buys its inputs in its home market.
+    let mut derived = vec![vec![0.0; n_states]; scenario.sectors.len()];
+    let inputs: Vec<Vec<InputSpec>> = scenario
+        .sectors
+        .iter()
+        .map(|s| {
+            s.inputs
+                .iter()
+                .map(|i| InputSpec {
+                    sector: sector_index(&i.sector),
+                    per_unit: i.per_unit,
+                    role: i.role,
+                })
+                .collect()
+        })
+        .collect();
+    for j in 0..n_firms {
+        for input in &inputs[firm_sector[j]] {
+            derived[input.sector][firm_home[j]] += input.per_unit * start_sales[j];
+        }
+    }
+    let sectors: Vec<SectorSpec> = scenario
+        .sectors
+        .iter()
+        .enumerate()
+        .map(|(k, s)| {
+            let derived_total: f64 = derived[k].iter().sum();
+            let final_total = s.market_size_usd_b - derived_total;
+            let start_final_demand = scenario
+                .states
+                .iter()
+                .map(|st| final_total * s.final_demand_by_state.get(&st.id).copied().unwrap_or(0.0))
+                .collect();
+            SectorSpec {
+                inputs: inputs[k].clone(),
+                growth_per_year: s.demand_growth_per_year,
+                start_final_demand,
+                counts_as_ai_compute: s.counts_as_ai_compute,
+            }
+        })
+        .collect();
+    let structure = Structure {
+        material_order: material_order(scenario).expect("validated: no material cycle"),
+        sectors,
+        sector_firms,
+        n_states,
+        firm_home: firm_home.clone(),
+        firm_sector: firm_sector.clone(),
+        dt_years: 1.0 / f64::from(scenario.ticks_per_year),
+    };
+
+    let mut markets = Markets::new(scenario.sectors.len(), n_states, n_firms);
+    for k in 0..scenario.sectors.len() {
+        markets.final_demand[k] = structure.sectors[k].start_final_demand.clone();
+        markets.derived_demand[k] = derived[k].clone();
+        markets.frontier[k] = structure.sector_firms[k]
+            .iter()
+            .map(|&j| scenario.firms[j].capability)
+            .fold(f64::NEG_INFINITY, f64::max);
+    }
+    let capability: Vec<f64> = scenario.firms.iter().map(|f| f.capability).collect();
+    let appeal = calibrate_appeal(&structure, &markets, &capability, &start_sales, params);
+
+    // What each market bought at the start, by capability: the starting tool level of its fabs.
+    let start_alloc = start_allocation(&structure, &markets, &capability, &appeal, params);
+    for k in 0..scenario.sectors.len() {
+        for i in 0..n_states {
+            let (mut total, mut weighted) = (0.0, 0.0);
+            for &j in &structure.sector_firms[k] {
+                total += start_alloc[j][i];
+                weighted += start_alloc[j][i] * capability[j];
+            }
+            markets.bought_capability[k][i] = if total > 0.0 {
+                weighted / total
+            } else {
+                markets.frontier[k]
+            };
+        }
+    }
+
+    let mut world = World::new();
+    let experience = params.learning.experience_years_at_start;
+    let firms: Vec<Entity> = (0..n_firms)
+        .map(|j| {
+            let sector = &structure.sectors[firm_sector[j]];
+            let capacity = scenario.firms[j]
+                .capacity_usd_b
+                .unwrap_or(start_sales[j] / params.production.target_utilization);
+            let tool_level = tool_level_of(sector, &markets, firm_home[j]);
+            let stocks = sector
+                .inputs
+                .iter()
+                .map(|i| match i.role {
+                    InputRole::Material => {
+                        i.per_unit * start_sales[j] * params.production.input_stock_months / 12.0
+                    }
+                    InputRole::Capital => 0.0,
+                })
+                .collect();
+            let mut rng = ChaCha8Rng::seed_from_u64(scenario.seed);
+            rng.set_stream(j as u64);
+            world
+                .spawn((
+                    FirmInfo {
+                        index: j,
+                        home: firm_home[j],
+                        sector: firm_sector[j],
+                    },
+                    Capability(capability[j]),
+                    Capacity(capacity),
+                    Appeal(appeal[j]),
+                    Tools {
+                        level: tool_level,
+                        capital_fill: 1.0,
+                        access: 1.0,
+                        yield_share: 1.0,
+                    },
+                    Costs {
+                        unit_cost: 1.0,
+                        cumulative_output: start_sales[j] * experience,
+                        start_cumulative_output: start_sales[j] * experience,
+                    },
+                    Books {
+                        planned: start_sales[j],
+                        wanted: start_sales[j],
+                        orders: start_sales[j],
+                        output: start_sales[j],
+                        revenue: start_sales[j],
+                        start_revenue: start_sales[j],
+                        rd_budget: params.finance.rd_share_of_revenue * start_sales[j],
+                    },
+                    InputStocks {
+                        ordered: vec![0.0; sector.inputs.len()],
+                        stock: stocks,
+                    },
+                    FirmRng(rng),
+                ))
+                .id()
+        })
+        .collect();
+    let life = params.compute.service_life_years;
+    let states: Vec<Entity> = (0..n_states)
+        .map(|i| {
+            // Installed compute in steady state: a service life's worth of start-year purchases.
+            let bought: f64 = (0..structure.sectors.len())
+                .filter(|&k| structure.sectors[k].counts_as_ai_compute)
+                .map(|k| {
+                    structure.sector_firms[k]
+                        .iter()
+                        .map(|&j| start_alloc[j][i] * performance(capability[j], params))
+                        .sum::<f64>()
+                })
+                .sum();
+            world
+                .spawn((StateInfo { index: i }, ComputeStock(bought * life)))
+                .id()
+        })
+        .collect();
+    for (j, row) in start_alloc.into_iter().enumerate() {
+        markets.orders[j] = row.clone();
+        markets.delivered[j] = row;
+    }
+    world.insert_resource(Roster { firms, states });
+    world.insert_resource(structure);
+    world.insert_resource(markets);
+    world.insert_resource(Clock::default());
+    world.insert_resource(Params(params.clone()));
+    world
+}
+
+/// Performance per unit of an accelerator of capability `q`, relative to the start frontier.
+pub fn performance(q: f64, params: &Parameters) -> f64 {
+    (q / params.compute.performance_doubling_years).exp2()
+}
+
+/// The capability level of the tools a firm buys in its home market: the coefficient-weighted
+/// mean, over its capital inputs, of what that market bought, relative to each tool sector's
+/// frontier. `None` of capital inputs gives 0 (no tool gap).
+pub fn tool_level_of(sector: &SectorSpec, markets: &Markets, home: usize) -> f64 {
+    let (mut weight, mut level) = (0.0, 0.0);
+    for input in sector
+        .inputs
+        .iter()
+        .filter(|i| i.role == InputRole::Capital)
+    {
+        weight += input.per_unit;
+        level += input.per_unit
+            * (markets.bought_capability[input.sector][home] - markets.frontier[input.sector]);
+    }
+    if weight > 0.0 { level / weight } else { 0.0 }
+}
+
+/// Utility of firm `j` to buyers in market `i`, before policy masks.
+pub fn utility(
+    appeal: f64,
+    capability: f64,
+    price: f64,
+    is_home: bool,
+    params: &Parameters,
+) -> f64 {
+    let m = &params.market;
+    appeal + m.capability_weight_per_year * capability - m.log_price_weight * price.ln()
+        + if is_home { m.home_bias } else { 0.0 }
+}
+
+/// Unconstrained logit allocation at the start: sales [firm][state].
+fn start_allocation(
+    structure: &Structure,
+    markets: &Markets,
+    capability: &[f64],
+    appeal: &[f64],
+    params: &Parameters,
+) -> Vec<Vec<f64>> {
+    let n_firms = capability.len();
+    let mut sales = vec![vec![0.0; structure.n_states]; n_firms];
+    for (k, firms) in structure.sector_firms.iter().enumerate() {
+        let mut u = vec![0.0; firms.len()];
+        let mut shares = vec![0.0; firms.len()];
+        for i in 0..structure.n_states {
+            let demand = markets.demand(k, i);
+            if demand <= 0.0 {
+                continue;
+            }
+            for (n, &j) in firms.iter().enumerate() {
+                u[n] = utility(
+                    appeal[j],
+                    capability[j],
+                    1.0,
+                    structure.firm_home[j] == i,
+                    params,
+                );
+            }
+            logit_shares(&u, params.market.logit_scale, &mut shares);
+            for (n, &j) in firms.iter().enumerate() {
+                sales[j][i] = demand * shares[n];
+            }
+        }
+    }
+    sales
+}
+
+/// Finds appeals α so that the logit over all markets reproduces each firm's start sales
+/// (Berry 1994 inversion, solved by the contraction α ← α + μ ln(target / model)). A sector's total
+/// demand equals its market size by construction, so the targets are share × market size.
+fn calibrate_appeal(
+    structure: &Structure,
+    markets: &Markets,
+    capability: &[f64],
+    target: &[f64],
+    params: &Parameters,
+) -> Vec<f64> {
+    let mut appeal: Vec<f64> = target.iter().map(|t| t.ln()).collect();
+    for _ in 0..5000 {
+        let sales = start_allocation(structure, markets, capability, &appeal, params);
+        let mut worst: f64 = 0.0;
+        for (j, a) in appeal.iter_mut().enumerate() {
+            let model: f64 = sales[j].iter().sum();
+            let step = params.market.logit_scale * (target[j] / model).ln();
+            worst = worst.max(step.abs());
+            *a += step;
+        }
+        if worst < 1e-13 {
+            break;
+        }
+    }
+    appeal
+}

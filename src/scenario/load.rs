@@ -1,0 +1,571 @@
+//! Reading scenario files: RON parsing with positions, `extends` chains, command-line overrides,
+//! then validation. The result is a [`Scenario`] that a run can execute without further checks.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use ron::extensions::Extensions;
+use serde::Deserialize;
+
+use super::error::{ScenarioError, locate, nth_occurrence};
+use super::types::{Alliance, Date, Event, Firm, Scenario, Sector, State};
+use super::validate;
+use crate::model::params::{ParamError, ParamValue, Parameters};
+
+/// Scenarios shipped inside the binary: `(file name, text)`.
+pub const BUNDLED: &[(&str, &str)] = &[
+    (
+        "baseline_2022.ron",
+        include_str!("../../scenarios/baseline_2022.ron"),
+    ),
+    (
+        "export_control_2022.ron",
+        include_str!("../../scenarios/export_control_2022.ron"),
+    ),
+];
+
+/// The scenario `chokepoint run` uses when none is named.
+pub const DEFAULT_SCENARIO: &str = "baseline_2022.ron";
+
+/// A scenario file as written: every field optional, so a file that `extends` another states only
+/// what it changes.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename = "Scenario", deny_unknown_fields)]
+struct ScenarioFile {
+    extends: Option<String>,
+    name: Option<String>,
+    description: Option<String>,
+    start: Option<Date>,
+    ticks: Option<u32>,
+    ticks_per_year: Option<u32>,
+    seed: Option<u64>,
+    sectors: Option<Vec<Sector>>,
+    states: Option<Vec<State>>,
+    firms: Option<Vec<Firm>>,
+    alliances: Option<Vec<Alliance>>,
+    parameters: Option<BTreeMap<String, ParamValue>>,
+    events: Option<Vec<Event>>,
+    replace_events: Option<bool>,
+}
+
+/// Where a scenario's text came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// A file on disk.
+    File(PathBuf),
+    /// A scenario bundled in the binary, by file name.
+    Bundled(String),
+}
+
+impl Source {
+    /// How the source is named in messages and manifests.
+    pub fn display(&self) -> String {
+        match self {
+            Source::File(p) => p.display().to_string(),
+            Source::Bundled(name) => format!("<bundled>/{name}"),
+        }
+    }
+}
+
+/// Changes requested on top of the files, usually from the command line.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Overrides {
+    /// Replaces the scenario's seed.
+    pub seed: Option<u64>,
+    /// Replaces the scenario's tick count.
+    pub ticks: Option<u32>,
+    /// Parameter overrides `(path, value)`, applied after the files' own.
+    pub parameters: Vec<(String, ParamValue)>,
+}
+
+/// The text of every file in an `extends` chain, kept to locate errors found after parsing.
+#[derive(Clone, Debug, Default)]
+pub struct SourceTexts {
+    files: Vec<(String, String)>,
+}
+
+impl SourceTexts {
+    fn add(&mut self, name: String, text: String) -> usize {
+        self.files.push((name, text));
+        self.files.len() - 1
+    }
+
+    /// Builds an error located in file `file` at the first match of `needle` after `anchor`.
+    pub fn error_at(
+        &self,
+        file: usize,
+        anchor: Option<&str>,
+        needle: &str,
+        message: String,
+    ) -> ScenarioError {
+        let (name, text) = &self.files[file];
+        let err = ScenarioError::new(message).in_file(name.clone());
+        match locate(text, anchor, needle) {
+            Some((line, col)) => err.at_position(text, line, col, needle.chars().count()),
+            None => err,
+        }
+    }
+
+    /// The `n`-th occurrence of `needle` in file `file`, as an anchor string for [`Self::error_at`].
+    pub fn anchor_of_nth(&self, file: usize, needle: &str, n: usize) -> Option<String> {
+        let text = &self.files[file].1;
+        nth_occurrence(text, needle, n)
+            .map(|at| text[at..].lines().next().unwrap_or("").to_string())
+    }
+}
+
+/// Where each entity and event of the merged scenario was written: file index and, for events,
+/// the event's position within that file.
+#[derive(Clone, Debug, Default)]
+pub struct Origins {
+    /// File index per `(kind, id)`, kind being "sector", "state", "firm" or "alliance".
+    pub entities: BTreeMap<(&'static str, String), usize>,
+    /// File index and index within that file, per merged event.
+    pub events: Vec<(usize, usize)>,
+    /// File index per parameter path set in a file.
+    pub parameters: BTreeMap<String, usize>,
+    /// The file that set each top-level scalar.
+    pub top: BTreeMap<&'static str, usize>,
+}
+
+/// Everything known about a loaded scenario: itself, where it came from, and its texts.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    /// The validated scenario.
+    pub scenario: Scenario,
+    /// The file that was named (the end of the `extends` chain).
+    pub source: Source,
+}
+
+/// Resolves a user's scenario argument: a path on disk, or the name of a bundled scenario
+/// (`baseline_2022` or `baseline_2022.ron`).
+pub fn resolve_source(arg: Option<&str>) -> Result<Source, ScenarioError> {
+    let Some(arg) = arg else {
+        return Ok(Source::Bundled(DEFAULT_SCENARIO.to_string()));
+    };
+    let path = Path::new(arg);
+    if path.exists() {
+        return Ok(Source::File(path.to_path_buf()));
+    }
+    let file_name = if arg.ends_with(".ron") {
+        arg.to_string()
+    } else {
+        format!("{arg}.ron")
+    };
+    if BUNDLED.iter().any(|(name, _)| *name == file_name) {
+        return Ok(Source::Bundled(file_name));
+    }
+    let names: Vec<&str> = BUNDLED
+        .iter()
+        .map(|(n, _)| n.trim_end_matches(".ron"))
+        .collect();
+    Err(ScenarioError::new(format!(
+        "no scenario file `{arg}`: no such file, and no bundled scenario of that name"
+    ))
+    .with_help(format!(
+        "give a path to a .ron file, or one of the bundled scenarios: {}",
+        names.join(", ")
+    )))
+}
+
+/// Loads, merges, overrides and validates a scenario.
+pub fn load(source: &Source, overrides: &Overrides) -> Result<Loaded, ScenarioError> {
+    let mut texts = SourceTexts::default();
+    let mut chain = Vec::new();
+    read_chain(source, &mut texts, &mut chain, &mut Vec::new())?;
+    let (file, origins) = merge(chain);
+    let scenario = finish(file, overrides, &texts, &origins)?;
+    validate::validate(&scenario, &texts, &origins)?;
+    Ok(Loaded {
+        scenario,
+        source: source.clone(),
+    })
+}
+
+/// Loads a scenario from text (for tests and embedding); `name` is used in messages and for
+/// resolving `extends` against bundled scenarios.
+pub fn load_str(name: &str, text: &str, overrides: &Overrides) -> Result<Scenario, ScenarioError> {
+    let mut texts = SourceTexts::default();
+    let file = parse(name, text)?;
+    let index = texts.add(name.to_string(), text.to_string());
+    let mut chain = Vec::new();
+    if let Some(parent) = &file.extends {
+        let parent_source =
+            resolve_extends(&Source::Bundled(name.to_string()), parent, &texts, index)?;
+        read_chain(
+            &parent_source,
+            &mut texts,
+            &mut chain,
+            &mut vec![name.to_string()],
+        )?;
+    }
+    chain.push((index, file));
+    let (file, origins) = merge(chain);
+    let scenario = finish(file, overrides, &texts, &origins)?;
+    validate::validate(&scenario, &texts, &origins)?;
+    Ok(scenario)
+}
+
+fn read_source(source: &Source) -> Result<String, ScenarioError> {
+    match source {
+        Source::File(path) => std::fs::read_to_string(path).map_err(|e| {
+            ScenarioError::new(format!("cannot read scenario file: {e}"))
+                .in_file(path.display().to_string())
+        }),
+        Source::Bundled(name) => BUNDLED
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, text)| text.to_string())
+            .ok_or_else(|| ScenarioError::new(format!("no bundled scenario `{name}`"))),
+    }
+}
+
+fn read_chain(
+    source: &Source,
+    texts: &mut SourceTexts,
+    chain: &mut Vec<(usize, ScenarioFile)>,
+    visiting: &mut Vec<String>,
+) -> Result<(), ScenarioError> {
+    let key = match source {
+        Source::File(p) => p
+            .canonicalize()
+            .unwrap_or_else(|_| p.clone())
+            .display()
+            .to_string(),
+        Source::Bundled(n) => format!("<bundled>/{n}"),
+    };
+    if visiting.contains(&key) {
+        let mut cycle = visiting.clone();
+        cycle.push(key);
+        return Err(ScenarioError::new(format!("`extends` cycle: {}", cycle.join(" → ")))
+            .in_file(source.display())
+            .with_help("a scenario may not extend itself, directly or through other files; remove one `extends`"));
+    }
+    let text = read_source(source)?;
+    let file = parse(&source.display(), &text)?;
+    let index = texts.add(source.display(), text);
+    if let Some(parent) = &file.extends {
+        let parent_source = resolve_extends(source, parent, texts, index)?;
+        visiting.push(key);
+        read_chain(&parent_source, texts, chain, visiting)?;
+        visiting.pop();
+    }
+    chain.push((index, file));
+    Ok(())
+}
+
+fn resolve_extends(
+    child: &Source,
+    parent: &str,
+    texts: &SourceTexts,
+    index: usize,
+) -> Result<Source, ScenarioError> {
+    let missing = |what: String| {
+        texts
+            .error_at(
+                index,
+                None,
+                &format!("\"{parent}\""),
+                format!("`extends` names {what}"),
+            )
+            .with_help("the path is relative to the extending file's folder; check the spelling")
+    };
+    match child {
+        Source::File(path) => {
+            let dir = path.parent().unwrap_or(Path::new("."));
+            let candidate = dir.join(parent);
+            if candidate.exists() {
+                Ok(Source::File(candidate))
+            } else {
+                Err(missing(format!(
+                    "a file that does not exist: `{}`",
+                    candidate.display()
+                )))
+            }
+        }
+        Source::Bundled(_) => {
+            let name = Path::new(parent)
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or(parent)
+                .to_string();
+            if BUNDLED.iter().any(|(n, _)| *n == name) {
+                Ok(Source::Bundled(name))
+            } else {
+                Err(missing(format!("no bundled scenario: `{parent}`")))
+            }
+        }
+    }
+}
+
+fn parse(name: &str, text: &str) -> Result<ScenarioFile, ScenarioError> {
+    let options = ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME);
+    options.from_str::<ScenarioFile>(text).map_err(|e| {
+        let (line, col) = (e.span.start.line, e.span.start.col);
+        let width = if e.span.end.line == line && e.span.end.col > col {
+            e.span.end.col - col
+        } else {
+            1
+        };
+        let (message, help) = explain_ron_error(&e.code);
+        let mut err = ScenarioError::new(message)
+            .in_file(name)
+            .at_position(text, line, col, width);
+        if let Some(help) = help {
+            err = err.with_help(help);
+        }
+        err
+    })
+}
+
+/// Turns ron's error codes into a sentence and, where there is one, the list of valid options.
+fn explain_ron_error(code: &ron::Error) -> (String, Option<String>) {
+    use ron::Error as E;
+    match code {
+        E::NoSuchStructField {
+            expected,
+            found,
+            outer,
+        } => (
+            format!(
+                "unknown field `{found}` in {}",
+                outer.as_deref().unwrap_or("this structure")
+            ),
+            Some(format!("valid fields: {}", expected.join(", "))),
+        ),
+        E::NoSuchEnumVariant {
+            expected,
+            found,
+            outer,
+        } => (
+            format!(
+                "unknown variant `{found}` in {}",
+                outer.as_deref().unwrap_or("this field")
+            ),
+            Some(format!("valid variants: {}", expected.join(", "))),
+        ),
+        E::MissingStructField { field, outer } => (
+            format!(
+                "missing field `{field}` in {}",
+                outer.as_deref().unwrap_or("this structure")
+            ),
+            Some(format!(
+                "add `{field}: …`; docs/SCENARIOS.md describes every field"
+            )),
+        ),
+        E::DuplicateStructField { field, .. } => (format!("field `{field}` is given twice"), None),
+        other => (other.to_string(), None),
+    }
+}
+
+/// Merges a chain (base first) into one file and records where each part came from.
+fn merge(chain: Vec<(usize, ScenarioFile)>) -> (ScenarioFile, Origins) {
+    let mut out = ScenarioFile::default();
+    let mut origins = Origins::default();
+    for (index, file) in chain {
+        macro_rules! scalar {
+            ($field:ident) => {
+                if file.$field.is_some() {
+                    out.$field = file.$field;
+                    origins.top.insert(stringify!($field), index);
+                }
+            };
+        }
+        scalar!(name);
+        scalar!(description);
+        scalar!(start);
+        scalar!(ticks);
+        scalar!(ticks_per_year);
+        scalar!(seed);
+        merge_by_id(
+            &mut out.sectors,
+            file.sectors,
+            |s| &s.id,
+            "sector",
+            index,
+            &mut origins,
+        );
+        merge_by_id(
+            &mut out.states,
+            file.states,
+            |s| &s.id,
+            "state",
+            index,
+            &mut origins,
+        );
+        merge_by_id(
+            &mut out.firms,
+            file.firms,
+            |f| &f.id,
+            "firm",
+            index,
+            &mut origins,
+        );
+        merge_by_id(
+            &mut out.alliances,
+            file.alliances,
+            |a| &a.id,
+            "alliance",
+            index,
+            &mut origins,
+        );
+        if let Some(params) = file.parameters {
+            let merged = out.parameters.get_or_insert_with(BTreeMap::new);
+            for (path, value) in params {
+                origins.parameters.insert(path.clone(), index);
+                merged.insert(path, value);
+            }
+        }
+        if file.replace_events == Some(true) {
+            out.events = Some(Vec::new());
+            origins.events.clear();
+        }
+        if let Some(events) = file.events {
+            let merged = out.events.get_or_insert_with(Vec::new);
+            for (i, event) in events.into_iter().enumerate() {
+                merged.push(event);
+                origins.events.push((index, i));
+            }
+        }
+    }
+    // Events run in date order; a stable sort keeps file order on the same date.
+    if let Some(events) = out.events.take() {
+        let mut order: Vec<usize> = (0..events.len()).collect();
+        order.sort_by_key(|&i| events[i].date);
+        origins.events = order.iter().map(|&i| origins.events[i]).collect();
+        out.events = Some(order.iter().map(|&i| events[i].clone()).collect());
+    }
+    (out, origins)
+}
+
+/// Entities with an id already present replace it in place; new ids are appended.
+fn merge_by_id<T>(
+    into: &mut Option<Vec<T>>,
+    from: Option<Vec<T>>,
+    id: impl Fn(&T) -> &String,
+    kind: &'static str,
+    index: usize,
+    origins: &mut Origins,
+) {
+    let Some(items) = from else { return };
+    let list = into.get_or_insert_with(Vec::new);
+    for item in items {
+        origins.entities.insert((kind, id(&item).clone()), index);
+        match list.iter().position(|existing| id(existing) == id(&item)) {
+            Some(at) => list[at] = item,
+            None => list.push(item),
+        }
+    }
+}
+
+fn finish(
+    file: ScenarioFile,
+    overrides: &Overrides,
+    texts: &SourceTexts,
+    origins: &Origins,
+) -> Result<Scenario, ScenarioError> {
+    let last = texts.files.len().saturating_sub(1);
+    let last_name = texts
+        .files
+        .last()
+        .map(|(n, _)| n.clone())
+        .unwrap_or_default();
+    let required = |field: &str| {
+        ScenarioError::new(format!(
+            "missing field `{field}`: no file in the `extends` chain gives it"
+        ))
+        .in_file(last_name.clone())
+        .with_help(format!(
+            "add `{field}: …` to the scenario; docs/SCENARIOS.md describes every field"
+        ))
+    };
+    let mut parameters = Parameters::default();
+    if let Some(params) = &file.parameters {
+        for (path, value) in params {
+            parameters = parameters
+                .with_overrides([(path.as_str(), value)])
+                .map_err(|e| {
+                    let at = origins.parameters.get(path).copied().unwrap_or(last);
+                    texts
+                        .error_at(
+                            at,
+                            Some("parameters"),
+                            &format!("\"{path}\""),
+                            e.to_string(),
+                        )
+                        .with_help(param_help(&e))
+                })?;
+        }
+    }
+    for (path, value) in &overrides.parameters {
+        parameters = parameters
+            .with_overrides([(path.as_str(), value)])
+            .map_err(|e| {
+                ScenarioError::new(format!("--set {path}={value}: {e}")).with_help(param_help(&e))
+            })?;
+    }
+    let events = file.events.unwrap_or_default();
+    Ok(Scenario {
+        name: file.name.ok_or_else(|| required("name"))?,
+        description: file.description.ok_or_else(|| required("description"))?,
+        start: file.start.ok_or_else(|| required("start"))?,
+        ticks: overrides
+            .ticks
+            .or(file.ticks)
+            .ok_or_else(|| required("ticks"))?,
+        ticks_per_year: file
+            .ticks_per_year
+            .ok_or_else(|| required("ticks_per_year"))?,
+        seed: overrides
+            .seed
+            .or(file.seed)
+            .ok_or_else(|| required("seed"))?,
+        sectors: file.sectors.ok_or_else(|| required("sectors"))?,
+        states: file.states.ok_or_else(|| required("states"))?,
+        firms: file.firms.ok_or_else(|| required("firms"))?,
+        alliances: file.alliances.unwrap_or_default(),
+        parameters,
+        events,
+    })
+}
+
+fn param_help(err: &ParamError) -> String {
+    match err {
+        ParamError::UnknownPath { .. } => {
+            let paths = Parameters::paths();
+            let sections: BTreeSet<&str> =
+                paths.iter().filter_map(|p| p.split('.').next()).collect();
+            format!(
+                "parameters are `section.name`, sections: {}; `chokepoint params` lists all with defaults",
+                sections.into_iter().collect::<Vec<_>>().join(", ")
+            )
+        }
+        ParamError::BadValue { .. } => {
+            "docs/MODEL.md gives each parameter's unit and plausible range".into()
+        }
+    }
+}
+
+/// The canonical RON form of a scenario (no comments): what its SHA-256 is taken of.
+pub fn canonical_ron(scenario: &Scenario) -> String {
+    let config = ron::ser::PrettyConfig::new()
+        .struct_names(true)
+        .indentor("    ".to_string())
+        .extensions(Extensions::IMPLICIT_SOME);
+    ron::ser::to_string_pretty(scenario, config).expect("a scenario always serializes")
+}
+
+/// Renders a scenario as RON that loads back to the identical scenario.
+pub fn to_ron(scenario: &Scenario) -> String {
+    let body = canonical_ron(scenario);
+    format!(
+        "// Effective scenario written by chokepoint {}: every `extends` and override resolved.\n\
+         // `chokepoint run <this file>` repeats the run exactly.\n{body}\n",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// Event order after merging, by (file, index in file), for locating event errors.
+pub fn event_origin(origins: &Origins, merged_index: usize) -> Option<(usize, usize)> {
+    origins.events.get(merged_index).copied()
+}

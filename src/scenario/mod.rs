@@ -1,0 +1,11 @@
+//! Scenario files: their types, loading with `extends` and overrides, and validation.
+//! The model only ever sees a validated [`Scenario`].
+
+pub mod error;
+pub mod load;
+pub mod types;
+pub mod validate;
+
+pub use error::ScenarioError;
+pub use load::{Loaded, Overrides, Source, load, load_str, resolve_source, to_ron};
+pub use types::{Action, Alliance, Date, Event, Firm, Input, InputRole, Scenario, Sector, State};

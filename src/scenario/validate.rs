@@ -1,0 +1,640 @@
+//! Checks on a merged scenario that types cannot express: ids that must exist, shares that must
+//! sum to one, dates inside the run, a bill of materials that allows production. Each error names
+//! the path of the value, points at it in the file that wrote it, and lists the valid options.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::error::ScenarioError;
+use super::load::{Origins, SourceTexts};
+use super::types::{Action, InputRole, Scenario};
+
+/// Tolerance on shares that must sum to one.
+pub const SHARE_SUM_TOLERANCE: f64 = 1e-3;
+
+/// Validates a merged scenario; the first problem found is returned.
+pub fn validate(s: &Scenario, texts: &SourceTexts, origins: &Origins) -> Result<(), ScenarioError> {
+    let ctx = Ctx { s, texts, origins };
+    ctx.calendar()?;
+    ctx.ids()?;
+    ctx.sectors()?;
+    ctx.states()?;
+    ctx.firms()?;
+    ctx.alliances()?;
+    ctx.events()?;
+    Ok(())
+}
+
+struct Ctx<'a> {
+    s: &'a Scenario,
+    texts: &'a SourceTexts,
+    origins: &'a Origins,
+}
+
+fn list(ids: impl IntoIterator<Item = impl AsRef<str>>) -> String {
+    ids.into_iter()
+        .map(|i| i.as_ref().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Ctx<'_> {
+    fn last_file(&self) -> usize {
+        self.origins.top.values().copied().max().unwrap_or(0)
+    }
+
+    /// An error about entity `id` of `kind`, pointing at `needle` inside that entity's text.
+    fn entity_err(
+        &self,
+        kind: &'static str,
+        id: &str,
+        path: String,
+        needle: &str,
+        message: String,
+    ) -> ScenarioError {
+        let file = self
+            .origins
+            .entities
+            .get(&(kind, id.to_string()))
+            .copied()
+            .unwrap_or(self.last_file());
+        let anchor = format!("\"{id}\"");
+        self.texts
+            .error_at(file, Some(&anchor), needle, message)
+            .at_path(path)
+    }
+
+    fn event_err(&self, index: usize, needle: &str, message: String) -> ScenarioError {
+        let (file, within) = self
+            .origins
+            .events
+            .get(index)
+            .copied()
+            .unwrap_or((self.last_file(), index));
+        let anchor = self.texts.anchor_of_nth(file, "Event(", within);
+        self.texts
+            .error_at(file, anchor.as_deref(), needle, message)
+            .at_path(format!("events[{index}]"))
+    }
+
+    fn top_err(&self, field: &'static str, message: String) -> ScenarioError {
+        let file = self
+            .origins
+            .top
+            .get(field)
+            .copied()
+            .unwrap_or(self.last_file());
+        self.texts
+            .error_at(file, None, &format!("{field}:"), message)
+            .at_path(field)
+    }
+
+    fn state_ids(&self) -> BTreeSet<&str> {
+        self.s.states.iter().map(|x| x.id.as_str()).collect()
+    }
+
+    fn sector_ids(&self) -> BTreeSet<&str> {
+        self.s.sectors.iter().map(|x| x.id.as_str()).collect()
+    }
+
+    fn firm_ids(&self) -> BTreeSet<&str> {
+        self.s.firms.iter().map(|x| x.id.as_str()).collect()
+    }
+
+    fn calendar(&self) -> Result<(), ScenarioError> {
+        let s = self.s;
+        if s.name.trim().is_empty() || s.name.contains(['/', '\\']) {
+            return Err(self
+                .top_err(
+                    "name",
+                    format!("scenario name `{}` cannot name an output folder", s.name),
+                )
+                .with_help("use letters, digits, `_` and `-`, e.g. \"baseline_2022\""));
+        }
+        if s.ticks == 0 {
+            return Err(self
+                .top_err(
+                    "ticks",
+                    "`ticks` is 0: a run needs at least one tick".into(),
+                )
+                .with_help("102 monthly ticks run from 2022-07 to 2030-12"));
+        }
+        if s.ticks_per_year == 0 || 12 % s.ticks_per_year != 0 {
+            return Err(self
+                .top_err(
+                    "ticks_per_year",
+                    format!(
+                        "`ticks_per_year` is {}: it must divide 12",
+                        s.ticks_per_year
+                    ),
+                )
+                .with_help("valid values: 1, 2, 3, 4, 6, 12"));
+        }
+        if s.start.day.is_some_and(|d| d != 1) {
+            return Err(self
+                .top_err(
+                    "start",
+                    format!(
+                        "`start` is {}: a run starts at the beginning of a month",
+                        s.start
+                    ),
+                )
+                .with_help(format!(
+                    "write \"{:04}-{:02}\"",
+                    s.start.year, s.start.month
+                )));
+        }
+        Ok(())
+    }
+
+    fn ids(&self) -> Result<(), ScenarioError> {
+        let s = self.s;
+        let check = |kind: &'static str, ids: Vec<&String>, valid: fn(&str) -> bool, rule: &str| {
+            let mut seen = BTreeSet::new();
+            for (i, id) in ids.iter().enumerate() {
+                if !valid(id) {
+                    return Err(self
+                        .entity_err(
+                            kind,
+                            id,
+                            format!("{kind}s[{i}].id"),
+                            &format!("\"{id}\""),
+                            format!("{kind} id `{id}` is not valid"),
+                        )
+                        .with_help(rule.to_string()));
+                }
+                if !seen.insert(id.as_str()) {
+                    return Err(self
+                        .entity_err(
+                            kind,
+                            id,
+                            format!("{kind}s[{i}].id"),
+                            &format!("\"{id}\""),
+                            format!("{kind} id `{id}` is defined twice"),
+                        )
+                        .with_help("ids must be unique; rename or remove one"));
+                }
+            }
+            Ok(())
+        };
+        let snake = |id: &str| {
+            !id.is_empty()
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                && id.starts_with(|c: char| c.is_ascii_lowercase())
+        };
+        let state_code =
+            |id: &str| (2..=4).contains(&id.len()) && id.chars().all(|c| c.is_ascii_uppercase());
+        check(
+            "sector",
+            s.sectors.iter().map(|x| &x.id).collect(),
+            snake,
+            "sector ids are snake_case, e.g. `foundry_advanced`",
+        )?;
+        check(
+            "state",
+            s.states.iter().map(|x| &x.id).collect(),
+            state_code,
+            "state ids are ISO 3166 alpha-2 codes or bloc codes in capitals, e.g. `US`, `EU`, `ROW`",
+        )?;
+        check(
+            "firm",
+            s.firms.iter().map(|x| &x.id).collect(),
+            snake,
+            "firm ids are snake_case, e.g. `tsmc`",
+        )?;
+        check(
+            "alliance",
+            s.alliances.iter().map(|x| &x.id).collect(),
+            snake,
+            "alliance ids are snake_case, e.g. `chip4`",
+        )?;
+        if s.sectors.is_empty() || s.states.is_empty() || s.firms.is_empty() {
+            return Err(ScenarioError::new(
+                "a scenario needs at least one sector, one state and one firm",
+            ));
+        }
+        Ok(())
+    }
+
+    fn sectors(&self) -> Result<(), ScenarioError> {
+        let states = self.state_ids();
+        let sectors = self.sector_ids();
+        for (i, sector) in self.s.sectors.iter().enumerate() {
+            let err = |needle: &str, field: &str, msg: String| {
+                self.entity_err(
+                    "sector",
+                    &sector.id,
+                    format!("sectors[{i}].{field}"),
+                    needle,
+                    msg,
+                )
+            };
+            if !(sector.market_size_usd_b.is_finite() && sector.market_size_usd_b > 0.0) {
+                return Err(err(
+                    "market_size_usd_b",
+                    "market_size_usd_b",
+                    format!(
+                        "sector `{}` has market size {}; it must be > 0",
+                        sector.id, sector.market_size_usd_b
+                    ),
+                ));
+            }
+            if !(sector.demand_growth_per_year.is_finite() && sector.demand_growth_per_year > -1.0)
+            {
+                return Err(err(
+                    "demand_growth_per_year",
+                    "demand_growth_per_year",
+                    format!(
+                        "demand growth {} is impossible; it must be > −1",
+                        sector.demand_growth_per_year
+                    ),
+                ));
+            }
+            let mut sum = 0.0;
+            for (state, share) in &sector.final_demand_by_state {
+                if !states.contains(state.as_str()) {
+                    return Err(err(
+                        &format!("\"{state}\""),
+                        &format!("final_demand_by_state.{state}"),
+                        format!(
+                            "unknown state `{state}` in the final demand of `{}`",
+                            sector.id
+                        ),
+                    )
+                    .with_help(format!("valid states: {}", list(&states))));
+                }
+                if !(share.is_finite() && *share >= 0.0) {
+                    return Err(err(
+                        &format!("\"{state}\""),
+                        &format!("final_demand_by_state.{state}"),
+                        format!("demand share {share} must be ≥ 0"),
+                    ));
+                }
+                sum += share;
+            }
+            if (sum - 1.0).abs() > SHARE_SUM_TOLERANCE {
+                return Err(err("final_demand_by_state", "final_demand_by_state", format!("final demand shares of `{}` sum to {sum:.4}; they must sum to 1", sector.id))
+                    .with_help("shares are fractions of the sector's final demand bought in each state's market"));
+            }
+            for (k, input) in sector.inputs.iter().enumerate() {
+                let field = format!("inputs[{k}]");
+                if !sectors.contains(input.sector.as_str()) || input.sector == sector.id {
+                    let why = if input.sector == sector.id {
+                        "a sector cannot be its own input".to_string()
+                    } else {
+                        format!("unknown sector `{}`", input.sector)
+                    };
+                    return Err(err(
+                        &format!("\"{}\"", input.sector),
+                        &format!("{field}.sector"),
+                        format!("input of `{}`: {why}", sector.id),
+                    )
+                    .with_help(format!("valid sectors: {}", list(&sectors))));
+                }
+                if !(input.per_unit.is_finite() && input.per_unit >= 0.0) {
+                    return Err(err(
+                        "per_unit",
+                        &format!("{field}.per_unit"),
+                        format!("input coefficient {} must be ≥ 0", input.per_unit),
+                    ));
+                }
+            }
+        }
+        self.production_is_possible()
+    }
+
+    /// Material inputs must not form a cycle, and each sector's start-year use as an input must
+    /// leave room for final demand.
+    fn production_is_possible(&self) -> Result<(), ScenarioError> {
+        let by_id: BTreeMap<&str, usize> = self
+            .s
+            .sectors
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.as_str(), i))
+            .collect();
+        if crate::model::world::material_order(self.s).is_none() {
+            let cyclic: Vec<&str> = self
+                .s
+                .sectors
+                .iter()
+                .filter(|s| s.inputs.iter().any(|i| i.role == InputRole::Material))
+                .map(|s| s.id.as_str())
+                .collect();
+            let first = cyclic.first().copied().unwrap_or("");
+            return Err(self
+                .entity_err(
+                    "sector",
+                    first,
+                    "sectors[*].inputs".into(),
+                    "inputs",
+                    "Material inputs form a cycle, so no sector in it could produce first".into(),
+                )
+                .with_help(format!(
+                    "break the cycle among: {} (make one input `Capital`, or remove it)",
+                    list(&cyclic)
+                )));
+        }
+        let mut derived = vec![0.0; self.s.sectors.len()];
+        for sector in &self.s.sectors {
+            for input in &sector.inputs {
+                derived[by_id[input.sector.as_str()]] += input.per_unit * sector.market_size_usd_b;
+            }
+        }
+        for (k, sector) in self.s.sectors.iter().enumerate() {
+            if derived[k] >= sector.market_size_usd_b {
+                let users: Vec<String> =
+                    self.s
+                        .sectors
+                        .iter()
+                        .filter_map(|s| {
+                            s.inputs.iter().find(|i| i.sector == sector.id).map(|i| {
+                                format!("{} ({} × {})", s.id, i.per_unit, s.market_size_usd_b)
+                            })
+                        })
+                        .collect();
+                return Err(self.entity_err("sector", &sector.id, format!("sectors[{k}].market_size_usd_b"), "market_size_usd_b",
+                    format!("input coefficients make production impossible: other sectors need {:.2} $B/yr of `{}` but its market is only {:.2} $B/yr", derived[k], sector.id, sector.market_size_usd_b))
+                    .with_help(format!("lower the coefficients of its users ({}) or raise its market size", users.join(", "))));
+            }
+        }
+        Ok(())
+    }
+
+    fn states(&self) -> Result<(), ScenarioError> {
+        let states = self.state_ids();
+        for (i, state) in self.s.states.iter().enumerate() {
+            for (other, dep) in &state.security_dependence {
+                let path = format!("states[{i}].security_dependence.{other}");
+                if !states.contains(other.as_str()) || other == &state.id {
+                    return Err(self
+                        .entity_err(
+                            "state",
+                            &state.id,
+                            path,
+                            &format!("\"{other}\""),
+                            format!(
+                                "security dependence of `{}` on unknown or same state `{other}`",
+                                state.id
+                            ),
+                        )
+                        .with_help(format!("valid states: {}", list(&states))));
+                }
+                if !(0.0..=1.0).contains(dep) {
+                    return Err(self.entity_err(
+                        "state",
+                        &state.id,
+                        path,
+                        &format!("\"{other}\""),
+                        format!("security dependence {dep} is outside [0, 1]"),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn firms(&self) -> Result<(), ScenarioError> {
+        let states = self.state_ids();
+        let sectors = self.sector_ids();
+        let mut sums: BTreeMap<&str, f64> = BTreeMap::new();
+        for (i, firm) in self.s.firms.iter().enumerate() {
+            let err = |needle: &str, field: &str, msg: String| {
+                self.entity_err("firm", &firm.id, format!("firms[{i}].{field}"), needle, msg)
+            };
+            if !states.contains(firm.home.as_str()) {
+                return Err(err(
+                    &format!("\"{}\"", firm.home),
+                    "home",
+                    format!("firm `{}` has unknown home state `{}`", firm.id, firm.home),
+                )
+                .with_help(format!("valid states: {}", list(&states))));
+            }
+            let Some(sector) = self.s.sectors.iter().find(|s| s.id == firm.sector) else {
+                return Err(err(
+                    &format!("\"{}\"", firm.sector),
+                    "sector",
+                    format!("firm `{}` has unknown sector `{}`", firm.id, firm.sector),
+                )
+                .with_help(format!("valid sectors: {}", list(&sectors))));
+            };
+            if !(firm.share.is_finite() && firm.share > 0.0 && firm.share <= 1.0) {
+                return Err(err("share", "share", format!("share {} of `{}` must be in (0, 1]", firm.share, firm.id))
+                    .with_help("a firm with a negligible start share still needs a small positive share, e.g. 0.002"));
+            }
+            if !firm.capability.is_finite() {
+                return Err(err(
+                    "capability",
+                    "capability",
+                    "capability must be a finite number of frontier-years".into(),
+                ));
+            }
+            if let Some(capacity) = firm.capacity_usd_b {
+                let sales = firm.share * sector.market_size_usd_b;
+                if !(capacity.is_finite() && capacity > 0.0) {
+                    return Err(err("capacity_usd_b", "capacity_usd_b", format!("capacity {capacity} of `{}` must be > 0", firm.id))
+                        .with_help("capacity is $B of start-year output per year; leave it out to use start sales / target utilisation"));
+                }
+                if capacity < sales * (1.0 - 1e-9) {
+                    return Err(err("capacity_usd_b", "capacity_usd_b", format!("capacity {capacity} of `{}` is below its start sales {sales:.4} (share × market size), so the start shares could not be reproduced", firm.id))
+                        .with_help("raise capacity_usd_b or lower the share"));
+                }
+            }
+            *sums.entry(firm.sector.as_str()).or_default() += firm.share;
+        }
+        for sector in &self.s.sectors {
+            let sum = sums.get(sector.id.as_str()).copied().unwrap_or(0.0);
+            if sum == 0.0 {
+                return Err(self
+                    .entity_err(
+                        "sector",
+                        &sector.id,
+                        format!("sectors[{}]", sector.id),
+                        &format!("\"{}\"", sector.id),
+                        format!("sector `{}` has no firms", sector.id),
+                    )
+                    .with_help("every sector needs at least one supplier"));
+            }
+            if (sum - 1.0).abs() > SHARE_SUM_TOLERANCE {
+                let first = self
+                    .s
+                    .firms
+                    .iter()
+                    .find(|f| f.sector == sector.id)
+                    .map(|f| f.id.clone())
+                    .unwrap_or_default();
+                return Err(self
+                    .entity_err(
+                        "firm",
+                        &first,
+                        format!("firms[sector = {}].share", sector.id),
+                        "share",
+                        format!(
+                            "the shares of the firms in `{}` sum to {sum:.4}; they must sum to 1",
+                            sector.id
+                        ),
+                    )
+                    .with_help(
+                        "add an `others_…` firm for the rest of the market, or correct the shares",
+                    ));
+            }
+        }
+        Ok(())
+    }
+
+    fn alliances(&self) -> Result<(), ScenarioError> {
+        let states = self.state_ids();
+        for (i, a) in self.s.alliances.iter().enumerate() {
+            for m in a.members.iter().chain(a.leader.iter()) {
+                if !states.contains(m.as_str()) {
+                    return Err(self
+                        .entity_err(
+                            "alliance",
+                            &a.id,
+                            format!("alliances[{i}].members"),
+                            &format!("\"{m}\""),
+                            format!("alliance `{}` names unknown state `{m}`", a.id),
+                        )
+                        .with_help(format!("valid states: {}", list(&states))));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn events(&self) -> Result<(), ScenarioError> {
+        let s = self.s;
+        let states = self.state_ids();
+        let sectors = self.sector_ids();
+        let first = s.start;
+        let last = s.date_of_tick(s.ticks - 1);
+        let end_month = crate::scenario::Date::from_month_index(
+            last.month_index() + i64::from(12 / s.ticks_per_year) - 1,
+        );
+        let mut defined: BTreeSet<&str> = BTreeSet::new();
+        let mut seen_on_date: BTreeMap<(crate::scenario::Date, &str), usize> = BTreeMap::new();
+        let _ = self.firm_ids();
+        for (i, event) in s.events.iter().enumerate() {
+            let tick = s.tick_of_date(event.date);
+            if tick < 0 || tick >= i64::from(s.ticks) {
+                return Err(self
+                    .event_err(
+                        i,
+                        &format!("\"{}\"", event.date),
+                        format!(
+                            "event date {} is outside the run ({} to {:04}-{:02})",
+                            event.date, first, end_month.year, end_month.month
+                        ),
+                    )
+                    .with_help(
+                        "move the event inside the run, or change `start`/`ticks` (or --ticks)",
+                    ));
+            }
+            if let Some(announced) = event.announced
+                && announced > event.date
+            {
+                return Err(self
+                    .event_err(
+                        i,
+                        &format!("\"{announced}\""),
+                        format!("announced {announced} after it takes effect {}", event.date),
+                    )
+                    .with_help("`announced` must be on or before `date`"));
+            }
+            let id = event.action.instrument_id();
+            let same_day = (event.date, id);
+            if let Some(j) = seen_on_date.insert(same_day, i) {
+                return Err(self.event_err(i, &format!("\"{id}\""), format!("contradictory events: events[{j}] and events[{i}] both change `{id}` on {}", event.date))
+                    .with_help("merge them into one event, or give them different dates"));
+            }
+            match &event.action {
+                Action::ExportControl {
+                    id,
+                    controller,
+                    sector,
+                    max_capability,
+                    destinations,
+                } => {
+                    if !states.contains(controller.as_str()) {
+                        return Err(self
+                            .event_err(
+                                i,
+                                &format!("\"{controller}\""),
+                                format!("unknown controller state `{controller}`"),
+                            )
+                            .at_path(format!("events[{i}].action.controller"))
+                            .with_help(format!("valid states: {}", list(&states))));
+                    }
+                    if !sectors.contains(sector.as_str()) {
+                        return Err(self
+                            .event_err(
+                                i,
+                                &format!("\"{sector}\""),
+                                format!("unknown sector `{sector}`"),
+                            )
+                            .at_path(format!("events[{i}].action.sector"))
+                            .with_help(format!("valid sectors: {}", list(&sectors))));
+                    }
+                    if !max_capability.is_finite() {
+                        return Err(self
+                            .event_err(
+                                i,
+                                "max_capability",
+                                "max_capability must be a finite number".into(),
+                            )
+                            .at_path(format!("events[{i}].action.max_capability")));
+                    }
+                    if destinations.is_empty() {
+                        return Err(self
+                            .event_err(
+                                i,
+                                "destinations",
+                                "an export control needs at least one destination".into(),
+                            )
+                            .at_path(format!("events[{i}].action.destinations")));
+                    }
+                    for d in destinations {
+                        if !states.contains(d.as_str()) {
+                            return Err(self
+                                .event_err(
+                                    i,
+                                    &format!("\"{d}\""),
+                                    format!("unknown destination state `{d}`"),
+                                )
+                                .at_path(format!("events[{i}].action.destinations"))
+                                .with_help(format!("valid states: {}", list(&states))));
+                        }
+                        if d == controller {
+                            return Err(self
+                                .event_err(
+                                    i,
+                                    &format!("\"{d}\""),
+                                    format!("`{d}` cannot control exports to itself"),
+                                )
+                                .at_path(format!("events[{i}].action.destinations")));
+                        }
+                    }
+                    defined.insert(id);
+                }
+                Action::RemoveExportControl { id } => {
+                    if !defined.contains(id.as_str()) {
+                        return Err(self
+                            .event_err(
+                                i,
+                                &format!("\"{id}\""),
+                                format!("removes control `{id}`, which no earlier event imposes"),
+                            )
+                            .at_path(format!("events[{i}].action.id"))
+                            .with_help(if defined.is_empty() {
+                                "no control is defined before this date".to_string()
+                            } else {
+                                format!("controls defined earlier: {}", list(&defined))
+                            }));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
