@@ -38,7 +38,7 @@ pub fn allocate_markets(
                 let (appeal, capability, costs, _, _) =
                     firms.get(roster.firms[j]).expect("roster entity");
                 let home = structure.firm_home[j];
-                let allowed = capability.0 <= regime.max_capability(home, k, i);
+                let allowed = capability.0 <= regime.max_capability(j, home, k, i);
                 utilities[m] = if allowed {
                     utility(appeal.0, capability.0, costs.unit_cost, home == i, p)
                 } else {

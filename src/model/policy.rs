@@ -20,6 +20,20 @@ pub struct ExportControl {
     pub max_capability: f64,
     /// Destination state indices, one flag per state.
     pub destinations: Vec<bool>,
+    /// Covered supplier firms, one flag per firm; `None` covers the controller's own firms.
+    pub covered_firms: Option<Vec<bool>>,
+}
+
+impl ExportControl {
+    /// Whether the control binds firm `firm` (of home `home`) selling into `market`.
+    pub fn binds(&self, firm: usize, home: usize, sector: usize, market: usize) -> bool {
+        self.sector == sector
+            && self.destinations[market]
+            && match &self.covered_firms {
+                Some(flags) => flags[firm],
+                None => self.controller == home,
+            }
+    }
 }
 
 /// The instruments in force and the timeline still to come.
@@ -50,6 +64,13 @@ impl PolicyRegime {
                 .position(|s| s.id == id)
                 .expect("validated state")
         };
+        let firm = |id: &str| {
+            scenario
+                .firms
+                .iter()
+                .position(|f| f.id == id)
+                .expect("validated firm")
+        };
         let sector = |id: &str| {
             scenario
                 .sectors
@@ -67,11 +88,19 @@ impl PolicyRegime {
                     sector: s,
                     max_capability,
                     destinations,
+                    covered_firms,
                 } => {
                     let mut flags = vec![false; scenario.states.len()];
                     for d in destinations {
                         flags[state(d)] = true;
                     }
+                    let covered = (!covered_firms.is_empty()).then(|| {
+                        let mut covered = vec![false; scenario.firms.len()];
+                        for f in covered_firms {
+                            covered[firm(f)] = true;
+                        }
+                        covered
+                    });
                     ResolvedAction::Impose(
                         id.clone(),
                         ExportControl {
@@ -79,6 +108,7 @@ impl PolicyRegime {
                             sector: sector(s),
                             max_capability: *max_capability,
                             destinations: flags,
+                            covered_firms: covered,
                         },
                     )
                 }
@@ -92,12 +122,12 @@ impl PolicyRegime {
         }
     }
 
-    /// The highest capability a firm of `home` in `sector` may sell to `market`
+    /// The highest capability firm `firm` (home `home`, in `sector`) may sell to `market`
     /// (`f64::INFINITY` when no control applies).
-    pub fn max_capability(&self, home: usize, sector: usize, market: usize) -> f64 {
+    pub fn max_capability(&self, firm: usize, home: usize, sector: usize, market: usize) -> f64 {
         self.controls
             .values()
-            .filter(|c| c.controller == home && c.sector == sector && c.destinations[market])
+            .filter(|c| c.binds(firm, home, sector, market))
             .map(|c| c.max_capability)
             .fold(f64::INFINITY, f64::min)
     }

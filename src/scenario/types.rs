@@ -260,6 +260,10 @@ pub enum Action {
         max_capability: f64,
         /// Destination states (buying markets) the control applies to.
         destinations: Vec<String>,
+        /// Limits the control to these supplier firms, whatever their home (the foreign direct
+        /// product rule pattern); empty means every firm of the controller in the sector.
+        #[serde(default)]
+        covered_firms: Vec<String>,
     },
     /// Lifts a control imposed by an earlier event.
     RemoveExportControl {

@@ -88,15 +88,18 @@ impl Ctx<'_> {
             .at_path(field)
     }
 
-    fn state_ids(&self) -> BTreeSet<&str> {
+    /// State ids in scenario order (the order users wrote them, for messages).
+    fn state_ids(&self) -> Vec<&str> {
         self.s.states.iter().map(|x| x.id.as_str()).collect()
     }
 
-    fn sector_ids(&self) -> BTreeSet<&str> {
+    /// Sector ids in scenario order (the order users wrote them, for messages).
+    fn sector_ids(&self) -> Vec<&str> {
         self.s.sectors.iter().map(|x| x.id.as_str()).collect()
     }
 
-    fn firm_ids(&self) -> BTreeSet<&str> {
+    /// Firm ids in scenario order (the order users wrote them, for messages).
+    fn firm_ids(&self) -> Vec<&str> {
         self.s.firms.iter().map(|x| x.id.as_str()).collect()
     }
 
@@ -253,7 +256,7 @@ impl Ctx<'_> {
             }
             let mut sum = 0.0;
             for (state, share) in &sector.final_demand_by_state {
-                if !states.contains(state.as_str()) {
+                if !states.contains(&state.as_str()) {
                     return Err(err(
                         &format!("\"{state}\""),
                         &format!("final_demand_by_state.{state}"),
@@ -279,7 +282,7 @@ impl Ctx<'_> {
             }
             for (k, input) in sector.inputs.iter().enumerate() {
                 let field = format!("inputs[{k}]");
-                if !sectors.contains(input.sector.as_str()) || input.sector == sector.id {
+                if !sectors.contains(&input.sector.as_str()) || input.sector == sector.id {
                     let why = if input.sector == sector.id {
                         "a sector cannot be its own input".to_string()
                     } else {
@@ -367,7 +370,7 @@ impl Ctx<'_> {
         for (i, state) in self.s.states.iter().enumerate() {
             for (other, dep) in &state.security_dependence {
                 let path = format!("states[{i}].security_dependence.{other}");
-                if !states.contains(other.as_str()) || other == &state.id {
+                if !states.contains(&other.as_str()) || other == &state.id {
                     return Err(self
                         .entity_err(
                             "state",
@@ -403,7 +406,7 @@ impl Ctx<'_> {
             let err = |needle: &str, field: &str, msg: String| {
                 self.entity_err("firm", &firm.id, format!("firms[{i}].{field}"), needle, msg)
             };
-            if !states.contains(firm.home.as_str()) {
+            if !states.contains(&firm.home.as_str()) {
                 return Err(err(
                     &format!("\"{}\"", firm.home),
                     "home",
@@ -487,7 +490,7 @@ impl Ctx<'_> {
         let states = self.state_ids();
         for (i, a) in self.s.alliances.iter().enumerate() {
             for m in a.members.iter().chain(a.leader.iter()) {
-                if !states.contains(m.as_str()) {
+                if !states.contains(&m.as_str()) {
                     return Err(self
                         .entity_err(
                             "alliance",
@@ -514,7 +517,6 @@ impl Ctx<'_> {
         );
         let mut defined: BTreeSet<&str> = BTreeSet::new();
         let mut seen_on_date: BTreeMap<(crate::scenario::Date, &str), usize> = BTreeMap::new();
-        let _ = self.firm_ids();
         for (i, event) in s.events.iter().enumerate() {
             let tick = s.tick_of_date(event.date);
             if tick < 0 || tick >= i64::from(s.ticks) {
@@ -555,8 +557,9 @@ impl Ctx<'_> {
                     sector,
                     max_capability,
                     destinations,
+                    covered_firms,
                 } => {
-                    if !states.contains(controller.as_str()) {
+                    if !states.contains(&controller.as_str()) {
                         return Err(self
                             .event_err(
                                 i,
@@ -566,7 +569,7 @@ impl Ctx<'_> {
                             .at_path(format!("events[{i}].action.controller"))
                             .with_help(format!("valid states: {}", list(&states))));
                     }
-                    if !sectors.contains(sector.as_str()) {
+                    if !sectors.contains(&sector.as_str()) {
                         return Err(self
                             .event_err(
                                 i,
@@ -595,7 +598,7 @@ impl Ctx<'_> {
                             .at_path(format!("events[{i}].action.destinations")));
                     }
                     for d in destinations {
-                        if !states.contains(d.as_str()) {
+                        if !states.contains(&d.as_str()) {
                             return Err(self
                                 .event_err(
                                     i,
@@ -613,6 +616,19 @@ impl Ctx<'_> {
                                     format!("`{d}` cannot control exports to itself"),
                                 )
                                 .at_path(format!("events[{i}].action.destinations")));
+                        }
+                    }
+                    let firms = self.firm_ids();
+                    for f in covered_firms {
+                        if !firms.contains(&f.as_str()) {
+                            return Err(self
+                                .event_err(
+                                    i,
+                                    &format!("\"{f}\""),
+                                    format!("unknown firm `{f}` in covered_firms"),
+                                )
+                                .at_path(format!("events[{i}].action.covered_firms"))
+                                .with_help(format!("valid firms: {}", list(&firms))));
                         }
                     }
                     defined.insert(id);

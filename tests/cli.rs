@@ -1,0 +1,417 @@
+//! The `chokepoint` executable, run as a user would: every bad-input case gives exit code 2, names
+//! the file with line and column (or the value's path), says what is wrong and what is valid, and
+//! leaves no output folder behind; good runs are byte-for-byte reproducible.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const SMALL_WORLD: &str = include_str!("fixtures/small_world.ron");
+
+fn chokepoint(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chokepoint"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("binary runs")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A scratch folder holding `scenario.ron` with `text`.
+fn scenario_dir(text: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("scenario.ron");
+    fs::write(&path, text).unwrap();
+    (dir, path)
+}
+
+/// Runs both `validate` and `run` on a broken file and checks the shared contract of bad input.
+fn assert_rejected(text: &str, expected: &[&str]) -> String {
+    let (dir, path) = scenario_dir(text);
+    let file = path.to_str().unwrap();
+    let validate = chokepoint(&["validate", file], dir.path());
+    let out_dir = dir.path().join("out");
+    let run = chokepoint(
+        &["run", file, "--out", out_dir.to_str().unwrap()],
+        dir.path(),
+    );
+    for out in [&validate, &run] {
+        let err = stderr(out);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "exit code 2 expected; stderr:\n{err}"
+        );
+        assert!(!err.contains("panicked"), "no panic: {err}");
+        for needle in expected {
+            assert!(
+                err.contains(needle),
+                "stderr should contain {needle:?}:\n{err}"
+            );
+        }
+    }
+    assert!(!out_dir.exists(), "a rejected run leaves no output folder");
+    let leftovers: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        leftovers.len(),
+        1,
+        "only the scenario file remains: {leftovers:?}"
+    );
+    stderr(&validate)
+}
+
+fn with_event(action: &str, date: &str) -> String {
+    SMALL_WORLD.replace(
+        "events: [],",
+        &format!("events: [\n        Event(date: \"{date}\", action: {action}),\n    ],"),
+    )
+}
+
+const CONTROL: &str = r#"ExportControl(id: "c1", controller: "US", sector: "ai_accelerator", max_capability: -0.25, destinations: ["CN"])"#;
+
+#[test]
+fn malformed_file_names_line_and_column() {
+    let broken = SMALL_WORLD.replace("ticks: 36,", "ticks: 36");
+    let err = assert_rejected(&broken, &["scenario.ron:8:5"]);
+    assert!(
+        err.contains("ticks_per_year"),
+        "snippet shows the offending line: {err}"
+    );
+}
+
+#[test]
+fn unknown_field_lists_the_valid_fields() {
+    let broken = SMALL_WORLD.replace("ticks: 36,", "tick: 36,");
+    assert_rejected(
+        &broken,
+        &[
+            "unknown field `tick`",
+            "scenario.ron:7:5",
+            "valid fields:",
+            "ticks_per_year",
+        ],
+    );
+}
+
+#[test]
+fn wrong_type_is_named_with_its_position() {
+    let broken = SMALL_WORLD.replace("seed: 7,", "seed: \"seven\",");
+    assert_rejected(
+        &broken,
+        &["scenario.ron:9:10", "Expected integer", "seed: \"seven\""],
+    );
+}
+
+#[test]
+fn unknown_state_in_an_event_lists_the_states() {
+    let text = with_event(&CONTROL.replace("[\"CN\"]", "[\"XX\"]"), "2022-10");
+    assert_rejected(
+        &text,
+        &[
+            "unknown destination state `XX`",
+            "events[0].action.destinations",
+            "valid states: US, CN, TW, JP",
+        ],
+    );
+}
+
+#[test]
+fn unknown_firm_in_an_event_lists_the_firms() {
+    let text = with_event(
+        &CONTROL.replace(
+            "destinations: [\"CN\"]",
+            "destinations: [\"CN\"], covered_firms: [\"nvidea\"]",
+        ),
+        "2022-10",
+    );
+    assert_rejected(
+        &text,
+        &[
+            "unknown firm `nvidea`",
+            "events[0].action.covered_firms",
+            "valid firms:",
+            "us_chips",
+        ],
+    );
+}
+
+#[test]
+fn unknown_sector_in_an_event_lists_the_sectors() {
+    let text = with_event(
+        &CONTROL.replace("\"ai_accelerator\"", "\"gpus\""),
+        "2022-10",
+    );
+    assert_rejected(
+        &text,
+        &[
+            "unknown sector `gpus`",
+            "events[0]",
+            "valid sectors: minerals, equipment",
+        ],
+    );
+}
+
+#[test]
+fn negative_capacity_is_refused() {
+    let broken = SMALL_WORLD.replace("capacity_usd_b: 1.5", "capacity_usd_b: -1.5");
+    assert_rejected(
+        &broken,
+        &[
+            "capacity -1.5 of `cn_chips` must be > 0",
+            "firms[8].capacity_usd_b",
+            "scenario.ron:",
+        ],
+    );
+}
+
+#[test]
+fn input_coefficients_that_make_production_impossible_are_refused() {
+    let broken = SMALL_WORLD.replace(
+        "Input(sector: \"equipment\", per_unit: 0.4, role: Capital)",
+        "Input(sector: \"equipment\", per_unit: 2.5, role: Capital)",
+    );
+    assert_rejected(
+        &broken,
+        &[
+            "input coefficients make production impossible",
+            "`equipment`",
+            "foundry_advanced (2.5 × 50)",
+        ],
+    );
+}
+
+#[test]
+fn material_input_cycle_is_refused() {
+    let broken = SMALL_WORLD.replace(
+        "final_demand_by_state: {\"US\": 0.3, \"CN\": 0.4, \"TW\": 0.1, \"JP\": 0.2},\n        ),",
+        "final_demand_by_state: {\"US\": 0.3, \"CN\": 0.4, \"TW\": 0.1, \"JP\": 0.2},\n            inputs: [Input(sector: \"equipment\", per_unit: 0.01, role: Material)],\n        ),",
+    );
+    assert_rejected(&broken, &["Material inputs form a cycle"]);
+}
+
+#[test]
+fn event_date_outside_the_run_is_refused() {
+    let text = with_event(CONTROL, "2031-01");
+    assert_rejected(
+        &text,
+        &[
+            "event date 2031-01 is outside the run (2022-07 to 2025-06)",
+            "events[0]",
+            "scenario.ron:",
+        ],
+    );
+}
+
+#[test]
+fn contradictory_events_on_one_date_are_refused() {
+    let text = SMALL_WORLD.replace(
+        "events: [],",
+        &format!("events: [Event(date: \"2022-10\", action: {CONTROL}), Event(date: \"2022-10\", action: RemoveExportControl(id: \"c1\"))],"),
+    );
+    assert_rejected(&text, &["contradictory events", "`c1`"]);
+}
+
+#[test]
+fn extends_cycle_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("a.ron"),
+        "Scenario(extends: \"b.ron\", name: \"a\")",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("b.ron"),
+        "Scenario(extends: \"a.ron\", name: \"b\")",
+    )
+    .unwrap();
+    let out = chokepoint(&["run", "a.ron", "--out", "out"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("`extends` cycle") && err.contains("a.ron → ") && err.contains("b.ron"),
+        "{err}"
+    );
+    assert!(!dir.path().join("out").exists());
+}
+
+#[test]
+fn missing_file_is_refused_with_the_bundled_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = chokepoint(&["run", "nowhere.ron"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("no scenario file `nowhere.ron`") && err.contains("baseline_2022"),
+        "{err}"
+    );
+    assert!(!dir.path().join("output").exists());
+}
+
+#[test]
+fn missing_extends_target_points_at_the_extends_line() {
+    let (dir, path) = scenario_dir("Scenario(\n    extends: \"gone.ron\",\n    name: \"x\",\n)");
+    let out = chokepoint(&["validate", path.to_str().unwrap()], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("scenario.ron:2:14") && err.contains("does not exist"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_parameter_suggests_the_right_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = chokepoint(
+        &["validate", "--set", "learning.catchup_rate_per_year=0.1"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("did you mean `learning.catch_up_rate_per_year`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn parameter_in_a_file_with_a_bad_value_points_at_it() {
+    let broken = SMALL_WORLD.replace(
+        "parameters: {},",
+        "parameters: {\"production.target_utilization\": 1.4},",
+    );
+    assert_rejected(
+        &broken,
+        &[
+            "production.target_utilization",
+            "outside [0, 1]",
+            "scenario.ron:",
+        ],
+    );
+}
+
+#[test]
+fn existing_output_is_not_overwritten_without_force() {
+    let (dir, path) = scenario_dir(SMALL_WORLD);
+    let out_dir = dir.path().join("out");
+    fs::create_dir(&out_dir).unwrap();
+    fs::write(out_dir.join("keep.txt"), "precious").unwrap();
+    let out = chokepoint(&["run", path.to_str().unwrap(), "--out", "out"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--force"));
+    assert_eq!(
+        fs::read_to_string(out_dir.join("keep.txt")).unwrap(),
+        "precious"
+    );
+    let forced = chokepoint(
+        &["run", path.to_str().unwrap(), "--out", "out", "--force"],
+        dir.path(),
+    );
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    assert!(out_dir.join("metrics.csv").exists() && !out_dir.join("keep.txt").exists());
+}
+
+#[test]
+fn two_runs_in_parallel_write_identical_metrics() {
+    let (dir, path) = scenario_dir(SMALL_WORLD);
+    let file = path.to_str().unwrap().to_string();
+    let children: Vec<_> = ["a", "b", "c"]
+        .iter()
+        .map(|out| {
+            Command::new(env!("CARGO_BIN_EXE_chokepoint"))
+                .args(["run", &file, "--out", out])
+                .current_dir(dir.path())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut child in children {
+        assert!(child.wait().unwrap().success());
+    }
+    let a = fs::read(dir.path().join("a/metrics.csv")).unwrap();
+    assert!(a.len() > 1000);
+    assert_eq!(a, fs::read(dir.path().join("b/metrics.csv")).unwrap());
+    assert_eq!(a, fs::read(dir.path().join("c/metrics.csv")).unwrap());
+}
+
+#[test]
+fn effective_scenario_repeats_the_run_exactly() {
+    let (dir, path) = scenario_dir(&with_event(CONTROL, "2022-10"));
+    let first = chokepoint(
+        &[
+            "run",
+            path.to_str().unwrap(),
+            "--out",
+            "first",
+            "--seed",
+            "11",
+            "--set",
+            "market.home_bias=0.7",
+        ],
+        dir.path(),
+    );
+    assert!(first.status.success(), "{}", stderr(&first));
+    let replay = chokepoint(
+        &["run", "first/scenario.ron", "--out", "second"],
+        dir.path(),
+    );
+    assert!(replay.status.success(), "{}", stderr(&replay));
+    let a = fs::read(dir.path().join("first/metrics.csv")).unwrap();
+    assert_eq!(a, fs::read(dir.path().join("second/metrics.csv")).unwrap());
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.path().join("first/manifest.json")).unwrap()).unwrap();
+    let replayed: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.path().join("second/manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["scenario_sha256"], replayed["scenario_sha256"]);
+    assert_eq!(manifest["seed"], 11);
+    assert_eq!(manifest["parameters"]["market.home_bias"], 0.7);
+    assert_eq!(manifest["kind"], "run");
+}
+
+#[test]
+fn default_run_writes_the_documented_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = chokepoint(&["run", "--ticks", "3"], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let run_dir = dir.path().join("output/baseline_2022");
+    for file in [
+        "metrics.csv",
+        "manifest.json",
+        "scenario.ron",
+        "firms.csv",
+        "states.csv",
+        "sectors.csv",
+    ] {
+        assert!(run_dir.join(file).exists(), "{file} written");
+    }
+    let csv = fs::read_to_string(run_dir.join("metrics.csv")).unwrap();
+    assert_eq!(
+        csv.lines().next(),
+        Some("tick,date,metric,state,firm,sector,market,value")
+    );
+    for metric in [
+        "market_share",
+        "state_market_share",
+        "self_sufficiency",
+        "capability",
+        "best_capability",
+        "capability_gap",
+        "output",
+        "sales",
+        "revenue",
+        "price",
+        "ai_compute",
+    ] {
+        assert!(
+            csv.contains(&format!(",{metric},")),
+            "metric {metric} recorded"
+        );
+    }
+}
