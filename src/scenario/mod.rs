@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod load;
+pub mod synthetic;
 pub mod types;
 pub mod validate;
 
