@@ -114,7 +114,7 @@ fn unknown_state_in_an_event_lists_the_states() {
     assert_rejected(
         &text,
         &[
-            "unknown destination state `XX`",
+            "unknown state `XX` in `destinations`",
             "events[0].action.destinations",
             "valid states: US, CN, TW, JP",
         ],
@@ -212,7 +212,7 @@ fn event_date_outside_the_run_is_refused() {
 fn contradictory_events_on_one_date_are_refused() {
     let text = SMALL_WORLD.replace(
         "events: [],",
-        &format!("events: [Event(date: \"2022-10\", action: {CONTROL}), Event(date: \"2022-10\", action: RemoveExportControl(id: \"c1\"))],"),
+        &format!("events: [Event(date: \"2022-10\", action: {CONTROL}), Event(date: \"2022-10\", action: Remove(id: \"c1\"))],"),
     );
     assert_rejected(&text, &["contradictory events", "`c1`"]);
 }

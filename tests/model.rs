@@ -25,6 +25,8 @@ fn with_control(mut scenario: Scenario, date: &str, max_capability: f64) -> Scen
             max_capability,
             destinations: vec!["CN".into()],
             covered_firms: vec![],
+            licence_approval_rate: 0.0,
+            extraterritorial: false,
         },
     });
     scenario
@@ -152,10 +154,24 @@ fn a_control_never_raises_the_controllers_share_of_the_target_market_when_it_tak
     }
 }
 
+fn without(mut scenario: Scenario, mechanisms: &[&str]) -> Scenario {
+    for m in mechanisms {
+        let path = format!("mechanisms.{m}");
+        scenario.parameters = scenario
+            .parameters
+            .with_overrides([(path.as_str(), &ParamValue::Bool(false))])
+            .unwrap();
+    }
+    scenario
+}
+
 #[test]
 fn a_control_blocks_sales_above_the_threshold_and_lets_capacity_bound_the_substitute() {
     let base = small_world();
-    let controlled = with_control(base.clone(), "2022-10", -0.25);
+    let controlled = without(
+        with_control(base.clone(), "2022-10", -0.25),
+        &["compliant_redesign", "leakage", "stockpiling"],
+    );
     let rows = model::run(&controlled, Selection::default());
     let firm = |id: &str| base.firms.iter().position(|f| f.id == id).unwrap() as u16;
     let cn = 1u16;

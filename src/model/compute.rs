@@ -24,10 +24,25 @@ pub fn install_compute(
             if !sector.counts_as_ai_compute {
                 continue;
             }
+            // Goods bought into a stockpile are installed when drawn, not when bought.
+            let demand = markets.demand(k, i);
+            let installed_now = if demand > 0.0 {
+                1.0 - markets.stockpile_demand[k][i] / demand
+            } else {
+                1.0
+            };
             for &j in &structure.sector_firms[k] {
                 let q = firms.get(roster.firms[j]).expect("roster entity").0;
-                added += markets.delivered[j][i] * performance(q, p) * dt;
+                for (share, capability) in markets.delivered_capabilities(j, i, q) {
+                    added += markets.delivered[j][i]
+                        * share
+                        * performance(capability, p)
+                        * installed_now
+                        * dt;
+                }
             }
+            added +=
+                markets.stock_draw[k][i] * performance(markets.stockpile_capability[k][i], p) * dt;
         }
         let mut stock = states.get_mut(entity).expect("roster entity");
         stock.0 = stock.0 * (1.0 - retire) + added;

@@ -4,7 +4,8 @@
 
 use bevy_ecs::prelude::*;
 
-use super::world::{Books, Clock, InputStocks, Markets, Params, Roster, Structure};
+use super::policy::PolicyRegime;
+use super::world::{Books, Capability, Clock, InputStocks, Markets, Params, Roster, Structure};
 use crate::scenario::InputRole;
 
 /// System: sets this tick's final and derived demand in every market.
@@ -14,7 +15,9 @@ pub fn update_demand(
     structure: Res<Structure>,
     roster: Res<Roster>,
     mut markets: ResMut<Markets>,
+    regime: Res<PolicyRegime>,
     mut firms: Query<(&Books, &mut InputStocks)>,
+    capabilities: Query<&Capability>,
 ) {
     let years = f64::from(clock.tick) * structure.dt_years;
     for (k, sector) in structure.sectors.iter().enumerate() {
@@ -40,6 +43,59 @@ pub fn update_demand(
             };
             inputs.ordered[n] = order;
             markets.derived_demand[input.sector][home] += order;
+        }
+    }
+    front_run_announced_controls(
+        &clock,
+        &params,
+        &structure,
+        &roster,
+        &regime,
+        &mut markets,
+        &capabilities,
+    );
+}
+
+/// Stockpiling (docs/MODEL.md, "Stockpiling"): between a control's announcement and its effect,
+/// buyers in its destinations order extra of the soon-controlled goods, aiming at a ceiling of
+/// months of their flow by the effective date.
+fn front_run_announced_controls(
+    clock: &Clock,
+    params: &Params,
+    structure: &Structure,
+    roster: &Roster,
+    regime: &PolicyRegime,
+    markets: &mut Markets,
+    capabilities: &Query<&Capability>,
+) {
+    markets
+        .stockpile_demand
+        .iter_mut()
+        .for_each(|row| row.iter_mut().for_each(|d| *d = 0.0));
+    if !params.0.mechanisms.stockpiling {
+        return;
+    }
+    let dt = structure.dt_years;
+    for a in regime
+        .announcements
+        .iter()
+        .filter(|a| a.announced_tick <= clock.tick && clock.tick < a.effective_tick)
+    {
+        let c = &a.control;
+        let years_left = f64::from(a.effective_tick - clock.tick) * dt;
+        for i in (0..structure.n_states).filter(|&i| c.destinations[i]) {
+            let flow: f64 = structure.sector_firms[c.sector]
+                .iter()
+                .filter(|&&j| {
+                    c.binds_directly(j, structure.firm_home[j])
+                        && capabilities.get(roster.firms[j]).expect("roster entity").0
+                            > c.max_capability
+                })
+                .map(|&j| markets.delivered[j][i])
+                .sum();
+            let target = params.0.stockpiling.ceiling_months / 12.0 * flow;
+            let need = (target - markets.stockpile[c.sector][i]).max(0.0);
+            markets.stockpile_demand[c.sector][i] += need / years_left;
         }
     }
 }

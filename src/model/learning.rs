@@ -7,6 +7,7 @@
 use bevy_ecs::prelude::*;
 use rand::RngExt;
 
+use super::policy::PolicyRegime;
 use super::world::{Books, Capability, Costs, FirmRng, Markets, Params, Roster, Structure, Tools};
 use crate::scenario::InputRole;
 
@@ -15,6 +16,7 @@ pub fn learn(
     params: Res<Params>,
     structure: Res<Structure>,
     roster: Res<Roster>,
+    regime: Res<PolicyRegime>,
     mut markets: ResMut<Markets>,
     mut firms: Query<(
         &Books,
@@ -24,6 +26,7 @@ pub fn learn(
         &mut FirmRng,
     )>,
 ) {
+    let domestic_tools = domestic_tool_levels(&structure, &roster, &markets, &firms);
     let p = &params.0;
     let l = &p.learning;
     let m = &p.mechanisms;
@@ -40,7 +43,19 @@ pub fn learn(
         // to the tool sectors' frontier, turning over in about a year.
         let has_tools = sector.inputs.iter().any(|i| i.role == InputRole::Capital);
         if has_tools {
-            let target = super::world::tool_level_of(sector, &markets, home);
+            let bought = super::world::tool_level_of(sector, &markets, home);
+            // A domestic-equipment quota forces that share of new tools to be domestic, where the
+            // state has tool makers at all.
+            let quota = regime.domestic_tool_share(home);
+            let target = match domestic_tools[home]
+                .as_ref()
+                .and_then(|levels| capital_mix(sector, levels))
+            {
+                Some(domestic) if quota > 0.0 => {
+                    (1.0 - quota) * bought + quota * domestic.min(bought.max(domestic))
+                }
+                _ => bought,
+            };
             tools.level += (target - tools.level) * dt.min(1.0);
         }
         let tool_gap = (-tools.level).max(0.0);
@@ -96,6 +111,57 @@ pub fn learn(
             .map(|&j| firms.get(roster.firms[j]).expect("roster entity").1.0)
             .fold(f64::NEG_INFINITY, f64::max);
     }
+}
+
+/// Best capability of each state's own firms in each sector, relative to the sector's frontier
+/// (`None` where the state has no firm in the sector).
+fn domestic_tool_levels(
+    structure: &Structure,
+    roster: &Roster,
+    markets: &Markets,
+    firms: &Query<(
+        &Books,
+        &mut Capability,
+        &mut Costs,
+        &mut Tools,
+        &mut FirmRng,
+    )>,
+) -> Vec<Option<Vec<Option<f64>>>> {
+    (0..structure.n_states)
+        .map(|state| {
+            let levels: Vec<Option<f64>> = structure
+                .sector_firms
+                .iter()
+                .enumerate()
+                .map(|(k, members)| {
+                    members
+                        .iter()
+                        .filter(|&&j| structure.firm_home[j] == state)
+                        .map(|&j| {
+                            firms.get(roster.firms[j]).expect("roster entity").1.0
+                                - markets.frontier[k]
+                        })
+                        .reduce(f64::max)
+                })
+                .collect();
+            levels.iter().any(Option::is_some).then_some(levels)
+        })
+        .collect()
+}
+
+/// The coefficient-weighted domestic tool level over a sector's capital inputs, if the state
+/// makes every one of them.
+fn capital_mix(sector: &super::world::SectorSpec, levels: &[Option<f64>]) -> Option<f64> {
+    let (mut weight, mut level) = (0.0, 0.0);
+    for input in sector
+        .inputs
+        .iter()
+        .filter(|i| i.role == InputRole::Capital)
+    {
+        weight += input.per_unit;
+        level += input.per_unit * levels[input.sector]?;
+    }
+    (weight > 0.0).then(|| level / weight)
 }
 
 /// A standard normal draw by the Box–Muller transform (two uniforms, one normal; portable).

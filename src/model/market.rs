@@ -1,94 +1,239 @@
 //! Market allocation (docs/MODEL.md, "Market allocation"): in every sector and buying state,
-//! buyers split demand over the suppliers available to them by a multinomial logit of appeal,
-//! capability, price and home bias; export controls remove suppliers above a threshold; capacity
-//! caps a supplier's total volume and unmet orders spill to the next-best suppliers.
+//! buyers split demand by a multinomial logit of appeal, capability, price, home bias and policy
+//! shifts (procurement mandates reserve a domestic share). Restrictions from the policy regime
+//! block part of the demand for some suppliers; blocked demand is met, in order, from stockpiles,
+//! by leakage through gray channels, and by re-choosing among the alternatives each adaptation
+//! mechanism allows (domestic substitution, third-country backfill, compliant redesign) — what
+//! is left is unmet. Capacity then caps each supplier's total, spilling the excess to the
+//! next-best suppliers.
 
 use bevy_ecs::prelude::*;
 
-use super::policy::PolicyRegime;
+use super::leakage::leak_fraction;
+use super::policy::{Instrument, PolicyRegime};
 use super::world::{
-    Appeal, Books, Capability, Capacity, Costs, Markets, Params, Roster, Structure, Tools, utility,
+    Appeal, Books, Capability, Capacity, Clock, Costs, Markets, Params, Roster, Structure, Tools,
+    utility,
 };
+use crate::scenario::InputRole;
 
 /// Relative tolerance above capacity before a supplier counts as full.
 const CAPACITY_TOLERANCE: f64 = 1e-9;
 
+/// One supplier's data for this tick.
+struct Supplier {
+    firm: usize,
+    home: usize,
+    appeal: f64,
+    capability: f64,
+    price: f64,
+    capacity: f64,
+}
+
 /// System: allocates every market's demand to suppliers.
-#[allow(clippy::too_many_arguments)]
 pub fn allocate_markets(
+    clock: Res<Clock>,
     params: Res<Params>,
     structure: Res<Structure>,
     roster: Res<Roster>,
-    regime: Res<PolicyRegime>,
+    mut regime: ResMut<PolicyRegime>,
     mut markets: ResMut<Markets>,
     firms: Query<(&Appeal, &Capability, &Costs, &Capacity, &Tools)>,
     mut books: Query<&mut Books>,
 ) {
     let p = &params.0;
+    let mech = &p.mechanisms;
     let n_states = structure.n_states;
     let mu = p.market.logit_scale;
+    let dt = structure.dt_years;
+    let mut denial_blocked = vec![0.0; n_states];
+    let mut denial_foreign = vec![0.0; n_states];
+
     for (k, members) in structure.sector_firms.iter().enumerate() {
-        let n = members.len();
-        // Per-supplier data for this tick, in firm-index order.
-        let mut capacity = vec![f64::INFINITY; n];
-        let mut weight = vec![vec![0.0; n_states]; n];
-        let mut utilities = vec![0.0; n];
-        for i in 0..n_states {
-            for (m, &j) in members.iter().enumerate() {
-                let (appeal, capability, costs, _, _) =
+        let suppliers: Vec<Supplier> = members
+            .iter()
+            .map(|&j| {
+                let (appeal, capability, costs, capacity, tools) =
                     firms.get(roster.firms[j]).expect("roster entity");
-                let home = structure.firm_home[j];
-                let allowed = capability.0 <= regime.max_capability(j, home, k, i);
-                utilities[m] = if allowed {
-                    utility(appeal.0, capability.0, costs.unit_cost, home == i, p)
-                } else {
-                    f64::NEG_INFINITY
-                };
+                Supplier {
+                    firm: j,
+                    home: structure.firm_home[j],
+                    appeal: appeal.0,
+                    capability: capability.0,
+                    price: costs.unit_cost,
+                    capacity: if mech.capacity_limits {
+                        capacity.0 * tools.yield_share
+                    } else {
+                        f64::INFINITY
+                    },
+                }
+            })
+            .collect();
+        let n = suppliers.len();
+        let mut orders = vec![vec![0.0; n_states]; n];
+        let mut capped = vec![vec![0.0; n_states]; n];
+        let mut capped_q = vec![vec![0.0; n_states]; n];
+        let mut spill_weight = vec![vec![0.0; n_states]; n];
+        let mut remaining = vec![0.0; n_states];
+
+        for i in 0..n_states {
+            let demand = markets.demand(k, i);
+            markets.blocked[k][i] = 0.0;
+            markets.leaked[k][i] = 0.0;
+            markets.stock_draw[k][i] = 0.0;
+            if demand <= 0.0 {
+                continue;
             }
-            let max = utilities.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let commitment_bonus = if mech.target_commitment {
+                p.commitment.home_utility * regime.commitment[i]
+            } else {
+                0.0
+            };
+            let u: Vec<f64> = suppliers
+                .iter()
+                .map(|s| {
+                    utility(s.appeal, s.capability, s.price, s.home == i, p)
+                        + regime.utility_shift(s.firm, s.home, k, i)
+                        + if s.home == i { commitment_bonus } else { 0.0 }
+                })
+                .collect();
+            let max = u.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let w: Vec<f64> = u.iter().map(|x| ((x - max) / mu).exp()).collect();
+            let total_w: f64 = w.iter().sum();
+            let home_w: f64 = suppliers
+                .iter()
+                .zip(&w)
+                .filter(|(s, _)| s.home == i)
+                .map(|(_, w)| w)
+                .sum();
+            let mandate = if home_w > 0.0 {
+                regime.mandate_share(k, i)
+            } else {
+                0.0
+            };
+            let desired: Vec<f64> = suppliers
+                .iter()
+                .zip(&w)
+                .map(|(s, w)| {
+                    demand
+                        * ((1.0 - mandate) * w / total_w
+                            + if s.home == i {
+                                mandate * w / home_w
+                            } else {
+                                0.0
+                            })
+                })
+                .collect();
+
+            // What policy allows of each supplier in this market.
+            let de_minimis = p.alliances.de_minimis_tool_share;
+            let mut restrictions: Vec<_> = suppliers
+                .iter()
+                .map(|s| {
+                    let dependence = |controller: usize| {
+                        tool_dependence(&structure, &markets, s.firm, controller)
+                    };
+                    regime.restriction(s.firm, s.home, k, i, s.capability, de_minimis, &dependence)
+                })
+                .collect();
+            apply_tier_quotas(
+                &mut regime,
+                &suppliers,
+                &desired,
+                &mut restrictions,
+                k,
+                i,
+                clock.tick,
+                dt,
+            );
+
+            let allowed: Vec<f64> = desired
+                .iter()
+                .zip(&restrictions)
+                .map(|(d, r)| d * r.allowed)
+                .collect();
+            let mut blocked: Vec<f64> = desired.iter().zip(&allowed).map(|(d, a)| d - a).collect();
+            let blocked_total: f64 = blocked.iter().sum();
+            markets.blocked[k][i] = blocked_total;
+            denial_blocked[i] += blocked_total;
+            denial_foreign[i] += suppliers
+                .iter()
+                .zip(&desired)
+                .filter(|(s, _)| s.home != i)
+                .map(|(_, d)| d)
+                .sum::<f64>();
             for m in 0..n {
-                weight[m][i] = if max == f64::NEG_INFINITY {
-                    0.0
-                } else {
-                    ((utilities[m] - max) / mu).exp()
-                };
+                orders[m][i] = allowed[m];
+                spill_weight[m][i] = w[m] * restrictions[m].allowed;
             }
-        }
-        if p.mechanisms.capacity_limits {
-            for (m, &j) in members.iter().enumerate() {
-                let (_, _, _, cap, tools) = firms.get(roster.firms[j]).expect("roster entity");
-                capacity[m] = cap.0 * tools.yield_share;
+            if blocked_total <= 0.0 {
+                continue;
+            }
+
+            // 1. Stockpiles built before the control are drawn first.
+            if mech.stockpiling && markets.stockpile[k][i] > 0.0 {
+                let draw = blocked_total.min(markets.stockpile[k][i] / dt);
+                markets.stock_draw[k][i] = draw;
+                blocked
+                    .iter_mut()
+                    .for_each(|b| *b *= 1.0 - draw / blocked_total);
+            }
+            // 2. Leakage through gray channels reaches the blocked supplier anyway.
+            if mech.leakage {
+                let lambda = market_leak_fraction(&regime, &markets, k, i, clock.tick, p, dt);
+                for m in 0..n {
+                    let leak = blocked[m] * lambda;
+                    orders[m][i] += leak;
+                    markets.leaked[k][i] += leak;
+                    blocked[m] -= leak;
+                }
+            }
+            // 3. The rest re-chooses among the alternatives the mechanisms allow.
+            let rest: f64 = blocked.iter().sum();
+            let mut options: Vec<(usize, f64, Option<f64>)> = Vec::new();
+            for (m, s) in suppliers.iter().enumerate() {
+                let free = restrictions[m].allowed >= 1.0;
+                if free && ((s.home == i && mech.substitution) || (s.home != i && mech.backfill)) {
+                    options.push((m, w[m], None));
+                }
+                if mech.compliant_redesign
+                    && blocked[m] > 0.0
+                    && let Some(threshold) = restrictions[m].threshold
+                {
+                    let q = threshold - p.redesign.capability_margin_years;
+                    let u_capped = u[m] - p.market.capability_weight_per_year * (s.capability - q);
+                    options.push((m, ((u_capped - max) / mu).exp(), Some(q)));
+                }
+            }
+            let option_total: f64 = options.iter().map(|o| o.1).sum();
+            if option_total > 0.0 {
+                for &(m, weight, q) in &options {
+                    let add = rest * weight / option_total;
+                    orders[m][i] += add;
+                    if let Some(q) = q {
+                        capped_q[m][i] =
+                            (capped_q[m][i] * capped[m][i] + q * add) / (capped[m][i] + add);
+                        capped[m][i] += add;
+                    }
+                }
+            } else {
+                remaining[i] += rest;
             }
         }
 
-        let mut orders = vec![vec![0.0; n_states]; n];
-        let mut wanted = vec![0.0; n];
-        let mut remaining: Vec<f64> = (0..n_states).map(|i| markets.demand(k, i)).collect();
+        // Capacity: the excess of a full supplier is re-offered to suppliers not yet full.
+        let mut wanted: Vec<f64> = orders.iter().map(|o| o.iter().sum()).collect();
         let mut full = vec![false; n];
         for _pass in 0..p.market.spillover_passes.max(1) {
-            for (i, rest) in remaining.iter_mut().enumerate() {
-                if *rest <= 0.0 {
-                    continue;
-                }
-                let total: f64 = (0..n).filter(|&m| !full[m]).map(|m| weight[m][i]).sum();
-                if total <= 0.0 {
-                    continue;
-                }
-                for m in (0..n).filter(|&m| !full[m]) {
-                    let add = *rest * weight[m][i] / total;
-                    orders[m][i] += add;
-                    wanted[m] += add;
-                }
-                *rest = 0.0;
-            }
             let mut spilled = false;
             for m in 0..n {
                 let total: f64 = orders[m].iter().sum();
-                if !full[m] && total > capacity[m] * (1.0 + CAPACITY_TOLERANCE) {
-                    let keep = capacity[m] / total;
+                if !full[m] && total > suppliers[m].capacity * (1.0 + CAPACITY_TOLERANCE) {
+                    let keep = suppliers[m].capacity / total;
                     for i in 0..n_states {
                         let excess = orders[m][i] * (1.0 - keep);
                         orders[m][i] -= excess;
+                        capped[m][i] *= keep;
                         remaining[i] += excess;
                     }
                     full[m] = true;
@@ -98,13 +243,167 @@ pub fn allocate_markets(
             if !spilled {
                 break;
             }
+            for (i, rest) in remaining.iter_mut().enumerate() {
+                let total: f64 = (0..n)
+                    .filter(|&m| !full[m])
+                    .map(|m| spill_weight[m][i])
+                    .sum();
+                if *rest <= 0.0 || total <= 0.0 {
+                    continue;
+                }
+                for m in (0..n).filter(|&m| !full[m]) {
+                    let add = *rest * spill_weight[m][i] / total;
+                    orders[m][i] += add;
+                    wanted[m] += add;
+                }
+                *rest = 0.0;
+            }
         }
         markets.unmet[k] = remaining;
-        for (m, &j) in members.iter().enumerate() {
-            let mut b = books.get_mut(roster.firms[j]).expect("roster entity");
+        for (m, s) in suppliers.iter().enumerate() {
+            let mut b = books.get_mut(roster.firms[s.firm]).expect("roster entity");
             b.orders = orders[m].iter().sum();
             b.wanted = wanted[m];
-            markets.orders[j] = std::mem::take(&mut orders[m]);
+            for i in 0..n_states {
+                markets.capped_share[s.firm][i] = if orders[m][i] > 0.0 {
+                    (capped[m][i] / orders[m][i]).min(1.0)
+                } else {
+                    0.0
+                };
+                markets.capped_capability[s.firm][i] = capped_q[m][i];
+            }
+            markets.orders[s.firm] = std::mem::take(&mut orders[m]);
         }
     }
+    for i in 0..n_states {
+        regime.denial[i] = if denial_foreign[i] > 0.0 {
+            (denial_blocked[i] / denial_foreign[i]).min(1.0)
+        } else {
+            0.0
+        };
+    }
+}
+
+/// Share of firm `firm`'s tools (capital inputs, by coefficient) its home market bought last tick
+/// from firms whose home is `controller`.
+pub fn tool_dependence(
+    structure: &Structure,
+    markets: &Markets,
+    firm: usize,
+    controller: usize,
+) -> f64 {
+    let home = structure.firm_home[firm];
+    let (mut weight, mut share) = (0.0, 0.0);
+    for input in structure.sectors[structure.firm_sector[firm]]
+        .inputs
+        .iter()
+        .filter(|i| i.role == InputRole::Capital)
+    {
+        let (mut total, mut from) = (0.0, 0.0);
+        for &f in &structure.sector_firms[input.sector] {
+            total += markets.delivered[f][home];
+            if structure.firm_home[f] == controller {
+                from += markets.delivered[f][home];
+            }
+        }
+        if total > 0.0 {
+            weight += input.per_unit;
+            share += input.per_unit * from / total;
+        }
+    }
+    if weight > 0.0 { share / weight } else { 0.0 }
+}
+
+/// Tier-2 quotas: the controller's above-threshold sales into a tier-2 market are capped at the
+/// quota left, spread over the rest of the window; what is sold uses the quota up.
+fn apply_tier_quotas(
+    regime: &mut PolicyRegime,
+    suppliers: &[Supplier],
+    desired: &[f64],
+    restrictions: &mut [super::policy::Restriction],
+    sector: usize,
+    market: usize,
+    tick: u32,
+    dt: f64,
+) {
+    for instrument in regime.instruments.values_mut() {
+        let Instrument::Tiered(t) = instrument else {
+            continue;
+        };
+        if t.sector != sector || t.tier[market] != 2 {
+            continue;
+        }
+        let covered: Vec<usize> = (0..suppliers.len())
+            .filter(|&m| {
+                suppliers[m].home == t.controller && suppliers[m].capability > t.max_capability
+            })
+            .collect();
+        let wanted: f64 = covered
+            .iter()
+            .map(|&m| desired[m] * restrictions[m].allowed)
+            .sum();
+        if wanted <= 0.0 {
+            continue;
+        }
+        let years_left = ((t.window_end_tick - f64::from(tick)) * dt).max(dt);
+        let rate = if f64::from(tick) < t.window_end_tick {
+            t.quota_left[market].max(0.0) / years_left
+        } else {
+            f64::INFINITY
+        };
+        let scale = (rate / wanted).min(1.0);
+        for &m in &covered {
+            restrictions[m].allowed *= scale;
+            restrictions[m].threshold = Some(
+                restrictions[m]
+                    .threshold
+                    .map_or(t.max_capability, |x| x.min(t.max_capability)),
+            );
+        }
+        if rate.is_finite() {
+            t.quota_left[market] -= wanted * scale * dt;
+        }
+    }
+}
+
+/// The leak fraction of blocked demand in sector `k`, market `i`: set by the oldest control in
+/// force there (how long gray networks have had to form) and its controller's enforcement.
+fn market_leak_fraction(
+    regime: &PolicyRegime,
+    markets: &Markets,
+    k: usize,
+    i: usize,
+    tick: u32,
+    p: &super::params::Parameters,
+    dt: f64,
+) -> f64 {
+    let oldest = regime
+        .controls()
+        .filter(|(_, c)| c.sector == k && c.destinations[i])
+        .min_by_key(|(_, c)| c.since_tick)
+        .map(|(_, c)| (c.since_tick, c.controller))
+        .or_else(|| {
+            regime.instruments.values().find_map(|inst| match inst {
+                Instrument::Tiered(t) if t.sector == k && t.tier[i] > 1 => {
+                    Some((tick, t.controller))
+                }
+                _ => None,
+            })
+        });
+    let Some((since, controller)) = oldest else {
+        return 0.0;
+    };
+    let months = f64::from(tick.saturating_sub(since)) * dt * 12.0;
+    let demand = markets.demand(k, i);
+    let shortage = if demand > 0.0 {
+        markets.unmet[k][i] / demand
+    } else {
+        0.0
+    };
+    leak_fraction(
+        &p.leakage,
+        months,
+        shortage,
+        regime.enforcement(controller, p.leakage.base_enforcement),
+    )
 }

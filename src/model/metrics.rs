@@ -3,6 +3,7 @@
 
 use bevy_ecs::prelude::*;
 
+use super::policy::PolicyRegime;
 use super::world::{
     Books, Capability, Capacity, Clock, ComputeStock, Costs, Markets, Roster, Structure, Tools,
 };
@@ -42,11 +43,23 @@ pub enum Metric {
     Demand,
     /// Demand no available supplier could take, $B per year (sector, market).
     UnmetDemand,
+    /// Demand blocked by policy, before stockpiles, leakage and re-choice, $B/yr (sector, market).
+    BlockedDemand,
+    /// Blocked demand that leaked through gray channels, $B/yr (sector, market).
+    Leakage,
+    /// Buyers' stockpile of soon-controlled goods, $B (sector, market).
+    Stockpile,
+    /// A state's compliance with a controller's controls, 0–1 (state; market = the controller).
+    Compliance,
+    /// A state's commitment to self-sufficiency, 0–1 (state).
+    Commitment,
+    /// Blocked share of a state's desired imports this tick, 0–1 (state).
+    Denial,
 }
 
 impl Metric {
     /// All metrics, in output order.
-    pub const ALL: [Metric; 16] = [
+    pub const ALL: [Metric; 22] = [
         Metric::MarketShare,
         Metric::StateMarketShare,
         Metric::SelfSufficiency,
@@ -63,6 +76,12 @@ impl Metric {
         Metric::Yield,
         Metric::Demand,
         Metric::UnmetDemand,
+        Metric::BlockedDemand,
+        Metric::Leakage,
+        Metric::Stockpile,
+        Metric::Compliance,
+        Metric::Commitment,
+        Metric::Denial,
     ];
 
     /// The name used in files and on the command line.
@@ -84,6 +103,12 @@ impl Metric {
             Metric::Yield => "yield",
             Metric::Demand => "demand",
             Metric::UnmetDemand => "unmet_demand",
+            Metric::BlockedDemand => "blocked_demand",
+            Metric::Leakage => "leakage",
+            Metric::Stockpile => "stockpile",
+            Metric::Compliance => "compliance",
+            Metric::Commitment => "commitment",
+            Metric::Denial => "denial",
         }
     }
 
@@ -150,12 +175,12 @@ fn idx(i: usize) -> u16 {
 }
 
 /// System: records the selected metrics for this tick.
-#[allow(clippy::too_many_arguments)]
 pub fn record_metrics(
     clock: Res<Clock>,
     structure: Res<Structure>,
     roster: Res<Roster>,
     markets: Res<Markets>,
+    regime: Res<PolicyRegime>,
     mut recorder: ResMut<Recorder>,
     firms: Query<(&Capability, &Costs, &Books, &Capacity, &Tools)>,
     states: Query<&ComputeStock>,
@@ -367,8 +392,30 @@ pub fn record_metrics(
         push(Metric::Demand, NONE, NONE, sk, WORLD, world_demand);
         push(Metric::UnmetDemand, NONE, NONE, sk, WORLD, world_unmet);
     }
+    let mut controllers: Vec<usize> = regime.controls().map(|(_, c)| c.controller).collect();
+    controllers.sort_unstable();
+    controllers.dedup();
     for (i, &entity) in roster.states.iter().enumerate() {
         let stock = states.get(entity).expect("roster entity").0;
         push(Metric::AiCompute, idx(i), NONE, NONE, NONE, stock);
+        push(
+            Metric::Commitment,
+            idx(i),
+            NONE,
+            NONE,
+            NONE,
+            regime.commitment[i],
+        );
+        push(Metric::Denial, idx(i), NONE, NONE, NONE, regime.denial[i]);
+        for &c in controllers.iter().filter(|&&c| c != i) {
+            push(
+                Metric::Compliance,
+                idx(i),
+                NONE,
+                NONE,
+                idx(c),
+                regime.compliance[i][c],
+            );
+        }
     }
 }

@@ -2,12 +2,15 @@
 //! clock and never draws an unseeded random number; docs/MODEL.md describes it in ODD form.
 //!
 //! One tick runs these systems in order (MODEL.md, "Process overview and scheduling"):
-//! policy events → demand → market allocation → production → AI compute → finance and
-//! investment → learning → metrics.
+//! policy events → demand → market allocation (with leakage) → production → AI compute →
+//! finance and investment → learning → allied compliance → target commitment → metrics.
 
+pub mod alliances;
+pub mod commitment;
 pub mod compute;
 pub mod demand;
 pub mod finance;
+pub mod leakage;
 pub mod learning;
 pub mod market;
 pub mod metrics;
@@ -39,7 +42,22 @@ impl Simulation {
     /// Builds the world for a validated scenario, recording the selected metrics.
     pub fn new(scenario: &Scenario, selection: Selection) -> Self {
         let mut world = world::build(scenario);
-        world.insert_resource(policy::PolicyRegime::new(scenario));
+        world.insert_resource(policy::PolicyRegime::new(
+            scenario,
+            scenario.parameters.alliances.fixed_compliance,
+        ));
+        let ties = scenario
+            .states
+            .iter()
+            .map(|s| {
+                scenario
+                    .states
+                    .iter()
+                    .map(|o| s.security_dependence.get(&o.id).copied().unwrap_or(0.0))
+                    .collect()
+            })
+            .collect();
+        world.insert_resource(alliances::SecurityTies(ties));
         world.insert_resource(Recorder {
             selection,
             rows: Vec::new(),
@@ -61,6 +79,8 @@ impl Simulation {
                 compute::install_compute,
                 finance::finance_and_invest,
                 learning::learn,
+                alliances::update_compliance,
+                commitment::update_commitment,
                 metrics::record_metrics,
                 advance_clock,
             )

@@ -23,6 +23,16 @@ pub struct Parameters {
     pub learning: LearningParams,
     /// Effective AI compute.
     pub compute: ComputeParams,
+    /// Gray-market and transshipment leakage.
+    pub leakage: LeakageParams,
+    /// Front-running between announcement and effect.
+    pub stockpiling: StockpilingParams,
+    /// Compliant redesign just under a threshold.
+    pub redesign: RedesignParams,
+    /// Allied compliance with the leader's controls.
+    pub alliances: AllianceParams,
+    /// The target's commitment to self-sufficiency.
+    pub commitment: CommitmentParams,
     /// On/off switches, one per mechanism.
     pub mechanisms: Mechanisms,
 }
@@ -111,6 +121,79 @@ pub struct ComputeParams {
     pub service_life_years: f64,
 }
 
+/// Gray-market and transshipment leakage (MODEL.md, "Leakage").
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeakageParams {
+    /// Largest share of blocked demand that leaks once gray networks are built.
+    pub max_share: f64,
+    /// Months for gray networks to build up after a control (time constant).
+    pub network_build_months: f64,
+    /// Gray-market price premium with no shortage, as a share of the price.
+    pub premium: f64,
+    /// Premium at which leakage reaches half its maximum.
+    pub premium_half_saturation: f64,
+    /// Enforcement against leakage without any agreement, 0–1.
+    pub base_enforcement: f64,
+}
+
+/// Front-running of announced controls (MODEL.md, "Stockpiling").
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StockpilingParams {
+    /// Ceiling of a market's stockpile of soon-controlled goods, months of their flow.
+    pub ceiling_months: f64,
+}
+
+/// Compliant redesign (MODEL.md, "Compliant redesign").
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedesignParams {
+    /// How far under the threshold a redesigned product sits, frontier-years.
+    pub capability_margin_years: f64,
+}
+
+/// Allied compliance (MODEL.md, "Allied compliance").
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllianceParams {
+    /// Logit intercept b0.
+    pub intercept: f64,
+    /// Weight on security dependence on the controller (b_sec).
+    pub security_weight: f64,
+    /// Weight on exposure: the share of the ally's firms' revenue sold into the control's
+    /// destinations (b_exp).
+    pub exposure_weight: f64,
+    /// Weight on the log of the coalition's size (b_size; Olson and Zeckhauser 1966).
+    pub coalition_size_weight: f64,
+    /// Weight on trust (b_trust); trust is 1 without shocks.
+    pub trust_weight: f64,
+    /// Share of a trust shock recovered per year.
+    pub trust_recovery_per_year: f64,
+    /// Compliance of every ally when the mechanism is switched off, 0–1.
+    pub fixed_compliance: f64,
+    /// Share of a firm's tools bought from the controller's firms above which extraterritorial
+    /// controls reach it (de minimis), 0–1.
+    pub de_minimis_tool_share: f64,
+}
+
+/// The target's substitution commitment (MODEL.md, "Target commitment").
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommitmentParams {
+    /// 0 = "addiction" (commitment relaxes when access returns), 1 = "sovereignty" (it never
+    /// falls); values between mix the two.
+    pub regime_mix: f64,
+    /// Rise of commitment per year at full denial.
+    pub rise_per_year: f64,
+    /// Relaxation per year at full access (scaled by 1 − regime_mix).
+    pub relax_per_year: f64,
+    /// Utility bonus of domestic suppliers at full commitment (procurement lists).
+    pub home_utility: f64,
+    /// Extra R&D for domestic firms at full commitment, as a multiple of their own R&D.
+    pub rd_boost: f64,
+}
+
 /// One switch per mechanism, so that any finding can be traced to the mechanisms producing it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -131,6 +214,20 @@ pub struct Mechanisms {
     pub tool_yield_limits: bool,
     /// Random breakthroughs, setbacks and noise in capability.
     pub innovation_noise: bool,
+    /// Blocked demand may go to the buying state's own firms.
+    pub substitution: bool,
+    /// Blocked demand may go to third-country firms outside the control.
+    pub backfill: bool,
+    /// Part of blocked demand leaks through gray channels.
+    pub leakage: bool,
+    /// Buyers front-run announced controls and draw the stock down later.
+    pub stockpiling: bool,
+    /// Blocked suppliers offer a product just under the threshold.
+    pub compliant_redesign: bool,
+    /// Allies' compliance responds to security, exposure, coalition size and trust.
+    pub allied_compliance: bool,
+    /// States' commitment to self-sufficiency responds to denial.
+    pub target_commitment: bool,
 }
 
 impl Default for Parameters {
@@ -157,20 +254,50 @@ impl Default for Parameters {
             },
             learning: LearningParams {
                 frontier_drift_years_per_year: 1.0,
-                catch_up_rate_per_year: 0.05,
+                catch_up_rate_per_year: 0.02,
                 access_scale_years: 3.0,
                 wright_learning_rate: 0.2,
                 capability_per_output_doubling_years: 0.2,
                 experience_years_at_start: 5.0,
                 breakthrough_probability_per_year: 0.05,
-                breakthrough_size_years: 0.5,
+                breakthrough_size_years: 0.25,
                 setback_probability_per_year: 0.05,
-                setback_size_years: 0.5,
+                setback_size_years: 0.25,
                 noise_sd_years: 0.1,
             },
             compute: ComputeParams {
                 performance_doubling_years: 2.25,
                 service_life_years: 4.0,
+            },
+            leakage: LeakageParams {
+                max_share: 0.1,
+                network_build_months: 12.0,
+                premium: 0.5,
+                premium_half_saturation: 0.5,
+                base_enforcement: 0.3,
+            },
+            stockpiling: StockpilingParams {
+                ceiling_months: 6.0,
+            },
+            redesign: RedesignParams {
+                capability_margin_years: 0.1,
+            },
+            alliances: AllianceParams {
+                intercept: 1.0,
+                security_weight: 2.0,
+                exposure_weight: 4.0,
+                coalition_size_weight: 0.5,
+                trust_weight: 2.0,
+                trust_recovery_per_year: 0.2,
+                fixed_compliance: 1.0,
+                de_minimis_tool_share: 0.25,
+            },
+            commitment: CommitmentParams {
+                regime_mix: 0.5,
+                rise_per_year: 2.0,
+                relax_per_year: 0.5,
+                home_utility: 1.0,
+                rd_boost: 1.0,
             },
             mechanisms: Mechanisms {
                 capacity_limits: true,
@@ -181,6 +308,13 @@ impl Default for Parameters {
                 learning_by_doing: true,
                 tool_yield_limits: true,
                 innovation_noise: true,
+                substitution: true,
+                backfill: true,
+                leakage: true,
+                stockpiling: true,
+                compliant_redesign: true,
+                allied_compliance: true,
+                target_commitment: true,
             },
         }
     }
@@ -249,6 +383,9 @@ impl std::fmt::Display for ParamError {
     }
 }
 
+/// Parameters that may be negative (logit coefficients); every other number must be ≥ 0.
+const SIGNED_PARAMETERS: [&str; 1] = ["alliances.intercept"];
+
 impl Parameters {
     /// Every parameter as `(path, value)` in path order: the manifest's record of what was in force.
     pub fn to_flat(&self) -> BTreeMap<String, Value> {
@@ -311,11 +448,15 @@ impl Parameters {
                 || path.ends_with("utilization")
                 || path.ends_with("learning_rate")
                 || path.ends_with("share_of_revenue")
-                || path.ends_with("cut_per_year");
+                || path.ends_with("cut_per_year")
+                || path.ends_with("share")
+                || path.ends_with("enforcement")
+                || path.ends_with("regime_mix")
+                || path.ends_with("fixed_compliance");
             if is_probability && !(0.0..=1.0).contains(&x) {
                 return bad(&format!("{x} is outside [0, 1]"));
             }
-            if x < 0.0 {
+            if x < 0.0 && !SIGNED_PARAMETERS.contains(&path.as_str()) {
                 return bad(&format!("{x} is negative; it must be ≥ 0"));
             }
         }

@@ -70,7 +70,9 @@ pub fn produce(
             for &j in &structure.sector_firms[k] {
                 let q = firms.get(roster.firms[j]).expect("roster entity").0.0;
                 supplied += markets.delivered[j][i];
-                weighted += markets.delivered[j][i] * q;
+                for (share, capability) in markets.delivered_capabilities(j, i, q) {
+                    weighted += markets.delivered[j][i] * share * capability;
+                }
             }
             let demand = markets.demand(k, i);
             markets.fill[k][i] = if demand > 0.0 {

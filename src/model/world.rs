@@ -182,6 +182,22 @@ pub struct Markets {
     pub bought_capability: Vec<Vec<f64>>,
     /// Best capability in each sector last tick (the frontier).
     pub frontier: Vec<f64>,
+    /// Demand that policy blocked this tick [sector][state].
+    pub blocked: Vec<Vec<f64>>,
+    /// Blocked demand that leaked through gray channels [sector][state].
+    pub leaked: Vec<Vec<f64>>,
+    /// Stockpiles of soon-controlled goods held by buyers [sector][state], $B.
+    pub stockpile: Vec<Vec<f64>>,
+    /// Capability of the stockpiled goods [sector][state].
+    pub stockpile_capability: Vec<Vec<f64>>,
+    /// Extra demand for building stockpiles this tick [sector][state], $B/yr.
+    pub stockpile_demand: Vec<Vec<f64>>,
+    /// Blocked demand met from stockpiles this tick [sector][state], $B/yr.
+    pub stock_draw: Vec<Vec<f64>>,
+    /// Share of each firm's orders in each market that is a redesigned, capped product.
+    pub capped_share: Vec<Vec<f64>>,
+    /// Capability of that capped product [firm][state].
+    pub capped_capability: Vec<Vec<f64>>,
 }
 
 impl Markets {
@@ -196,12 +212,29 @@ impl Markets {
             fill: vec![vec![1.0; n_states]; n_sectors],
             bought_capability: grid(n_sectors),
             frontier: vec![0.0; n_sectors],
+            blocked: grid(n_sectors),
+            leaked: grid(n_sectors),
+            stockpile: grid(n_sectors),
+            stockpile_capability: grid(n_sectors),
+            stockpile_demand: grid(n_sectors),
+            stock_draw: grid(n_sectors),
+            capped_share: grid(n_firms),
+            capped_capability: grid(n_firms),
         }
     }
 
-    /// Total demand in a market.
+    /// Total demand in a market, stockpile building included.
     pub fn demand(&self, sector: usize, state: usize) -> f64 {
-        self.final_demand[sector][state] + self.derived_demand[sector][state]
+        self.final_demand[sector][state]
+            + self.derived_demand[sector][state]
+            + self.stockpile_demand[sector][state]
+    }
+
+    /// Capability of what firm `j` delivered to market `i`: its own, or the capped product's for
+    /// the redesigned share.
+    pub fn delivered_capabilities(&self, j: usize, i: usize, own: f64) -> [(f64, f64); 2] {
+        let s = self.capped_share[j][i];
+        [(1.0 - s, own), (s, self.capped_capability[j][i])]
     }
 }
 

@@ -186,6 +186,9 @@ pub struct State {
     /// Whether gray-market trade can route through this state (Singapore, Malaysia, UAE …).
     #[serde(default)]
     pub transshipment_hub: bool,
+    /// Commitment to self-sufficiency at the start, 0–1 (docs/MODEL.md, target commitment).
+    #[serde(default)]
+    pub commitment: f64,
 }
 
 /// A firm (agent): belongs to one home state and one sector.
@@ -241,13 +244,14 @@ pub struct Event {
     pub action: Action,
 }
 
-/// A policy instrument's change. A later event with the same `id` replaces an earlier one, which
-/// is how rounds are tightened or loosened.
+/// A policy instrument's change. Every instrument has an `id`; a later event with the same id
+/// replaces it (how rounds tighten or loosen) and `Remove` lifts it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Action {
-    /// The controller's firms may not sell products above `max_capability` in `sector` to
-    /// `destinations`.
+    /// The controller's firms (or `covered_firms`) may not sell products above `max_capability`
+    /// in `sector` to `destinations`, except the share licensed. A mineral export ban or quota is
+    /// an export control with `max_capability: -1000` and the quota as `licence_approval_rate`.
     ExportControl {
         /// Name of this control, so later events can tighten, loosen or remove it.
         id: String,
@@ -264,10 +268,165 @@ pub enum Action {
         /// product rule pattern); empty means every firm of the controller in the sector.
         #[serde(default)]
         covered_firms: Vec<String>,
+        /// Share of the controlled flow licensed anyway, 0–1.
+        #[serde(default)]
+        licence_approval_rate: f64,
+        /// Also binds foreign firms whose tools come from the controller beyond the de minimis
+        /// share, as far as their home state complies.
+        #[serde(default)]
+        extraterritorial: bool,
     },
-    /// Lifts a control imposed by an earlier event.
-    RemoveExportControl {
-        /// The id of the control to lift.
+    /// The controller asks allies to impose a matching control; each ally's firms follow it as
+    /// far as the ally complies (docs/MODEL.md, allied compliance).
+    AllyAlignment {
+        /// Name of this request.
+        id: String,
+        /// The export control to match.
+        control: String,
+        /// The states asked.
+        allies: Vec<String>,
+    },
+    /// Tiered access (the 2025 diffusion rule): tier 2 states may buy up to a quota over a
+    /// window, tier 3 states nothing, everyone else freely.
+    TieredAccess {
+        /// Name of this rule.
+        id: String,
+        /// The controlling state.
+        controller: String,
+        /// The controlled sector.
+        sector: String,
+        /// Products above this capability are controlled.
+        max_capability: f64,
+        /// Tier 2 states.
+        tier2: Vec<String>,
+        /// Volume each tier 2 state may buy over the window, $B of start-year output.
+        tier2_quota_usd_b: f64,
+        /// Length of the quota window, years.
+        window_years: f64,
+        /// Tier 3 states (blocked).
+        tier3: Vec<String>,
+    },
+    /// Sales allowed on condition that a share of their revenue goes to the controller's
+    /// government (the H20 and H200 pattern).
+    SalesCondition {
+        /// Name of this condition.
+        id: String,
+        /// The state collecting the share.
+        controller: String,
+        /// The sector.
+        sector: String,
+        /// Markets whose sales pay the share.
+        destinations: Vec<String>,
+        /// Share of that revenue paid, 0–1.
+        revenue_share: f64,
+    },
+    /// An agreement with transit states to stop transshipment, raising enforcement against
+    /// leakage of the controller's goods.
+    AntiTransshipment {
+        /// Name of this agreement.
+        id: String,
+        /// The state whose controls are enforced.
+        controller: String,
+        /// The transit states that sign.
+        hubs: Vec<String>,
+        /// Enforcement achieved through the signatories, 0–1.
+        enforcement: f64,
+    },
+    /// Outbound investment restrictions: the target's firms in these sectors lose part of their
+    /// capacity expansion (foreign capital and know-how denied).
+    OutboundInvestment {
+        /// Name of this restriction.
+        id: String,
+        /// The restricting state.
+        controller: String,
+        /// The state whose firms are restricted.
+        target: String,
+        /// Sectors covered.
+        sectors: Vec<String>,
+        /// Share of capacity expansion lost, 0–1.
+        expansion_cut: f64,
+    },
+    /// A buyer state discourages purchases from another state's firms in a sector.
+    PurchaseDiscouragement {
+        /// Name of this measure.
+        id: String,
+        /// The buying state.
+        buyer: String,
+        /// The state whose firms are discouraged.
+        against: String,
+        /// The sector.
+        sector: String,
+        /// Utility lost by the discouraged suppliers in the buyer's market.
+        utility_penalty: f64,
+    },
+    /// An antitrust action by a state against one firm: its appeal in that state's market falls.
+    AntitrustAction {
+        /// Name of this action.
+        id: String,
+        /// The acting state.
+        state: String,
+        /// The firm.
+        firm: String,
+        /// Utility lost in the acting state's market.
+        utility_penalty: f64,
+    },
+    /// A state fund paying R&D and capacity subsidies to the state's firms in some sectors,
+    /// split by revenue.
+    StateFund {
+        /// Name of this fund.
+        id: String,
+        /// The paying state.
+        state: String,
+        /// Sectors whose firms receive it.
+        sectors: Vec<String>,
+        /// R&D subsidy, $B per year.
+        rd_usd_b_per_year: f64,
+        /// Capacity subsidy, $B of capacity added per year (needs tools to install).
+        capacity_usd_b_per_year: f64,
+    },
+    /// A share of a market's demand reserved for the state's own suppliers.
+    ProcurementMandate {
+        /// Name of this mandate.
+        id: String,
+        /// The buying state.
+        state: String,
+        /// The sector.
+        sector: String,
+        /// Share of demand reserved for domestic suppliers, 0–1.
+        domestic_share: f64,
+    },
+    /// New fab capacity in the state must use at least this share of domestic tools.
+    DomesticEquipmentQuota {
+        /// Name of this quota.
+        id: String,
+        /// The state.
+        state: String,
+        /// Minimum domestic share of tools, 0–1.
+        domestic_share: f64,
+    },
+    /// A subsidised capacity addition (reshoring) that arrives on the event's date.
+    ReshoringSubsidy {
+        /// Name of this subsidy.
+        id: String,
+        /// The firm whose capacity grows.
+        firm: String,
+        /// Capacity added, $B of start-year output per year.
+        capacity_usd_b: f64,
+    },
+    /// A shock to one state's trust in another (e.g. AUKUS and France), lowering compliance.
+    TrustShock {
+        /// Name of this shock.
+        id: String,
+        /// The state whose trust falls.
+        state: String,
+        /// The state it trusts less.
+        toward: String,
+        /// Fall in trust, 0–1.
+        size: f64,
+    },
+    /// Lifts the instrument with this id.
+    Remove {
+        /// The id of an instrument imposed by an earlier event.
         id: String,
     },
 }
@@ -276,7 +435,20 @@ impl Action {
     /// The id of the instrument this action changes.
     pub fn instrument_id(&self) -> &str {
         match self {
-            Action::ExportControl { id, .. } | Action::RemoveExportControl { id } => id,
+            Action::ExportControl { id, .. }
+            | Action::AllyAlignment { id, .. }
+            | Action::TieredAccess { id, .. }
+            | Action::SalesCondition { id, .. }
+            | Action::AntiTransshipment { id, .. }
+            | Action::OutboundInvestment { id, .. }
+            | Action::PurchaseDiscouragement { id, .. }
+            | Action::AntitrustAction { id, .. }
+            | Action::StateFund { id, .. }
+            | Action::ProcurementMandate { id, .. }
+            | Action::DomesticEquipmentQuota { id, .. }
+            | Action::ReshoringSubsidy { id, .. }
+            | Action::TrustShock { id, .. }
+            | Action::Remove { id } => id,
         }
     }
 }

@@ -508,14 +508,13 @@ impl Ctx<'_> {
 
     fn events(&self) -> Result<(), ScenarioError> {
         let s = self.s;
-        let states = self.state_ids();
-        let sectors = self.sector_ids();
         let first = s.start;
         let last = s.date_of_tick(s.ticks - 1);
         let end_month = crate::scenario::Date::from_month_index(
             last.month_index() + i64::from(12 / s.ticks_per_year) - 1,
         );
-        let mut defined: BTreeSet<&str> = BTreeSet::new();
+        // Instruments imposed so far: id → whether it is an export control.
+        let mut defined: BTreeMap<&str, bool> = BTreeMap::new();
         let mut seen_on_date: BTreeMap<(crate::scenario::Date, &str), usize> = BTreeMap::new();
         for (i, event) in s.events.iter().enumerate() {
             let tick = s.tick_of_date(event.date);
@@ -545,112 +544,328 @@ impl Ctx<'_> {
                     .with_help("`announced` must be on or before `date`"));
             }
             let id = event.action.instrument_id();
-            let same_day = (event.date, id);
-            if let Some(j) = seen_on_date.insert(same_day, i) {
+            if let Some(j) = seen_on_date.insert((event.date, id), i) {
                 return Err(self.event_err(i, &format!("\"{id}\""), format!("contradictory events: events[{j}] and events[{i}] both change `{id}` on {}", event.date))
                     .with_help("merge them into one event, or give them different dates"));
             }
+            let check = EventCheck {
+                ctx: self,
+                index: i,
+            };
+            let is_control = matches!(event.action, Action::ExportControl { .. });
             match &event.action {
                 Action::ExportControl {
-                    id,
                     controller,
                     sector,
                     max_capability,
                     destinations,
                     covered_firms,
+                    licence_approval_rate,
+                    ..
                 } => {
-                    if !states.contains(&controller.as_str()) {
-                        return Err(self
-                            .event_err(
-                                i,
-                                &format!("\"{controller}\""),
-                                format!("unknown controller state `{controller}`"),
-                            )
-                            .at_path(format!("events[{i}].action.controller"))
-                            .with_help(format!("valid states: {}", list(&states))));
-                    }
-                    if !sectors.contains(&sector.as_str()) {
-                        return Err(self
-                            .event_err(
-                                i,
-                                &format!("\"{sector}\""),
-                                format!("unknown sector `{sector}`"),
-                            )
-                            .at_path(format!("events[{i}].action.sector"))
-                            .with_help(format!("valid sectors: {}", list(&sectors))));
-                    }
-                    if !max_capability.is_finite() {
-                        return Err(self
-                            .event_err(
-                                i,
-                                "max_capability",
-                                "max_capability must be a finite number".into(),
-                            )
-                            .at_path(format!("events[{i}].action.max_capability")));
-                    }
-                    if destinations.is_empty() {
-                        return Err(self
-                            .event_err(
-                                i,
-                                "destinations",
-                                "an export control needs at least one destination".into(),
-                            )
-                            .at_path(format!("events[{i}].action.destinations")));
-                    }
-                    for d in destinations {
-                        if !states.contains(&d.as_str()) {
-                            return Err(self
-                                .event_err(
-                                    i,
-                                    &format!("\"{d}\""),
-                                    format!("unknown destination state `{d}`"),
-                                )
-                                .at_path(format!("events[{i}].action.destinations"))
-                                .with_help(format!("valid states: {}", list(&states))));
-                        }
-                        if d == controller {
-                            return Err(self
-                                .event_err(
-                                    i,
-                                    &format!("\"{d}\""),
-                                    format!("`{d}` cannot control exports to itself"),
-                                )
-                                .at_path(format!("events[{i}].action.destinations")));
-                        }
-                    }
-                    let firms = self.firm_ids();
+                    check.state("controller", controller)?;
+                    check.sector("sector", sector)?;
+                    check.finite("max_capability", *max_capability)?;
+                    check.states("destinations", destinations, Some(controller))?;
                     for f in covered_firms {
-                        if !firms.contains(&f.as_str()) {
-                            return Err(self
-                                .event_err(
-                                    i,
-                                    &format!("\"{f}\""),
-                                    format!("unknown firm `{f}` in covered_firms"),
-                                )
-                                .at_path(format!("events[{i}].action.covered_firms"))
-                                .with_help(format!("valid firms: {}", list(&firms))));
-                        }
+                        check.firm("covered_firms", f)?;
                     }
-                    defined.insert(id);
+                    check.rate("licence_approval_rate", *licence_approval_rate)?;
                 }
-                Action::RemoveExportControl { id } => {
-                    if !defined.contains(id.as_str()) {
+                Action::AllyAlignment {
+                    control, allies, ..
+                } => {
+                    if defined.get(control.as_str()) != Some(&true) {
+                        let controls: Vec<&str> = defined
+                            .iter()
+                            .filter(|(_, c)| **c)
+                            .map(|(id, _)| *id)
+                            .collect();
+                        return Err(self.event_err(i, &format!("\"{control}\""), format!("asks allies to match control `{control}`, which no earlier event imposes"))
+                            .at_path(format!("events[{i}].action.control"))
+                            .with_help(if controls.is_empty() { "impose the export control first".to_string() } else { format!("controls defined earlier: {}", list(&controls)) }));
+                    }
+                    check.states("allies", allies, None)?;
+                }
+                Action::TieredAccess {
+                    controller,
+                    sector,
+                    max_capability,
+                    tier2,
+                    tier2_quota_usd_b,
+                    window_years,
+                    tier3,
+                    ..
+                } => {
+                    check.state("controller", controller)?;
+                    check.sector("sector", sector)?;
+                    check.finite("max_capability", *max_capability)?;
+                    check.states("tier2", tier2, Some(controller))?;
+                    check.states("tier3", tier3, Some(controller))?;
+                    if let Some(both) = tier2.iter().find(|t| tier3.contains(t)) {
+                        return Err(check.err(
+                            "tier3",
+                            both,
+                            format!("`{both}` is in both tier 2 and tier 3"),
+                        ));
+                    }
+                    check.non_negative("tier2_quota_usd_b", *tier2_quota_usd_b)?;
+                    check.positive("window_years", *window_years)?;
+                }
+                Action::SalesCondition {
+                    controller,
+                    sector,
+                    destinations,
+                    revenue_share,
+                    ..
+                } => {
+                    check.state("controller", controller)?;
+                    check.sector("sector", sector)?;
+                    check.states("destinations", destinations, Some(controller))?;
+                    check.rate("revenue_share", *revenue_share)?;
+                }
+                Action::AntiTransshipment {
+                    controller,
+                    hubs,
+                    enforcement,
+                    ..
+                } => {
+                    check.state("controller", controller)?;
+                    check.states("hubs", hubs, Some(controller))?;
+                    check.rate("enforcement", *enforcement)?;
+                }
+                Action::OutboundInvestment {
+                    controller,
+                    target,
+                    sectors,
+                    expansion_cut,
+                    ..
+                } => {
+                    check.state("controller", controller)?;
+                    check.state("target", target)?;
+                    for sector in sectors {
+                        check.sector("sectors", sector)?;
+                    }
+                    check.rate("expansion_cut", *expansion_cut)?;
+                }
+                Action::PurchaseDiscouragement {
+                    buyer,
+                    against,
+                    sector,
+                    utility_penalty,
+                    ..
+                } => {
+                    check.state("buyer", buyer)?;
+                    check.state("against", against)?;
+                    check.sector("sector", sector)?;
+                    check.non_negative("utility_penalty", *utility_penalty)?;
+                }
+                Action::AntitrustAction {
+                    state,
+                    firm,
+                    utility_penalty,
+                    ..
+                } => {
+                    check.state("state", state)?;
+                    check.firm("firm", firm)?;
+                    check.non_negative("utility_penalty", *utility_penalty)?;
+                }
+                Action::StateFund {
+                    state,
+                    sectors,
+                    rd_usd_b_per_year,
+                    capacity_usd_b_per_year,
+                    ..
+                } => {
+                    check.state("state", state)?;
+                    for sector in sectors {
+                        check.sector("sectors", sector)?;
+                    }
+                    check.non_negative("rd_usd_b_per_year", *rd_usd_b_per_year)?;
+                    check.non_negative("capacity_usd_b_per_year", *capacity_usd_b_per_year)?;
+                }
+                Action::ProcurementMandate {
+                    state,
+                    sector,
+                    domestic_share,
+                    ..
+                } => {
+                    check.state("state", state)?;
+                    check.sector("sector", sector)?;
+                    check.rate("domestic_share", *domestic_share)?;
+                }
+                Action::DomesticEquipmentQuota {
+                    state,
+                    domestic_share,
+                    ..
+                } => {
+                    check.state("state", state)?;
+                    check.rate("domestic_share", *domestic_share)?;
+                }
+                Action::ReshoringSubsidy {
+                    firm,
+                    capacity_usd_b,
+                    ..
+                } => {
+                    check.firm("firm", firm)?;
+                    check.non_negative("capacity_usd_b", *capacity_usd_b)?;
+                }
+                Action::TrustShock {
+                    state,
+                    toward,
+                    size,
+                    ..
+                } => {
+                    check.state("state", state)?;
+                    check.state("toward", toward)?;
+                    check.rate("size", *size)?;
+                }
+                Action::Remove { id } => {
+                    if !defined.contains_key(id.as_str()) {
                         return Err(self
                             .event_err(
                                 i,
                                 &format!("\"{id}\""),
-                                format!("removes control `{id}`, which no earlier event imposes"),
+                                format!("removes `{id}`, which no earlier event imposes"),
                             )
                             .at_path(format!("events[{i}].action.id"))
                             .with_help(if defined.is_empty() {
-                                "no control is defined before this date".to_string()
+                                "no instrument is in force before this date".to_string()
                             } else {
-                                format!("controls defined earlier: {}", list(&defined))
+                                format!("instruments defined earlier: {}", list(defined.keys()))
                             }));
                     }
+                    defined.remove(id.as_str());
+                    continue;
                 }
+            }
+            if !matches!(
+                event.action,
+                Action::ReshoringSubsidy { .. } | Action::TrustShock { .. }
+            ) {
+                defined.insert(id, is_control);
             }
         }
         Ok(())
+    }
+}
+
+/// Checks on one event's fields, producing located errors.
+struct EventCheck<'a, 'b> {
+    ctx: &'a Ctx<'b>,
+    index: usize,
+}
+
+impl EventCheck<'_, '_> {
+    fn err(&self, field: &str, needle: &str, message: String) -> ScenarioError {
+        let i = self.index;
+        self.ctx
+            .event_err(i, needle, message)
+            .at_path(format!("events[{i}].action.{field}"))
+    }
+
+    fn state(&self, field: &str, id: &str) -> Result<(), ScenarioError> {
+        let states = self.ctx.state_ids();
+        if states.contains(&id) {
+            return Ok(());
+        }
+        Err(self
+            .err(
+                field,
+                &format!("\"{id}\""),
+                format!("unknown state `{id}` in `{field}`"),
+            )
+            .with_help(format!("valid states: {}", list(&states))))
+    }
+
+    fn states(
+        &self,
+        field: &str,
+        ids: &[String],
+        not: Option<&String>,
+    ) -> Result<(), ScenarioError> {
+        if ids.is_empty() && field == "destinations" {
+            return Err(self.err(
+                field,
+                field,
+                format!("`{field}` is empty: name at least one state"),
+            ));
+        }
+        for id in ids {
+            self.state(field, id)?;
+            if not == Some(id) {
+                return Err(self.err(
+                    field,
+                    &format!("\"{id}\""),
+                    format!("`{id}` cannot be in its own `{field}`"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn sector(&self, field: &str, id: &str) -> Result<(), ScenarioError> {
+        let sectors = self.ctx.sector_ids();
+        if sectors.contains(&id) {
+            return Ok(());
+        }
+        Err(self
+            .err(
+                field,
+                &format!("\"{id}\""),
+                format!("unknown sector `{id}` in `{field}`"),
+            )
+            .with_help(format!("valid sectors: {}", list(&sectors))))
+    }
+
+    fn firm(&self, field: &str, id: &str) -> Result<(), ScenarioError> {
+        let firms = self.ctx.firm_ids();
+        if firms.contains(&id) {
+            return Ok(());
+        }
+        Err(self
+            .err(
+                field,
+                &format!("\"{id}\""),
+                format!("unknown firm `{id}` in `{field}`"),
+            )
+            .with_help(format!("valid firms: {}", list(&firms))))
+    }
+
+    fn finite(&self, field: &str, x: f64) -> Result<(), ScenarioError> {
+        if x.is_finite() {
+            Ok(())
+        } else {
+            Err(self.err(field, field, format!("`{field}` must be a finite number")))
+        }
+    }
+
+    fn rate(&self, field: &str, x: f64) -> Result<(), ScenarioError> {
+        if (0.0..=1.0).contains(&x) {
+            return Ok(());
+        }
+        Err(self
+            .err(
+                field,
+                field,
+                format!("`{field}` is {x}; it must be between 0 and 1"),
+            )
+            .with_help("rates and shares are fractions: 0.15 means 15 %"))
+    }
+
+    fn non_negative(&self, field: &str, x: f64) -> Result<(), ScenarioError> {
+        if x.is_finite() && x >= 0.0 {
+            Ok(())
+        } else {
+            Err(self.err(field, field, format!("`{field}` is {x}; it must be ≥ 0")))
+        }
+    }
+
+    fn positive(&self, field: &str, x: f64) -> Result<(), ScenarioError> {
+        if x.is_finite() && x > 0.0 {
+            Ok(())
+        } else {
+            Err(self.err(field, field, format!("`{field}` is {x}; it must be > 0")))
+        }
     }
 }
