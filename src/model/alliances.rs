@@ -40,6 +40,9 @@ pub fn update_compliance(
             None => controllers.push((c.controller, c.destinations.clone())),
         }
     }
+    if controllers.is_empty() {
+        return;
+    }
     if !params.0.mechanisms.allied_compliance {
         for (c, _) in &controllers {
             for a in 0..n {

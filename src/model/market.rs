@@ -24,9 +24,9 @@ const CAPACITY_TOLERANCE: f64 = 1e-9;
 struct Supplier {
     firm: usize,
     home: usize,
-    appeal: f64,
     capability: f64,
-    price: f64,
+    /// Utility before home bias and policy shifts (appeal, capability, price).
+    base_utility: f64,
     capacity: f64,
 }
 
@@ -58,11 +58,12 @@ pub fn allocate_markets(
                 Supplier {
                     firm: j,
                     home: structure.firm_home[j],
-                    appeal: appeal.0,
                     capability: capability.0,
-                    price: costs.unit_cost,
+                    base_utility: utility(appeal.0, capability.0, costs.unit_cost, false, p),
                     capacity: if mech.capacity_limits {
-                        capacity.0 * tools.yield_share
+                        capacity.0
+                            * tools.yield_share
+                            * regime.usable_capacity(structure.firm_home[j], k)
                     } else {
                         f64::INFINITY
                     },
@@ -70,12 +71,22 @@ pub fn allocate_markets(
             })
             .collect();
         let n = suppliers.len();
-        let mut orders = vec![vec![0.0; n_states]; n];
-        let mut capped = vec![vec![0.0; n_states]; n];
-        let mut capped_q = vec![vec![0.0; n_states]; n];
-        let mut spill_weight = vec![vec![0.0; n_states]; n];
+        // Supplier × market matrices, flattened: entry (m, i) at m * n_states + i.
+        let at = |m: usize, i: usize| m * n_states + i;
+        let mut orders = vec![0.0; n * n_states];
+        let mut capped = vec![0.0; n * n_states];
+        let mut capped_q = vec![0.0; n * n_states];
+        let mut spill_weight = vec![0.0; n * n_states];
         let mut remaining = vec![0.0; n_states];
 
+        // Buffers reused across markets (this loop runs sectors × states times per tick).
+        let mut u: Vec<f64> = Vec::with_capacity(n);
+        let mut w: Vec<f64> = Vec::with_capacity(n);
+        let mut desired: Vec<f64> = Vec::with_capacity(n);
+        let mut restrictions: Vec<super::policy::Restriction> = Vec::with_capacity(n);
+        let mut allowed: Vec<f64> = Vec::with_capacity(n);
+        let mut blocked: Vec<f64> = Vec::with_capacity(n);
+        let mut options: Vec<(usize, f64, Option<f64>)> = Vec::with_capacity(2 * n);
         for i in 0..n_states {
             let demand = markets.demand(k, i);
             markets.blocked[k][i] = 0.0;
@@ -89,16 +100,18 @@ pub fn allocate_markets(
             } else {
                 0.0
             };
-            let u: Vec<f64> = suppliers
-                .iter()
-                .map(|s| {
-                    utility(s.appeal, s.capability, s.price, s.home == i, p)
-                        + regime.utility_shift(s.firm, s.home, k, i)
-                        + if s.home == i { commitment_bonus } else { 0.0 }
-                })
-                .collect();
+            u.clear();
+            u.extend(suppliers.iter().map(|s| {
+                let home = if s.home == i {
+                    p.market.home_bias + commitment_bonus
+                } else {
+                    0.0
+                };
+                s.base_utility + home + regime.utility_shift(s.firm, s.home, k, i)
+            }));
             let max = u.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            let w: Vec<f64> = u.iter().map(|x| ((x - max) / mu).exp()).collect();
+            w.clear();
+            w.extend(u.iter().map(|x| ((x - max) / mu).exp()));
             let total_w: f64 = w.iter().sum();
             let home_w: f64 = suppliers
                 .iter()
@@ -111,31 +124,25 @@ pub fn allocate_markets(
             } else {
                 0.0
             };
-            let desired: Vec<f64> = suppliers
-                .iter()
-                .zip(&w)
-                .map(|(s, w)| {
-                    demand
-                        * ((1.0 - mandate) * w / total_w
-                            + if s.home == i {
-                                mandate * w / home_w
-                            } else {
-                                0.0
-                            })
-                })
-                .collect();
+            desired.clear();
+            desired.extend(suppliers.iter().zip(&w).map(|(s, w)| {
+                demand
+                    * ((1.0 - mandate) * w / total_w
+                        + if s.home == i {
+                            mandate * w / home_w
+                        } else {
+                            0.0
+                        })
+            }));
 
             // What policy allows of each supplier in this market.
             let de_minimis = p.alliances.de_minimis_tool_share;
-            let mut restrictions: Vec<_> = suppliers
-                .iter()
-                .map(|s| {
-                    let dependence = |controller: usize| {
-                        tool_dependence(&structure, &markets, s.firm, controller)
-                    };
-                    regime.restriction(s.firm, s.home, k, i, s.capability, de_minimis, &dependence)
-                })
-                .collect();
+            restrictions.clear();
+            restrictions.extend(suppliers.iter().map(|s| {
+                let dependence =
+                    |controller: usize| tool_dependence(&structure, &markets, s.firm, controller);
+                regime.restriction(s.firm, s.home, k, i, s.capability, de_minimis, &dependence)
+            }));
             apply_tier_quotas(
                 &mut regime,
                 &suppliers,
@@ -147,12 +154,15 @@ pub fn allocate_markets(
                 dt,
             );
 
-            let allowed: Vec<f64> = desired
-                .iter()
-                .zip(&restrictions)
-                .map(|(d, r)| d * r.allowed)
-                .collect();
-            let mut blocked: Vec<f64> = desired.iter().zip(&allowed).map(|(d, a)| d - a).collect();
+            allowed.clear();
+            allowed.extend(
+                desired
+                    .iter()
+                    .zip(&restrictions)
+                    .map(|(d, r)| d * r.allowed),
+            );
+            blocked.clear();
+            blocked.extend(desired.iter().zip(&allowed).map(|(d, a)| d - a));
             let blocked_total: f64 = blocked.iter().sum();
             markets.blocked[k][i] = blocked_total;
             denial_blocked[i] += blocked_total;
@@ -163,8 +173,8 @@ pub fn allocate_markets(
                 .map(|(_, d)| d)
                 .sum::<f64>();
             for m in 0..n {
-                orders[m][i] = allowed[m];
-                spill_weight[m][i] = w[m] * restrictions[m].allowed;
+                orders[at(m, i)] = allowed[m];
+                spill_weight[at(m, i)] = w[m] * restrictions[m].allowed;
             }
             if blocked_total <= 0.0 {
                 continue;
@@ -183,14 +193,14 @@ pub fn allocate_markets(
                 let lambda = market_leak_fraction(&regime, &markets, k, i, clock.tick, p, dt);
                 for m in 0..n {
                     let leak = blocked[m] * lambda;
-                    orders[m][i] += leak;
+                    orders[at(m, i)] += leak;
                     markets.leaked[k][i] += leak;
                     blocked[m] -= leak;
                 }
             }
             // 3. The rest re-chooses among the alternatives the mechanisms allow.
             let rest: f64 = blocked.iter().sum();
-            let mut options: Vec<(usize, f64, Option<f64>)> = Vec::new();
+            options.clear();
             for (m, s) in suppliers.iter().enumerate() {
                 let free = restrictions[m].allowed >= 1.0;
                 if free && ((s.home == i && mech.substitution) || (s.home != i && mech.backfill)) {
@@ -209,11 +219,11 @@ pub fn allocate_markets(
             if option_total > 0.0 {
                 for &(m, weight, q) in &options {
                     let add = rest * weight / option_total;
-                    orders[m][i] += add;
+                    orders[at(m, i)] += add;
                     if let Some(q) = q {
-                        capped_q[m][i] =
-                            (capped_q[m][i] * capped[m][i] + q * add) / (capped[m][i] + add);
-                        capped[m][i] += add;
+                        capped_q[at(m, i)] = (capped_q[at(m, i)] * capped[at(m, i)] + q * add)
+                            / (capped[at(m, i)] + add);
+                        capped[at(m, i)] += add;
                     }
                 }
             } else {
@@ -222,18 +232,18 @@ pub fn allocate_markets(
         }
 
         // Capacity: the excess of a full supplier is re-offered to suppliers not yet full.
-        let mut wanted: Vec<f64> = orders.iter().map(|o| o.iter().sum()).collect();
+        let mut wanted: Vec<f64> = orders.chunks(n_states).map(|o| o.iter().sum()).collect();
         let mut full = vec![false; n];
         for _pass in 0..p.market.spillover_passes.max(1) {
             let mut spilled = false;
             for m in 0..n {
-                let total: f64 = orders[m].iter().sum();
+                let total: f64 = orders[at(m, 0)..at(m + 1, 0)].iter().sum();
                 if !full[m] && total > suppliers[m].capacity * (1.0 + CAPACITY_TOLERANCE) {
                     let keep = suppliers[m].capacity / total;
                     for i in 0..n_states {
-                        let excess = orders[m][i] * (1.0 - keep);
-                        orders[m][i] -= excess;
-                        capped[m][i] *= keep;
+                        let excess = orders[at(m, i)] * (1.0 - keep);
+                        orders[at(m, i)] -= excess;
+                        capped[at(m, i)] *= keep;
                         remaining[i] += excess;
                     }
                     full[m] = true;
@@ -246,14 +256,14 @@ pub fn allocate_markets(
             for (i, rest) in remaining.iter_mut().enumerate() {
                 let total: f64 = (0..n)
                     .filter(|&m| !full[m])
-                    .map(|m| spill_weight[m][i])
+                    .map(|m| spill_weight[at(m, i)])
                     .sum();
                 if *rest <= 0.0 || total <= 0.0 {
                     continue;
                 }
                 for m in (0..n).filter(|&m| !full[m]) {
-                    let add = *rest * spill_weight[m][i] / total;
-                    orders[m][i] += add;
+                    let add = *rest * spill_weight[at(m, i)] / total;
+                    orders[at(m, i)] += add;
                     wanted[m] += add;
                 }
                 *rest = 0.0;
@@ -262,17 +272,17 @@ pub fn allocate_markets(
         markets.unmet[k] = remaining;
         for (m, s) in suppliers.iter().enumerate() {
             let mut b = books.get_mut(roster.firms[s.firm]).expect("roster entity");
-            b.orders = orders[m].iter().sum();
+            b.orders = orders[at(m, 0)..at(m + 1, 0)].iter().sum();
             b.wanted = wanted[m];
             for i in 0..n_states {
-                markets.capped_share[s.firm][i] = if orders[m][i] > 0.0 {
-                    (capped[m][i] / orders[m][i]).min(1.0)
+                markets.capped_share[s.firm][i] = if orders[at(m, i)] > 0.0 {
+                    (capped[at(m, i)] / orders[at(m, i)]).min(1.0)
                 } else {
                     0.0
                 };
-                markets.capped_capability[s.firm][i] = capped_q[m][i];
+                markets.capped_capability[s.firm][i] = capped_q[at(m, i)];
             }
-            markets.orders[s.firm] = std::mem::take(&mut orders[m]);
+            markets.orders[s.firm].copy_from_slice(&orders[at(m, 0)..at(m + 1, 0)]);
         }
     }
     for i in 0..n_states {

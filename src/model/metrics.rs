@@ -190,6 +190,7 @@ pub fn record_metrics(
         return;
     }
     let sel = recorder.selection.clone();
+    let before = recorder.rows.len();
     let rows = &mut recorder.rows;
     let mut push = |metric: Metric, state: u16, firm: u16, sector: u16, market: u16, value: f64| {
         if sel.wants_metric(metric) {
@@ -253,25 +254,25 @@ pub fn record_metrics(
         let mut homes: Vec<usize> = members.iter().map(|&j| structure.firm_home[j]).collect();
         homes.sort_unstable();
         homes.dedup();
-        for &h in &homes {
-            let of_home = |i: Option<usize>| -> f64 {
-                members
-                    .iter()
-                    .enumerate()
-                    .filter(|&(_, &j)| structure.firm_home[j] == h)
-                    .map(|(m, _)| match i {
-                        Some(i) => value[m][i],
-                        None => value[m].iter().sum(),
-                    })
-                    .sum()
-            };
+        // Sales value by home state and market, in one pass over the firms.
+        let mut home_value = vec![vec![0.0; n_states]; homes.len()];
+        for (m, &j) in members.iter().enumerate() {
+            let h = homes
+                .binary_search(&structure.firm_home[j])
+                .expect("home listed");
+            for i in 0..n_states {
+                home_value[h][i] += value[m][i];
+            }
+        }
+        for (hi, &h) in homes.iter().enumerate() {
+            let total: f64 = home_value[hi].iter().sum();
             push(
                 Metric::StateMarketShare,
                 idx(h),
                 NONE,
                 sk,
                 WORLD,
-                share(of_home(None), world_total),
+                share(total, world_total),
             );
             for i in 0..n_states {
                 if market_total[i] > 0.0 {
@@ -281,7 +282,7 @@ pub fn record_metrics(
                         NONE,
                         sk,
                         idx(i),
-                        of_home(Some(i)) / market_total[i],
+                        home_value[hi][i] / market_total[i],
                     );
                 }
             }
@@ -417,5 +418,16 @@ pub fn record_metrics(
                 regime.compliance[i][c],
             );
         }
+    }
+    // After the first recorded tick the size of a tick is known: reserve the rest at once.
+    if before == 0 {
+        let per_tick = recorder.rows.len();
+        let ticks_left = sel
+            .ticks
+            .as_ref()
+            .map_or(structure.ticks.saturating_sub(tick) as usize, |t| {
+                t.iter().filter(|&&x| x > tick).count()
+            });
+        recorder.rows.reserve(per_tick * ticks_left);
     }
 }

@@ -142,6 +142,15 @@ pub enum Instrument {
         /// Reserved domestic share.
         domestic_share: f64,
     },
+    /// Supply disruption.
+    Disruption {
+        /// State of the disrupted firms.
+        state: usize,
+        /// Sector.
+        sector: usize,
+        /// Share of capacity lost.
+        share_lost: f64,
+    },
     /// Domestic equipment quota.
     EquipmentQuota {
         /// State.
@@ -423,6 +432,16 @@ impl PolicyRegime {
                     toward: state(toward),
                     size: *size,
                 },
+                Action::SupplyDisruption {
+                    state: st,
+                    sector: s,
+                    capacity_share_lost,
+                    ..
+                } => Change::Impose(Instrument::Disruption {
+                    state: state(st),
+                    sector: sector(s),
+                    share_lost: *capacity_share_lost,
+                }),
                 Action::Remove { .. } => Change::Remove,
             };
             timeline[tick as usize].push((event.action.instrument_id().to_string(), change));
@@ -487,6 +506,12 @@ impl PolicyRegime {
         de_minimis: f64,
         tool_dependence: &dyn Fn(usize) -> f64,
     ) -> Restriction {
+        if self.instruments.is_empty() {
+            return Restriction {
+                allowed: 1.0,
+                threshold: None,
+            };
+        }
         let mut allowed = 1.0;
         let mut threshold: Option<f64> = None;
         let mut bind = |blocked_share: f64, max_capability: f64| {
@@ -530,6 +555,9 @@ impl PolicyRegime {
     /// discouragement and antitrust penalties (the commitment bonus is added by the market).
     pub fn utility_shift(&self, firm: usize, home: usize, sector: usize, market: usize) -> f64 {
         let mut shift = 0.0;
+        if self.instruments.is_empty() {
+            return shift;
+        }
         for instrument in self.instruments.values() {
             match instrument {
                 Instrument::Discouragement {
@@ -624,6 +652,21 @@ impl PolicyRegime {
                 _ => None,
             })
             .fold(0.0, f64::max)
+    }
+
+    /// Share of capacity that firms of `state` in `sector` can use (1 without disruptions).
+    pub fn usable_capacity(&self, state: usize, sector: usize) -> f64 {
+        self.instruments
+            .values()
+            .filter_map(|i| match i {
+                Instrument::Disruption {
+                    state: s,
+                    sector: k,
+                    share_lost,
+                } if *s == state && *k == sector => Some(1.0 - share_lost),
+                _ => None,
+            })
+            .fold(1.0, f64::min)
     }
 
     /// Minimum domestic share of new tools in `state`.

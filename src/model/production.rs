@@ -65,26 +65,43 @@ pub fn produce(
             books.output = output;
             books.revenue = output * costs.unit_cost;
         }
+        let capabilities: Vec<f64> = structure.sector_firms[k]
+            .iter()
+            .map(|&j| firms.get(roster.firms[j]).expect("roster entity").0.0)
+            .collect();
         for i in 0..structure.n_states {
             let (mut supplied, mut weighted) = (0.0, 0.0);
-            for &j in &structure.sector_firms[k] {
-                let q = firms.get(roster.firms[j]).expect("roster entity").0.0;
-                supplied += markets.delivered[j][i];
+            for (&j, &q) in structure.sector_firms[k].iter().zip(&capabilities) {
+                let delivered = markets.delivered[j][i];
+                if delivered == 0.0 {
+                    continue;
+                }
+                supplied += delivered;
                 for (share, capability) in markets.delivered_capabilities(j, i, q) {
-                    weighted += markets.delivered[j][i] * share * capability;
+                    weighted += delivered * share * capability;
                 }
             }
             let demand = markets.demand(k, i);
-            markets.fill[k][i] = if demand > 0.0 {
+            let fill = if demand > 0.0 {
                 (supplied / demand).min(1.0)
             } else {
                 1.0
             };
+            markets.fill[k][i] = fill;
             // With nothing delivered, buyers keep the tools they had: the level stays put while
             // the frontier moves on.
             if supplied > 0.0 {
                 markets.bought_capability[k][i] = weighted / supplied;
             }
+            // Stockpiles: goods bought to stock arrive with the market's fill; drawn goods leave.
+            let added = markets.stockpile_demand[k][i] * fill * dt;
+            let stock = markets.stockpile[k][i];
+            if added > 0.0 && supplied > 0.0 {
+                markets.stockpile_capability[k][i] = (markets.stockpile_capability[k][i] * stock
+                    + weighted / supplied * added)
+                    / (stock + added);
+            }
+            markets.stockpile[k][i] = (stock + added - markets.stock_draw[k][i] * dt).max(0.0);
         }
     }
 }

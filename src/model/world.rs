@@ -140,6 +140,8 @@ pub struct Structure {
     pub firm_sector: Vec<usize>,
     /// Years per tick.
     pub dt_years: f64,
+    /// Ticks in the run.
+    pub ticks: u32,
 }
 
 /// Entities in scenario order: every loop over agents goes through here, so results never depend
@@ -365,6 +367,7 @@ pub fn build(scenario: &Scenario) -> World {
         firm_home: firm_home.clone(),
         firm_sector: firm_sector.clone(),
         dt_years: 1.0 / f64::from(scenario.ticks_per_year),
+        ticks: scenario.ticks,
     };
 
     let mut markets = Markets::new(scenario.sectors.len(), n_states, n_firms);

@@ -424,6 +424,18 @@ pub enum Action {
         /// Fall in trust, 0–1.
         size: f64,
     },
+    /// A supply disruption (an accident, a war, a rare-gas shortage): the firms of `state` in
+    /// `sector` lose a share of their capacity while it is in force; `Remove` ends it.
+    SupplyDisruption {
+        /// Name of this disruption.
+        id: String,
+        /// Where the disrupted firms are based.
+        state: String,
+        /// The disrupted sector.
+        sector: String,
+        /// Share of capacity lost, 0–1.
+        capacity_share_lost: f64,
+    },
     /// Lifts the instrument with this id.
     Remove {
         /// The id of an instrument imposed by an earlier event.
@@ -448,6 +460,7 @@ impl Action {
             | Action::DomesticEquipmentQuota { id, .. }
             | Action::ReshoringSubsidy { id, .. }
             | Action::TrustShock { id, .. }
+            | Action::SupplyDisruption { id, .. }
             | Action::Remove { id } => id,
         }
     }

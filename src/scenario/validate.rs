@@ -720,6 +720,16 @@ impl Ctx<'_> {
                     check.state("toward", toward)?;
                     check.rate("size", *size)?;
                 }
+                Action::SupplyDisruption {
+                    state,
+                    sector,
+                    capacity_share_lost,
+                    ..
+                } => {
+                    check.state("state", state)?;
+                    check.sector("sector", sector)?;
+                    check.rate("capacity_share_lost", *capacity_share_lost)?;
+                }
                 Action::Remove { id } => {
                     if !defined.contains_key(id.as_str()) {
                         return Err(self
