@@ -5,6 +5,7 @@
 //! The data path: scenario file → validated [`scenario::Scenario`] → [`model::Simulation`]
 //! (agents and tick systems) → metric rows → tidy tables ([`output`]).
 
+pub mod charts;
 pub mod model;
 pub mod output;
 pub mod runner;

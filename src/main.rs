@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+use chokepoint::charts::{OutputFormat, PlotRequest, SizePreset, available_charts, plot_directory};
 use chokepoint::model::params::{ParamValue, Parameters};
 use chokepoint::runner::{EXIT_BAD_INPUT, EXIT_FAILURE, single};
 use chokepoint::scenario::{self, Overrides, load::BUNDLED};
@@ -45,6 +46,12 @@ enum Command {
     /// List the bundled scenarios with their descriptions.
     #[command(after_help = "Example:\n  chokepoint scenarios")]
     Scenarios,
+    /// Redraw charts from a saved run, sweep or effect folder, without re-running.
+    #[command(after_help = "Examples:\n  chokepoint plot output/baseline_2022\n  \
+                            chokepoint plot output/baseline_2022 --only market_share_states_panels --format svg --preset two-column\n  \
+                            chokepoint plot output/baseline_2022 --market US --states CN,US,TW --scale 6\n  \
+                            chokepoint plot output/baseline_2022 --list   (what this folder can draw)")]
+    Plot(PlotArgs),
     /// List every model parameter with its default value.
     #[command(after_help = "Examples:\n  chokepoint params\n  chokepoint params learning")]
     Params {
@@ -78,6 +85,51 @@ struct RunArgs {
     /// Replace the output folder if it already holds results.
     #[arg(long)]
     force: bool,
+    /// Skip the default charts (redraw them later with `chokepoint plot`).
+    #[arg(long)]
+    no_plots: bool,
+}
+
+#[derive(Args)]
+struct PlotArgs {
+    /// A folder written by `chokepoint run`, `sweep` or `effect`.
+    dir: PathBuf,
+    /// svg, png or both.
+    #[arg(long, default_value = "both", value_parser = ["svg", "png", "both"])]
+    format: String,
+    /// Where to write the charts [default: DIR/charts].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Draw only these charts (comma-separated or repeated); `--list` shows the names.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+    /// Figure width: one-column (3.5 in) or two-column (7 in).
+    #[arg(long, default_value = "one-column", value_parser = ["one-column", "two-column"])]
+    preset: String,
+    /// PNG resolution in hundreds of pixels per inch (3 = 300 dpi); every size scales with it.
+    #[arg(long, default_value_t = 3.0)]
+    scale: f64,
+    /// Draw titles inside the figures (papers usually caption outside).
+    #[arg(long)]
+    titles: bool,
+    /// Buying market for per-market share charts [default: CN when present].
+    #[arg(long)]
+    market: Option<String>,
+    /// States for self-sufficiency, capability and AI-compute charts.
+    #[arg(long, value_delimiter = ',')]
+    states: Vec<String>,
+    /// Firms to name in by-firm share charts.
+    #[arg(long, value_delimiter = ',')]
+    firms: Vec<String>,
+    /// Sweep: metrics for fan charts; effect: outcomes to draw.
+    #[arg(long, value_delimiter = ',')]
+    metrics: Vec<String>,
+    /// Sweep: design point for fan charts.
+    #[arg(long)]
+    point: Option<u32>,
+    /// List the charts this folder can make, and stop.
+    #[arg(long)]
+    list: bool,
 }
 
 #[derive(Args)]
@@ -135,6 +187,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Run(args) => run(args),
         Command::Validate(args) => validate(args),
+        Command::Plot(args) => plot(args),
         Command::Scenarios => {
             list_scenarios();
             Ok(())
@@ -175,8 +228,14 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         out: args.out,
         force: args.force,
         command_line: std::env::args().collect(),
+        plots: (!args.no_plots).then(default_run_plots),
     };
     let summary = single::execute(&loaded, &request)?;
+    if let Err(e) = &summary.charts {
+        eprintln!(
+            "warning: charts not drawn ({e}); the results are complete — try `chokepoint plot`"
+        );
+    }
     eprintln!(
         "ran `{}` (seed {}, {} ticks) in {:.2} s: {} metric rows in {}",
         loaded.scenario.name,
@@ -186,6 +245,51 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         summary.rows,
         summary.dir.display()
     );
+    Ok(())
+}
+
+/// The charts `run` draws by default: vector SVG plus 300 dpi PNG, one column wide.
+fn default_run_plots() -> PlotRequest {
+    PlotRequest::default()
+}
+
+fn plot(args: PlotArgs) -> Result<(), Failure> {
+    if args.list {
+        let charts = available_charts(&args.dir).map_err(Failure::bad_input)?;
+        for c in charts {
+            println!("{:<32} {}", c.name, c.description);
+        }
+        return Ok(());
+    }
+    if !(args.scale.is_finite() && args.scale > 0.0 && args.scale <= 20.0) {
+        return Err(Failure::bad_input(format!(
+            "--scale {} must be between 0 and 20 (3 = 300 dpi)",
+            args.scale
+        )));
+    }
+    let request = PlotRequest {
+        format: match args.format.as_str() {
+            "svg" => OutputFormat::Svg,
+            "png" => OutputFormat::Png,
+            _ => OutputFormat::Both,
+        },
+        out_dir: args.out,
+        only: args.only,
+        preset: if args.preset == "two-column" {
+            SizePreset::TwoColumn
+        } else {
+            SizePreset::OneColumn
+        },
+        png_scale: args.scale,
+        titles: args.titles,
+        market: args.market,
+        states: args.states,
+        firms: args.firms,
+        metrics: args.metrics,
+        point: args.point,
+    };
+    let files = plot_directory(&args.dir, &request).map_err(Failure::bad_input)?;
+    eprintln!("wrote {} chart files", files.len());
     Ok(())
 }
 

@@ -35,7 +35,13 @@ fn assert_rejected(text: &str, expected: &[&str]) -> String {
     let validate = chokepoint(&["validate", file], dir.path());
     let out_dir = dir.path().join("out");
     let run = chokepoint(
-        &["run", file, "--out", out_dir.to_str().unwrap()],
+        &[
+            "run",
+            file,
+            "--out",
+            out_dir.to_str().unwrap(),
+            "--no-plots",
+        ],
         dir.path(),
     );
     for out in [&validate, &run] {
@@ -302,7 +308,10 @@ fn existing_output_is_not_overwritten_without_force() {
     let out_dir = dir.path().join("out");
     fs::create_dir(&out_dir).unwrap();
     fs::write(out_dir.join("keep.txt"), "precious").unwrap();
-    let out = chokepoint(&["run", path.to_str().unwrap(), "--out", "out"], dir.path());
+    let out = chokepoint(
+        &["run", path.to_str().unwrap(), "--out", "out", "--no-plots"],
+        dir.path(),
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--force"));
     assert_eq!(
@@ -310,7 +319,14 @@ fn existing_output_is_not_overwritten_without_force() {
         "precious"
     );
     let forced = chokepoint(
-        &["run", path.to_str().unwrap(), "--out", "out", "--force"],
+        &[
+            "run",
+            path.to_str().unwrap(),
+            "--out",
+            "out",
+            "--force",
+            "--no-plots",
+        ],
         dir.path(),
     );
     assert!(forced.status.success(), "{}", stderr(&forced));
@@ -325,7 +341,7 @@ fn two_runs_in_parallel_write_identical_metrics() {
         .iter()
         .map(|out| {
             Command::new(env!("CARGO_BIN_EXE_chokepoint"))
-                .args(["run", &file, "--out", out])
+                .args(["run", &file, "--out", out, "--no-plots"])
                 .current_dir(dir.path())
                 .spawn()
                 .unwrap()
@@ -353,12 +369,13 @@ fn effective_scenario_repeats_the_run_exactly() {
             "11",
             "--set",
             "market.home_bias=0.7",
+            "--no-plots",
         ],
         dir.path(),
     );
     assert!(first.status.success(), "{}", stderr(&first));
     let replay = chokepoint(
-        &["run", "first/scenario.ron", "--out", "second"],
+        &["run", "first/scenario.ron", "--out", "second", "--no-plots"],
         dir.path(),
     );
     assert!(replay.status.success(), "{}", stderr(&replay));

@@ -19,6 +19,8 @@ pub struct RunRequest {
     pub force: bool,
     /// The command line, for the manifest.
     pub command_line: Vec<String>,
+    /// Charts to draw into `charts/` before publishing; `None` skips them (`--no-plots`).
+    pub plots: Option<crate::charts::PlotRequest>,
 }
 
 /// What a finished run produced.
@@ -30,6 +32,8 @@ pub struct RunSummary {
     pub rows: usize,
     /// Seconds from start to published results.
     pub seconds: f64,
+    /// Charts written, or why they could not be (the run's results are kept either way).
+    pub charts: Result<usize, String>,
 }
 
 /// The default output folder of a scenario.
@@ -88,10 +92,25 @@ pub fn execute(loaded: &Loaded, request: &RunRequest) -> Result<RunSummary, Outp
     }
     manifest.wall_time_seconds = started.elapsed().as_secs_f64();
     write_atomic(&dir.path("manifest.json"), manifest.to_json().as_bytes())?;
+    // Charts are drawn from the written files, as `chokepoint plot` would redraw them.
+    let charts = match &request.plots {
+        Some(plots) => {
+            let staging = dir.path("");
+            let plots = crate::charts::PlotRequest {
+                out_dir: Some(staging.join("charts")),
+                ..plots.clone()
+            };
+            crate::charts::plot_directory(&staging, &plots)
+                .map(|files| files.len())
+                .map_err(|e| e.to_string())
+        }
+        None => Ok(0),
+    };
     let dir = dir.publish()?;
     Ok(RunSummary {
         dir,
         rows: rows.len(),
         seconds: started.elapsed().as_secs_f64(),
+        charts,
     })
 }

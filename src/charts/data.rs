@@ -1,0 +1,603 @@
+//! Reading a result directory: `manifest.json` and the CSV files of the public output contract.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use super::error::PlotError;
+
+/// The three kinds of result a directory can hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Run,
+    Sweep,
+    Effect,
+}
+
+impl Kind {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Kind::Run => "run",
+            Kind::Sweep => "sweep",
+            Kind::Effect => "effect",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Manifest {
+    pub kind: Kind,
+    pub scenario: Option<String>,
+}
+
+pub(crate) fn read_manifest(dir: &Path) -> Result<Manifest, PlotError> {
+    let path = dir.join("manifest.json");
+    if !path.is_file() {
+        return Err(PlotError::NoManifest {
+            dir: dir.to_path_buf(),
+        });
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| PlotError::io(&path, e))?;
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| PlotError::BadManifest {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    let kind = match v.get("kind") {
+        Some(serde_json::Value::String(s)) => match s.as_str() {
+            "run" => Kind::Run,
+            "sweep" => Kind::Sweep,
+            "effect" => Kind::Effect,
+            other => {
+                return Err(PlotError::UnknownKind {
+                    dir: dir.to_path_buf(),
+                    kind: format!("\"{other}\""),
+                });
+            }
+        },
+        Some(other) => {
+            return Err(PlotError::UnknownKind {
+                dir: dir.to_path_buf(),
+                kind: other.to_string(),
+            });
+        }
+        None => {
+            return Err(PlotError::UnknownKind {
+                dir: dir.to_path_buf(),
+                kind: "(no \"kind\" field)".to_string(),
+            });
+        }
+    };
+    let scenario = v
+        .get("scenario")
+        .and_then(|s| s.as_str())
+        .map(str::to_string);
+    Ok(Manifest { kind, scenario })
+}
+
+/// An open CSV file whose header has been checked; `cols[i]` is the position of the i-th
+/// expected column (extra columns are ignored, so the contract can grow).
+pub(crate) struct Csv {
+    pub path: PathBuf,
+    reader: csv::Reader<File>,
+    cols: Vec<usize>,
+    rec: csv::StringRecord,
+}
+
+impl Csv {
+    pub(crate) fn open(path: &Path, expected: &[&str], why: &str) -> Result<Csv, PlotError> {
+        if !path.is_file() {
+            return Err(PlotError::MissingFile {
+                path: path.to_path_buf(),
+                why: why.to_string(),
+            });
+        }
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_path(path)
+            .map_err(|e| csv_err(path, e))?;
+        let headers = reader.headers().map_err(|e| csv_err(path, e))?.clone();
+        let found: Vec<&str> = headers.iter().map(|h| h.trim()).collect();
+        let mut cols = Vec::with_capacity(expected.len());
+        for want in expected {
+            match found.iter().position(|h| h == want) {
+                Some(i) => cols.push(i),
+                None => {
+                    return Err(PlotError::BadHeader {
+                        path: path.to_path_buf(),
+                        expected: expected.join(","),
+                        found: found.join(","),
+                    });
+                }
+            }
+        }
+        Ok(Csv {
+            path: path.to_path_buf(),
+            reader,
+            cols,
+            rec: csv::StringRecord::new(),
+        })
+    }
+
+    /// Read the next row; `None` at the end.
+    pub(crate) fn next_row(&mut self) -> Result<Option<()>, PlotError> {
+        match self.reader.read_record(&mut self.rec) {
+            Ok(true) => Ok(Some(())),
+            Ok(false) => Ok(None),
+            Err(e) => Err(csv_err(&self.path, e)),
+        }
+    }
+
+    /// Field `i` (in expected-column order) of the current row.
+    pub(crate) fn get(&self, i: usize) -> &str {
+        self.rec.get(self.cols[i]).unwrap_or("").trim()
+    }
+
+    pub(crate) fn line(&self) -> u64 {
+        self.rec.position().map(|p| p.line()).unwrap_or(0)
+    }
+
+    pub(crate) fn bad(&self, message: impl Into<String>) -> PlotError {
+        PlotError::BadRow {
+            path: self.path.clone(),
+            line: self.line(),
+            message: message.into(),
+        }
+    }
+
+    /// Parse field `i` as a number; empty → NaN.
+    pub(crate) fn f64(&self, i: usize, name: &str) -> Result<f64, PlotError> {
+        let s = self.get(i);
+        if s.is_empty() {
+            return Ok(f64::NAN);
+        }
+        s.parse::<f64>()
+            .map_err(|_| self.bad(format!("column `{name}`: `{s}` is not a number")))
+    }
+
+    pub(crate) fn u32(&self, i: usize, name: &str) -> Result<u32, PlotError> {
+        let s = self.get(i);
+        s.parse::<u32>().map_err(|_| {
+            self.bad(format!(
+                "column `{name}`: `{s}` is not a non-negative integer"
+            ))
+        })
+    }
+}
+
+fn csv_err(path: &Path, e: csv::Error) -> PlotError {
+    let line = e.position().map(|p| p.line()).unwrap_or(0);
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => PlotError::io(path, io),
+        other => PlotError::BadRow {
+            path: path.to_path_buf(),
+            line,
+            message: format!("{:?}", other),
+        },
+    }
+}
+
+/// `YYYY-MM-DD` → fractional calendar year (2022-07-01 → 2022.5).
+pub(crate) fn date_to_year(s: &str) -> Option<f64> {
+    let mut it = s.split('-');
+    let y: i32 = it.next()?.parse().ok()?;
+    let m: u32 = it.next()?.parse().ok()?;
+    let d: u32 = it
+        .next()
+        .unwrap_or("1")
+        .get(..2)
+        .unwrap_or("1")
+        .parse()
+        .ok()?;
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let dim = match m {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    Some(y as f64 + (m as f64 - 1.0) / 12.0 + (d.min(dim) as f64 - 1.0) / dim as f64 / 12.0)
+}
+
+/// String interner: symbol 0 is the empty string.
+#[derive(Debug)]
+pub(crate) struct Names {
+    map: HashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl Default for Names {
+    fn default() -> Self {
+        let mut n = Names {
+            map: HashMap::new(),
+            names: Vec::new(),
+        };
+        n.intern("");
+        n
+    }
+}
+
+impl Names {
+    pub(crate) fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.map.get(s) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(s.to_string());
+        self.map.insert(s.to_string(), i);
+        i
+    }
+    pub(crate) fn get(&self, s: &str) -> Option<u32> {
+        self.map.get(s).copied()
+    }
+    pub(crate) fn name(&self, i: u32) -> &str {
+        &self.names[i as usize]
+    }
+}
+
+/// Which column of a tidy row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Col {
+    State,
+    Firm,
+    Market,
+}
+
+/// The entity columns of a tidy row, as symbols.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct Ent {
+    pub state: u32,
+    pub firm: u32,
+    pub sector: u32,
+    pub market: u32,
+}
+
+impl Ent {
+    pub(crate) fn get(&self, c: Col) -> u32 {
+        match c {
+            Col::State => self.state,
+            Col::Firm => self.firm,
+            Col::Market => self.market,
+        }
+    }
+}
+
+/// One row of `metrics.csv`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct MRow {
+    pub tick: u32,
+    pub ent: Ent,
+    pub value: f64,
+}
+
+/// `metrics.csv` of a run, interned.
+#[derive(Debug)]
+pub(crate) struct Metrics {
+    pub path: PathBuf,
+    pub names: Names,
+    pub rows: Vec<MRow>,
+    /// tick → fractional year.
+    pub tick_year: BTreeMap<u32, f64>,
+    /// metric symbol → row indices, in file order.
+    by_metric: HashMap<u32, Vec<u32>>,
+    /// metric names in order of first appearance.
+    pub metric_order: Vec<u32>,
+}
+
+pub(crate) const METRICS_HEADER: [&str; 8] = [
+    "tick", "date", "metric", "state", "firm", "sector", "market", "value",
+];
+
+impl Metrics {
+    pub(crate) fn read(dir: &Path) -> Result<Metrics, PlotError> {
+        let path = dir.join("metrics.csv");
+        let mut csv = Csv::open(&path, &METRICS_HEADER, "a run result needs metrics.csv")?;
+        let mut names = Names::default();
+        let mut rows = Vec::new();
+        let mut tick_year = BTreeMap::new();
+        let mut by_metric: HashMap<u32, Vec<u32>> = HashMap::new();
+        let mut metric_order = Vec::new();
+        let mut last_date = (u32::MAX, 0.0);
+        while csv.next_row()?.is_some() {
+            let tick = csv.u32(0, "tick")?;
+            if tick != last_date.0 {
+                let date = csv.get(1);
+                let y = date_to_year(date).ok_or_else(|| {
+                    csv.bad(format!("column `date`: `{date}` is not a YYYY-MM-DD date"))
+                })?;
+                tick_year.insert(tick, y);
+                last_date = (tick, y);
+            }
+            let metric = names.intern(csv.get(2));
+            let ent = Ent {
+                state: names.intern(csv.get(3)),
+                firm: names.intern(csv.get(4)),
+                sector: names.intern(csv.get(5)),
+                market: names.intern(csv.get(6)),
+            };
+            let value = csv.f64(7, "value")?;
+            let list = by_metric.entry(metric).or_insert_with(|| {
+                metric_order.push(metric);
+                Vec::new()
+            });
+            list.push(rows.len() as u32);
+            rows.push(MRow { tick, ent, value });
+        }
+        Ok(Metrics {
+            path,
+            names,
+            rows,
+            tick_year,
+            by_metric,
+            metric_order,
+        })
+    }
+
+    pub(crate) fn has(&self, metric: &str) -> bool {
+        self.names
+            .get(metric)
+            .is_some_and(|m| self.by_metric.contains_key(&m))
+    }
+
+    pub(crate) fn rows_of<'a>(&'a self, metric: &str) -> impl Iterator<Item = &'a MRow> + 'a {
+        let list: &[u32] = self
+            .names
+            .get(metric)
+            .and_then(|m| self.by_metric.get(&m))
+            .map(|v| v.as_slice())
+            .unwrap_or(&[]);
+        list.iter().map(move |&i| &self.rows[i as usize])
+    }
+
+    pub(crate) fn metric_names(&self) -> Vec<String> {
+        self.metric_order
+            .iter()
+            .map(|&m| self.names.name(m).to_string())
+            .collect()
+    }
+
+    /// Distinct non-empty values of column `c` among the rows of `metric`, sorted.
+    pub(crate) fn distinct(&self, metric: &str, c: Col) -> BTreeSet<String> {
+        let syms: BTreeSet<u32> = self.rows_of(metric).map(|r| r.ent.get(c)).collect();
+        syms.into_iter()
+            .filter(|&s| s != 0)
+            .map(|s| self.names.name(s).to_string())
+            .collect()
+    }
+
+    pub(crate) fn year(&self, tick: u32) -> f64 {
+        self.tick_year.get(&tick).copied().unwrap_or(f64::NAN)
+    }
+
+    pub(crate) fn sym(&self, s: &str) -> Option<u32> {
+        self.names.get(s)
+    }
+}
+
+/// One firm of `firms.csv`.
+#[derive(Clone, Debug)]
+pub(crate) struct Firm {
+    pub id: String,
+    pub name: String,
+    pub home: String,
+    pub sector: String,
+}
+
+pub(crate) fn read_firms(dir: &Path) -> Result<Option<Vec<Firm>>, PlotError> {
+    let path = dir.join("firms.csv");
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let mut csv = Csv::open(&path, &["firm", "name", "home", "sector"], "")?;
+    let mut out = Vec::new();
+    while csv.next_row()?.is_some() {
+        out.push(Firm {
+            id: csv.get(0).to_string(),
+            name: csv.get(1).to_string(),
+            home: csv.get(2).to_string(),
+            sector: csv.get(3).to_string(),
+        });
+    }
+    Ok(Some(out))
+}
+
+/// `states.csv`: state code → name, in file order.
+pub(crate) fn read_states(dir: &Path) -> Result<Vec<(String, String)>, PlotError> {
+    let path = dir.join("states.csv");
+    if !path.is_file() {
+        return Ok(Vec::new());
+    }
+    let mut csv = Csv::open(&path, &["state", "name"], "")?;
+    let mut out = Vec::new();
+    while csv.next_row()?.is_some() {
+        out.push((csv.get(0).to_string(), csv.get(1).to_string()));
+    }
+    Ok(out)
+}
+
+/// One row of a sweep's `summary.csv`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SRow {
+    pub point: u32,
+    pub tick: u32,
+    pub metric: u32,
+    pub ent: Ent,
+    pub mean: f64,
+    pub p05: f64,
+    pub p25: f64,
+    pub p50: f64,
+    pub p75: f64,
+    pub p95: f64,
+}
+
+#[derive(Debug)]
+pub(crate) struct Summary {
+    pub path: PathBuf,
+    pub names: Names,
+    pub rows: Vec<SRow>,
+    pub tick_year: BTreeMap<u32, f64>,
+    pub metric_order: Vec<u32>,
+}
+
+pub(crate) const SUMMARY_HEADER: [&str; 16] = [
+    "point", "tick", "date", "metric", "state", "firm", "sector", "market", "mean", "sd", "p05",
+    "p25", "p50", "p75", "p95", "n",
+];
+
+impl Summary {
+    pub(crate) fn read(dir: &Path) -> Result<Summary, PlotError> {
+        let path = dir.join("summary.csv");
+        let mut csv = Csv::open(&path, &SUMMARY_HEADER, "a sweep result needs summary.csv")?;
+        let mut names = Names::default();
+        let mut rows = Vec::new();
+        let mut tick_year = BTreeMap::new();
+        let mut metric_order = Vec::new();
+        let mut seen = BTreeSet::new();
+        while csv.next_row()?.is_some() {
+            let point = csv.u32(0, "point")?;
+            let tick = csv.u32(1, "tick")?;
+            if let std::collections::btree_map::Entry::Vacant(e) = tick_year.entry(tick) {
+                let date = csv.get(2);
+                let y = date_to_year(date).ok_or_else(|| {
+                    csv.bad(format!("column `date`: `{date}` is not a YYYY-MM-DD date"))
+                })?;
+                e.insert(y);
+            }
+            let metric = names.intern(csv.get(3));
+            if seen.insert(metric) {
+                metric_order.push(metric);
+            }
+            let ent = Ent {
+                state: names.intern(csv.get(4)),
+                firm: names.intern(csv.get(5)),
+                sector: names.intern(csv.get(6)),
+                market: names.intern(csv.get(7)),
+            };
+            rows.push(SRow {
+                point,
+                tick,
+                metric,
+                ent,
+                mean: csv.f64(8, "mean")?,
+                p05: csv.f64(10, "p05")?,
+                p25: csv.f64(11, "p25")?,
+                p50: csv.f64(12, "p50")?,
+                p75: csv.f64(13, "p75")?,
+                p95: csv.f64(14, "p95")?,
+            });
+        }
+        Ok(Summary {
+            path,
+            names,
+            rows,
+            tick_year,
+            metric_order,
+        })
+    }
+}
+
+/// One row of a sweep's `sensitivity.csv`.
+#[derive(Clone, Debug)]
+pub(crate) struct SensRow {
+    pub metric: String,
+    pub state: String,
+    pub firm: String,
+    pub sector: String,
+    pub market: String,
+    pub tick: Option<u32>,
+    pub parameter: String,
+    pub index: String,
+    pub estimate: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+}
+
+pub(crate) const SENSITIVITY_HEADER: [&str; 11] = [
+    "metric",
+    "state",
+    "firm",
+    "sector",
+    "market",
+    "tick",
+    "parameter",
+    "index",
+    "estimate",
+    "ci_low",
+    "ci_high",
+];
+
+pub(crate) fn read_sensitivity(dir: &Path) -> Result<Option<(PathBuf, Vec<SensRow>)>, PlotError> {
+    let path = dir.join("sensitivity.csv");
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let mut csv = Csv::open(&path, &SENSITIVITY_HEADER, "")?;
+    let mut out = Vec::new();
+    while csv.next_row()?.is_some() {
+        let tick = if csv.get(5).is_empty() {
+            None
+        } else {
+            Some(csv.u32(5, "tick")?)
+        };
+        out.push(SensRow {
+            metric: csv.get(0).to_string(),
+            state: csv.get(1).to_string(),
+            firm: csv.get(2).to_string(),
+            sector: csv.get(3).to_string(),
+            market: csv.get(4).to_string(),
+            tick,
+            parameter: csv.get(6).to_string(),
+            index: csv.get(7).to_string(),
+            estimate: csv.f64(8, "estimate")?,
+            ci_low: csv.f64(9, "ci_low")?,
+            ci_high: csv.f64(10, "ci_high")?,
+        });
+    }
+    Ok(Some((path, out)))
+}
+
+/// One row of an effect result's `effects.csv`.
+#[derive(Clone, Debug)]
+pub(crate) struct EffRow {
+    pub ablation: String,
+    pub outcome: String,
+    pub dose: u32,
+    pub dose_label: String,
+    pub quantity: String,
+    pub estimate: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+}
+
+pub(crate) const EFFECTS_HEADER: [&str; 9] = [
+    "ablation",
+    "outcome",
+    "dose",
+    "dose_label",
+    "quantity",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "n",
+];
+
+pub(crate) fn read_effects(dir: &Path) -> Result<(PathBuf, Vec<EffRow>), PlotError> {
+    let path = dir.join("effects.csv");
+    let mut csv = Csv::open(&path, &EFFECTS_HEADER, "an effect result needs effects.csv")?;
+    let mut out = Vec::new();
+    while csv.next_row()?.is_some() {
+        out.push(EffRow {
+            ablation: csv.get(0).to_string(),
+            outcome: csv.get(1).to_string(),
+            dose: csv.u32(2, "dose")?,
+            dose_label: csv.get(3).to_string(),
+            quantity: csv.get(4).to_string(),
+            estimate: csv.f64(5, "estimate")?,
+            ci_low: csv.f64(6, "ci_low")?,
+            ci_high: csv.f64(7, "ci_high")?,
+        });
+    }
+    Ok((path, out))
+}

@@ -1,0 +1,362 @@
+//! Sizes, fonts, line widths and colours: everything that decides how a chart looks.
+//!
+//! All layout is done in typographic points (1/72 in). A [`Theme`] converts points to device
+//! pixels with one factor (`px_per_in`), so a PNG at `png_scale = 3` (300 px per inch) is the
+//! 100-px-per-inch PNG with every font, stroke, marker and margin three times larger, and the SVG
+//! (drawn on a fine 400-units-per-inch grid and declared in inches) is the same picture again.
+
+use std::collections::{BTreeSet, HashMap};
+
+use plotters::style::RGBColor;
+
+use super::SizePreset;
+
+/// A colour as red, green, blue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Rgb(pub u8, pub u8, pub u8);
+
+impl Rgb {
+    pub(crate) const fn hex(v: u32) -> Rgb {
+        Rgb((v >> 16) as u8, (v >> 8) as u8, v as u8)
+    }
+    pub(crate) fn plotters(self) -> RGBColor {
+        RGBColor(self.0, self.1, self.2)
+    }
+}
+
+pub(crate) const BLACK: Rgb = Rgb::hex(0x000000);
+pub(crate) const WHITE: Rgb = Rgb::hex(0xFFFFFF);
+pub(crate) const AXIS: Rgb = Rgb::hex(0x222222);
+pub(crate) const GRID: Rgb = Rgb::hex(0xDDDDDD);
+pub(crate) const TEXT: Rgb = Rgb::hex(0x111111);
+/// Colour of the "other" group in stacked areas.
+pub(crate) const OTHER: Rgb = Rgb::hex(0xBBBBBB);
+/// Colour of the rest-of-world aggregate (`ROW`).
+pub(crate) const ROW: Rgb = Rgb::hex(0x888888);
+
+/// Colour-blind-safe pool: Okabe–Ito (without black and yellow) and Paul Tol's "muted" scheme,
+/// ordered so that colours dealt in sequence stay far apart (the first six are Okabe–Ito). Used
+/// for anything without a fixed colour (firms, unknown states, ablations).
+pub(crate) const POOL: [Rgb; 15] = [
+    Rgb::hex(0x0072B2), // blue (Okabe–Ito)
+    Rgb::hex(0xE69F00), // orange
+    Rgb::hex(0x009E73), // bluish green
+    Rgb::hex(0xCC79A7), // reddish purple
+    Rgb::hex(0x56B4E9), // sky blue
+    Rgb::hex(0xD55E00), // vermillion
+    Rgb::hex(0x332288), // indigo (Tol muted)
+    Rgb::hex(0x999933), // olive
+    Rgb::hex(0x882255), // wine
+    Rgb::hex(0x44AA99), // teal
+    Rgb::hex(0xDDCC77), // sand
+    Rgb::hex(0xAA4499), // purple
+    Rgb::hex(0x117733), // green
+    Rgb::hex(0xCC6677), // rose
+    Rgb::hex(0x88CCEE), // cyan
+];
+
+/// Fixed colours for the state codes the simulation knows. The major producers get the six
+/// Okabe–Ito colours, so the states that appear together most often are the easiest to tell apart.
+pub(crate) const STATE_COLOURS: [(&str, Rgb); 22] = [
+    ("US", Rgb::hex(0x0072B2)),
+    ("CN", Rgb::hex(0xD55E00)),
+    ("TW", Rgb::hex(0x009E73)),
+    ("KR", Rgb::hex(0x56B4E9)),
+    ("JP", Rgb::hex(0xCC79A7)),
+    ("NL", Rgb::hex(0xE69F00)),
+    ("DE", Rgb::hex(0x332288)),
+    ("FR", Rgb::hex(0x882255)),
+    ("EU", Rgb::hex(0x117733)),
+    ("GB", Rgb::hex(0xAA4499)),
+    ("AU", Rgb::hex(0x999933)),
+    ("IN", Rgb::hex(0xDDCC77)),
+    ("CA", Rgb::hex(0xCC6677)),
+    ("IL", Rgb::hex(0x88CCEE)),
+    ("SG", Rgb::hex(0x44AA99)),
+    ("MY", Rgb::hex(0xF0E442)),
+    ("VN", Rgb::hex(0x661100)),
+    ("AE", Rgb::hex(0x6699CC)),
+    ("SA", Rgb::hex(0x997700)),
+    ("RU", Rgb::hex(0xBB5566)),
+    ("IR", Rgb::hex(0x004488)),
+    ("ROW", ROW),
+];
+
+/// FNV-1a: a fixed, platform-independent hash (std's hasher is randomly seeded).
+pub(crate) fn fnv1a(s: &str) -> u64 {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in s.as_bytes() {
+        h ^= *b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    h
+}
+
+/// Colour of a state: the fixed table above, else a pool colour chosen by hashing the code.
+pub(crate) fn state_colour(state: &str) -> Rgb {
+    STATE_COLOURS
+        .iter()
+        .find(|(s, _)| s.eq_ignore_ascii_case(state))
+        .map(|(_, c)| *c)
+        .unwrap_or_else(|| POOL[(fnv1a(state) % POOL.len() as u64) as usize])
+}
+
+/// Deal pool colours, in pool order, to a group of ids sorted by id: members of a group never
+/// share a colour while the group has at most `POOL.len()` members, and neighbours in the deal
+/// differ strongly. The result depends only on the set of ids, never on a chart or on the order
+/// data arrive in.
+pub(crate) fn assign_group(ids: &BTreeSet<String>) -> HashMap<String, Rgb> {
+    ids.iter()
+        .enumerate()
+        .map(|(i, id)| (id.clone(), POOL[i % POOL.len()]))
+        .collect()
+}
+
+/// Stable colours for every firm of a directory: the firms of each sector (from `firms.csv`,
+/// sorted by id) are dealt pool colours with [`assign_group`], so firms that share a chart never
+/// share a colour, and the same `firms.csv` gives the same colours in every chart and every
+/// result directory. A firm missing from `firms.csv` gets a pool colour chosen by the FNV-1a
+/// hash of its id.
+#[derive(Debug, Default)]
+pub(crate) struct ColourMap {
+    firms: HashMap<String, Rgb>,
+}
+
+impl ColourMap {
+    /// `firms`: (firm id, sector) pairs.
+    pub(crate) fn new<'a>(firms: impl IntoIterator<Item = (&'a str, &'a str)>) -> ColourMap {
+        let mut by_sector: HashMap<&str, BTreeSet<String>> = HashMap::new();
+        for (f, s) in firms {
+            by_sector.entry(s).or_default().insert(f.to_string());
+        }
+        let mut map = HashMap::new();
+        for ids in by_sector.values() {
+            map.extend(assign_group(ids));
+        }
+        ColourMap { firms: map }
+    }
+    pub(crate) fn firm(&self, firm: &str) -> Rgb {
+        self.firms
+            .get(firm)
+            .copied()
+            .unwrap_or_else(|| POOL[(fnv1a(firm) % POOL.len() as u64) as usize])
+    }
+    pub(crate) fn state(&self, state: &str) -> Rgb {
+        state_colour(state)
+    }
+}
+
+/// Where the output goes: decides how text is anchored (plotters' SVG and bitmap backends place
+/// a text anchor differently, so [`Theme`] corrects for each).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Target {
+    Svg,
+    Bitmap,
+}
+
+/// Every size of a chart, in points, plus the one factor that turns points into pixels.
+#[derive(Clone, Debug)]
+pub(crate) struct Theme {
+    pub target: Target,
+    /// Device pixels per inch: 100 × png_scale for PNG, [`SVG_UNITS_PER_IN`] for SVG.
+    pub px_per_in: f64,
+    pub width_in: f64,
+    pub tick_pt: f64,
+    pub label_pt: f64,
+    pub legend_pt: f64,
+    pub panel_title_pt: f64,
+    pub title_pt: f64,
+    pub line_pt: f64,
+    pub axis_pt: f64,
+    pub grid_pt: f64,
+    pub tick_len_pt: f64,
+    pub marker_pt: f64,
+    pub margin_pt: f64,
+    /// Height of the data area of a single-panel chart.
+    pub plot_h_pt: f64,
+    /// Height of the data area of one panel in a grid of panels.
+    pub panel_plot_h_pt: f64,
+    /// Number of panel columns for figures with one panel per sector.
+    pub max_cols: usize,
+}
+
+/// SVG coordinates are integers in plotters; 400 units per inch keeps strokes and text exact
+/// (1 unit = 0.18 pt). The SVG's width and height are declared in inches.
+pub(crate) const SVG_UNITS_PER_IN: f64 = 400.0;
+
+/// PNG pixels per inch at `png_scale = 1.0`.
+pub const PNG_PX_PER_IN_AT_SCALE_1: f64 = 100.0;
+
+impl Theme {
+    pub(crate) fn new(preset: SizePreset, target: Target, px_per_in: f64) -> Theme {
+        match preset {
+            SizePreset::OneColumn => Theme {
+                target,
+                px_per_in,
+                width_in: 3.5,
+                tick_pt: 7.0,
+                label_pt: 8.0,
+                legend_pt: 7.0,
+                panel_title_pt: 7.5,
+                title_pt: 9.0,
+                line_pt: 1.1,
+                axis_pt: 0.6,
+                grid_pt: 0.4,
+                tick_len_pt: 2.5,
+                marker_pt: 1.8,
+                margin_pt: 4.0,
+                plot_h_pt: 130.0,
+                panel_plot_h_pt: 82.0,
+                max_cols: 2,
+            },
+            SizePreset::TwoColumn => Theme {
+                target,
+                px_per_in,
+                width_in: 7.0,
+                tick_pt: 8.0,
+                label_pt: 9.0,
+                legend_pt: 8.0,
+                panel_title_pt: 8.5,
+                title_pt: 10.0,
+                line_pt: 1.25,
+                axis_pt: 0.7,
+                grid_pt: 0.5,
+                tick_len_pt: 3.0,
+                marker_pt: 2.3,
+                margin_pt: 5.0,
+                plot_h_pt: 220.0,
+                panel_plot_h_pt: 125.0,
+                max_cols: 3,
+            },
+        }
+    }
+
+    /// A theme used only for measuring layout (never drawn).
+    pub(crate) fn layout(preset: SizePreset) -> Theme {
+        Theme::new(preset, Target::Svg, SVG_UNITS_PER_IN)
+    }
+
+    pub(crate) fn width_pt(&self) -> f64 {
+        self.width_in * 72.0
+    }
+    /// Points → device pixels.
+    pub(crate) fn px(&self, pt: f64) -> f64 {
+        pt * self.px_per_in / 72.0
+    }
+    pub(crate) fn ipx(&self, pt: f64) -> i32 {
+        self.px(pt).round() as i32
+    }
+    /// A stroke width in whole device pixels (at least one).
+    pub(crate) fn stroke(&self, pt: f64) -> u32 {
+        self.px(pt).round().max(1.0) as u32
+    }
+}
+
+/// Human-readable label for a metric's axis: (long form, short form for short axes).
+pub(crate) fn metric_axis_label(metric: &str) -> (String, String) {
+    let (long, short) = match metric {
+        "market_share" | "state_market_share" => ("Market share (%)", "Share (%)"),
+        "self_sufficiency" => ("Self-sufficiency (%)", "Self-suff. (%)"),
+        "capability" | "best_capability" => (
+            "Capability (frontier-years vs mid-2022)",
+            "Capability (years)",
+        ),
+        "capability_gap" => ("Gap to frontier (years)", "Gap (years)"),
+        "output" => ("Output ($B/yr, 2022 prices)", "Output ($B/yr)"),
+        "sales" => ("Sales ($B/yr, 2022 prices)", "Sales ($B/yr)"),
+        "revenue" => ("Revenue ($B/yr, 2022 prices)", "Revenue ($B/yr)"),
+        "price" => ("Price index (2022 = 1)", "Price (2022 = 1)"),
+        "ai_compute" => (
+            "AI compute (2022-frontier accelerator-equivalents)",
+            "AI compute (index)",
+        ),
+        other => {
+            let p = pretty_id(other);
+            return (p.clone(), p);
+        }
+    };
+    (long.to_string(), short.to_string())
+}
+
+/// Short noun for a metric (used in captions).
+pub(crate) fn metric_name(metric: &str) -> String {
+    match metric {
+        "market_share" => "market share".into(),
+        "state_market_share" => "market share by home state".into(),
+        "self_sufficiency" => "self-sufficiency".into(),
+        "capability" => "capability".into(),
+        "best_capability" => "best capability".into(),
+        "capability_gap" => "capability gap".into(),
+        "ai_compute" => "AI compute".into(),
+        other => other.replace('_', " "),
+    }
+}
+
+/// Metrics stored as fractions and shown as percentages.
+pub(crate) fn is_percent_metric(metric: &str) -> bool {
+    matches!(
+        metric,
+        "market_share" | "state_market_share" | "self_sufficiency"
+    )
+}
+
+/// Pretty name of a sector id.
+pub(crate) fn sector_label(sector: &str) -> String {
+    match sector {
+        "foundry_advanced" => "Advanced foundry".into(),
+        "foundry_mature" => "Mature foundry".into(),
+        "foundry" => "Foundry".into(),
+        "memory" => "Memory".into(),
+        "equipment" => "Equipment".into(),
+        "ai_accelerator" => "AI accelerators".into(),
+        "eda" => "EDA".into(),
+        "eda_ip" => "EDA and IP".into(),
+        "design" => "Chip design".into(),
+        "materials" => "Materials".into(),
+        "packaging" => "Packaging".into(),
+        other => pretty_id(other),
+    }
+}
+
+/// `foo_bar` → `Foo bar`; short all-letter ids (like `ai`) keep their case rules simple.
+pub(crate) fn pretty_id(id: &str) -> String {
+    let words: Vec<String> = id
+        .split(['_', '-'])
+        .filter(|w| !w.is_empty())
+        .map(|w| match w {
+            "ai" => "AI".to_string(),
+            "us" | "cn" | "eu" => w.to_uppercase(),
+            _ => w.to_string(),
+        })
+        .collect();
+    let s = words.join(" ");
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_assignment_is_distinct_and_order_free() {
+        let ids: BTreeSet<String> = ["a", "b", "c", "d", "e", "f", "g", "h"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let m = assign_group(&ids);
+        let distinct: BTreeSet<_> = m.values().map(|c| (c.0, c.1, c.2)).collect();
+        assert_eq!(distinct.len(), ids.len());
+        assert_eq!(assign_group(&ids), m);
+    }
+
+    #[test]
+    fn known_states_have_fixed_colours() {
+        assert_eq!(state_colour("US"), Rgb::hex(0x0072B2));
+        assert_eq!(state_colour("CN"), Rgb::hex(0xD55E00));
+        assert_eq!(state_colour("XX"), state_colour("XX"));
+    }
+}
