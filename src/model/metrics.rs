@@ -389,6 +389,30 @@ pub fn record_metrics(
                 idx(i),
                 markets.unmet[k][i],
             );
+            push(
+                Metric::BlockedDemand,
+                NONE,
+                NONE,
+                sk,
+                idx(i),
+                markets.blocked[k][i],
+            );
+            push(
+                Metric::Leakage,
+                NONE,
+                NONE,
+                sk,
+                idx(i),
+                markets.leaked[k][i],
+            );
+            push(
+                Metric::Stockpile,
+                NONE,
+                NONE,
+                sk,
+                idx(i),
+                markets.stockpile[k][i],
+            );
         }
         push(Metric::Demand, NONE, NONE, sk, WORLD, world_demand);
         push(Metric::UnmetDemand, NONE, NONE, sk, WORLD, world_unmet);
