@@ -85,6 +85,11 @@ pub struct SourceTexts {
 }
 
 impl SourceTexts {
+    /// Keeps the text of one more file; returns its index.
+    pub fn add_text(&mut self, name: String, text: String) -> usize {
+        self.add(name, text)
+    }
+
     fn add(&mut self, name: String, text: String) -> usize {
         self.files.push((name, text));
         self.files.len() - 1

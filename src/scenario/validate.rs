@@ -11,6 +11,19 @@ use super::types::{Action, InputRole, Scenario};
 /// Tolerance on shares that must sum to one.
 pub const SHARE_SUM_TOLERANCE: f64 = 1e-3;
 
+/// Validates a scenario built in code (not read from a file): errors carry the value's path but
+/// no file position.
+pub fn validate_detached(s: &Scenario) -> Result<(), ScenarioError> {
+    let mut texts = SourceTexts::default();
+    texts.add_text(s.name.clone(), super::load::canonical_ron(s));
+    validate(s, &texts, &Origins::default()).map_err(|mut e| {
+        e.file = None;
+        e.position = None;
+        e.source_line = None;
+        e
+    })
+}
+
 /// Validates a merged scenario; the first problem found is returned.
 pub fn validate(s: &Scenario, texts: &SourceTexts, origins: &Origins) -> Result<(), ScenarioError> {
     let ctx = Ctx { s, texts, origins };
