@@ -201,9 +201,20 @@ pub const SEED_FORMULA: &str = "seed = u64 little-endian from the first 8 bytes 
 /// How the sweep's own random streams are seeded.
 pub const DESIGN_RNG: &str = "ChaCha8 seeded with SHA-256(\"chokepoint-\" || purpose || le64(master seed) || le64(index)); purpose \"design\" index 0 draws the design, purpose \"bootstrap\" index c resamples outcome column c";
 
-/// Writes every output of a finished sweep into `dir` (manifest last) from the records of all
-/// runs in run order.
-pub fn write_outputs(dir: &Path, plan: &Plan, records: &[Vec<f64>]) -> Result<(), OutputError> {
+/// The finished runs' kept outcomes, read one run at a time (from a journal or shard files), so
+/// that writing outputs never holds every run in memory.
+pub trait RunValues {
+    /// The kept outcomes of `run`, one per column.
+    fn values(&mut self, run: usize) -> Result<Vec<f64>, OutputError>;
+}
+
+/// Writes every output of a finished sweep into `dir` (manifest last), reading the runs' records
+/// in run order.
+pub fn write_outputs(
+    dir: &Path,
+    plan: &Plan,
+    records: &mut dyn RunValues,
+) -> Result<(), OutputError> {
     fs::create_dir_all(dir).map_err(io_error(dir))?;
     let mut files = BTreeMap::new();
     files.insert("runs.csv".to_string(), runs_csv(dir, plan, records)?);
@@ -296,7 +307,11 @@ fn param_values(plan: &Plan, point: usize) -> String {
         .collect()
 }
 
-fn runs_csv(dir: &Path, plan: &Plan, records: &[Vec<f64>]) -> Result<FileRecord, OutputError> {
+fn runs_csv(
+    dir: &Path,
+    plan: &Plan,
+    records: &mut dyn RunValues,
+) -> Result<FileRecord, OutputError> {
     let mut out = AtomicFile::create(&dir.join("runs.csv"))?;
     let outcome_header: String = plan
         .columns
@@ -307,7 +322,8 @@ fn runs_csv(dir: &Path, plan: &Plan, records: &[Vec<f64>]) -> Result<FileRecord,
         "run,point,replicate,seed{}{outcome_header},repeat",
         param_header(plan)
     ))?;
-    for (run, values) in records.iter().enumerate() {
+    for run in 0..plan.runs() {
+        let values = records.values(run)?;
         let point = plan.point_of(run);
         let mut line = format!(
             "{run},{point},{},{}{}",
@@ -315,7 +331,7 @@ fn runs_csv(dir: &Path, plan: &Plan, records: &[Vec<f64>]) -> Result<FileRecord,
             plan.seed_of(run),
             param_values(plan, point)
         );
-        for &v in values {
+        for &v in &values {
             line.push(',');
             line.push_str(&number(v));
         }
@@ -341,7 +357,11 @@ fn entity_fields(names: &Names<'_>, plan: &Plan, c: usize) -> String {
     )
 }
 
-fn summary_csv(dir: &Path, plan: &Plan, records: &[Vec<f64>]) -> Result<FileRecord, OutputError> {
+fn summary_csv(
+    dir: &Path,
+    plan: &Plan,
+    records: &mut dyn RunValues,
+) -> Result<FileRecord, OutputError> {
     let names = Names::new(&plan.base);
     let mut out = AtomicFile::create(&dir.join("summary.csv"))?;
     out.line(&format!(
@@ -351,7 +371,9 @@ fn summary_csv(dir: &Path, plan: &Plan, records: &[Vec<f64>]) -> Result<FileReco
     let reps = plan.spec.replicates as usize;
     let mut values = Vec::with_capacity(reps);
     for point in 0..plan.points.len() {
-        let runs = &records[point * reps..(point + 1) * reps];
+        let runs: Vec<Vec<f64>> = (point * reps..(point + 1) * reps)
+            .map(|run| records.values(run))
+            .collect::<Result<_, _>>()?;
         let params = param_values(plan, point);
         for c in 0..plan.columns.len() {
             values.clear();
@@ -395,31 +417,38 @@ fn columns_csv(dir: &Path, plan: &Plan) -> Result<FileRecord, OutputError> {
 fn sensitivity_csv(
     dir: &Path,
     plan: &Plan,
-    records: &[Vec<f64>],
+    records: &mut dyn RunValues,
 ) -> Result<FileRecord, OutputError> {
     let names = Names::new(&plan.base);
     let mut out = AtomicFile::create(&dir.join("sensitivity.csv"))?;
     out.line(
         "column,tick,date,metric,state,firm,sector,market,parameter,index,estimate,low,high,note",
     )?;
+    // The replicate mean of each design point and outcome (points × columns): the estimators
+    // see one output per point. Missing (NaN) in any replicate leaves the mean missing.
     let reps = plan.spec.replicates as usize;
-    let mut replicate_values = Vec::with_capacity(reps);
-    for c in 0..plan.columns.len() {
-        // The replicate mean of each design point: the estimators see one output per point.
+    let columns = plan.columns.len();
+    let mut means = vec![0.0; plan.points.len() * columns];
+    let mut replicates: Vec<Vec<f64>> = Vec::with_capacity(reps);
+    let mut column_values = Vec::with_capacity(reps);
+    for point in 0..plan.points.len() {
+        replicates.clear();
+        for run in point * reps..(point + 1) * reps {
+            replicates.push(records.values(run)?);
+        }
+        for c in 0..columns {
+            column_values.clear();
+            column_values.extend(replicates.iter().map(|r| r[c]));
+            means[point * columns + c] = if column_values.iter().any(|v| v.is_nan()) {
+                f64::NAN
+            } else {
+                stats::mean(&column_values)
+            };
+        }
+    }
+    for c in 0..columns {
         let y: Vec<f64> = (0..plan.points.len())
-            .map(|point| {
-                replicate_values.clear();
-                replicate_values.extend(
-                    records[point * reps..(point + 1) * reps]
-                        .iter()
-                        .map(|r| r[c]),
-                );
-                if replicate_values.iter().any(|v| v.is_nan()) {
-                    f64::NAN
-                } else {
-                    stats::mean(&replicate_values)
-                }
-            })
+            .map(|point| means[point * columns + c])
             .collect();
         let prefix = format!(
             "{},{}",

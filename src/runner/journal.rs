@@ -6,12 +6,16 @@
 //! and renamed, so a shard file that exists is complete. Formats: docs/SWEEPS.md.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufRead, BufReader, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use sha2::{Digest, Sha256};
+
+use crate::output::OutputError;
 use crate::output::manifest::sha256_hex;
+use crate::output::sweep::{AtomicFile, RunValues};
 
 /// One shard of a sweep: `index` of `count` (the unsharded sweep is shard 0 of 1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -203,25 +207,110 @@ fn verify(line: &str, columns: usize) -> Option<(usize, Vec<f64>)> {
     parse_record(body, columns)
 }
 
-/// Reads every valid record of a journal for `runs`, first occurrence winning. Missing runs are
-/// `None`.
-pub fn read_journal(
-    path: &Path,
-    runs: &std::ops::Range<usize>,
+/// Finished runs' records on disk, indexed by run: (file, byte offset of the record's line). Reads
+/// one record at a time, so writing a sweep's outputs holds no more than this index in memory.
+pub struct Records {
+    files: Vec<File>,
+    index: Vec<(u32, u64)>,
+    first_run: usize,
     columns: usize,
-) -> io::Result<Vec<Option<Vec<f64>>>> {
-    let mut records: Vec<Option<Vec<f64>>> = vec![None; runs.len()];
-    let reader = BufReader::new(File::open(path)?);
-    for line in reader.lines().skip(1) {
-        let Ok(line) = line else { break };
-        if let Some((run, values)) = verify(&line, columns)
-            && runs.contains(&run)
-            && records[run - runs.start].is_none()
-        {
-            records[run - runs.start] = Some(values);
+}
+
+impl Records {
+    /// Indexes a journal's valid records for `runs` (first occurrence wins); returns the runs
+    /// that are missing instead when there are any.
+    pub fn from_journal(
+        path: &Path,
+        runs: &std::ops::Range<usize>,
+        columns: usize,
+    ) -> io::Result<Result<Records, Vec<usize>>> {
+        const MISSING: (u32, u64) = (u32::MAX, u64::MAX);
+        let mut index = vec![MISSING; runs.len()];
+        let mut reader = BufReader::new(File::open(path)?);
+        let mut line = String::new();
+        let mut offset = reader.read_line(&mut line)? as u64;
+        loop {
+            line.clear();
+            let read = reader.read_line(&mut line)?;
+            if read == 0 {
+                break;
+            }
+            if line.ends_with('\n')
+                && let Some((run, _)) = verify(line.trim_end(), columns)
+                && runs.contains(&run)
+                && index[run - runs.start] == MISSING
+            {
+                index[run - runs.start] = (0, offset);
+            }
+            offset += read as u64;
+        }
+        let missing: Vec<usize> = (0..index.len())
+            .filter(|&i| index[i] == MISSING)
+            .map(|i| runs.start + i)
+            .collect();
+        if !missing.is_empty() {
+            return Ok(Err(missing));
+        }
+        Ok(Ok(Records {
+            files: vec![File::open(path)?],
+            index,
+            first_run: runs.start,
+            columns,
+        }))
+    }
+
+    /// Indexes verified shard files, in shard order, as the records of runs `0..`.
+    pub fn from_shards(shards: Vec<(PathBuf, Vec<u64>)>, columns: usize) -> io::Result<Records> {
+        let mut files = Vec::with_capacity(shards.len());
+        let mut index = Vec::new();
+        for (i, (path, offsets)) in shards.into_iter().enumerate() {
+            files.push(File::open(&path)?);
+            index.extend(offsets.into_iter().map(|o| (i as u32, o)));
+        }
+        Ok(Records {
+            files,
+            index,
+            first_run: 0,
+            columns,
+        })
+    }
+
+    /// The record of `run`.
+    pub fn get(&mut self, run: usize) -> io::Result<Vec<f64>> {
+        let bad = || {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("record of run {run} is unreadable"),
+            )
+        };
+        let &(file, offset) = run
+            .checked_sub(self.first_run)
+            .and_then(|i| self.index.get(i))
+            .ok_or_else(bad)?;
+        let file = self.files.get_mut(file as usize).ok_or_else(bad)?;
+        file.seek(SeekFrom::Start(offset))?;
+        let mut line = String::new();
+        BufReader::with_capacity(256 + 32 * self.columns, &mut *file).read_line(&mut line)?;
+        let line = line.trim_end();
+        // Journal lines end with a checksum field; shard lines do not.
+        let body = match parse_record(line, self.columns) {
+            Some((r, values)) if r == run => return Ok(values),
+            _ => line.rsplit_once(',').map_or("", |(b, _)| b),
+        };
+        match parse_record(body, self.columns) {
+            Some((r, values)) if r == run => Ok(values),
+            _ => Err(bad()),
         }
     }
-    Ok(records)
+}
+
+impl RunValues for Records {
+    fn values(&mut self, run: usize) -> Result<Vec<f64>, OutputError> {
+        self.get(run).map_err(|source| OutputError::Io {
+            path: PathBuf::from(format!("<record of run {run}>")),
+            source,
+        })
+    }
 }
 
 /// Best-effort fsync of a folder, so a rename or new file survives power loss.
@@ -271,29 +360,36 @@ pub struct ShardHeader {
     pub scenario_ron: String,
 }
 
-/// A shard file read back and verified.
-#[derive(Clone, Debug)]
-pub struct ShardFile {
-    /// Its header.
-    pub header: ShardHeader,
-    /// Its records in run order, `first_run..end_run`.
-    pub records: Vec<Vec<f64>>,
-}
-
-/// Writes a shard file atomically (temporary name, fsync, rename).
-pub fn write_shard(path: &Path, header: &ShardHeader, records: &[Vec<f64>]) -> io::Result<()> {
-    let mut body = String::new();
-    for (i, values) in records.iter().enumerate() {
-        body.push_str(&record_body(header.first_run + i, values));
-        body.push('\n');
+/// Writes a shard file atomically (temporary name, fsync, rename), streaming the records.
+pub fn write_shard(
+    path: &Path,
+    header: &ShardHeader,
+    records: &mut Records,
+) -> Result<(), OutputError> {
+    let header_json = serde_json::to_string(header).map_err(|e| OutputError::Io {
+        path: path.to_path_buf(),
+        source: io::Error::other(e),
+    })?;
+    let mut out = AtomicFile::create(path)?;
+    out.line(SHARD_MAGIC)?;
+    out.line(&header_json)?;
+    let mut digest = Sha256::new();
+    for run in header.first_run..header.end_run {
+        let body = record_body(run, &records.values(run)?);
+        digest.update(body.as_bytes());
+        digest.update(b"\n");
+        out.line(&body)?;
     }
-    let header_json = serde_json::to_string(header).map_err(io::Error::other)?;
-    let text = format!(
-        "{SHARD_MAGIC}\n{header_json}\n{body}end rows={} sha256={}\n",
-        records.len(),
-        sha256_hex(body.as_bytes())
-    );
-    crate::output::files::write_atomic(path, text.as_bytes()).map_err(io::Error::other)
+    let hex: String = digest
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    out.line(&format!(
+        "end rows={} sha256={hex}",
+        header.end_run - header.first_run
+    ))?;
+    out.commit(0).map(|_| ())
 }
 
 /// Reads just a shard file's header, if it is one.
@@ -305,45 +401,60 @@ pub fn read_shard_header(path: &Path) -> Option<ShardHeader> {
     serde_json::from_str(lines.get(1)?).ok()
 }
 
-/// Reads and verifies a shard file: header, every record in order, footer row count and digest.
-/// The error says why the shard is not usable.
-pub fn read_shard(path: &Path) -> Result<ShardFile, String> {
-    let text = fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
-    let mut parts = text.splitn(3, '\n');
-    if parts.next() != Some(SHARD_MAGIC) {
+/// Reads and verifies a shard file — header, every record in run order, footer row count and
+/// digest — and returns its header and the byte offset of each record. The error says why the
+/// shard is not usable.
+pub fn scan_shard(path: &Path) -> Result<(ShardHeader, Vec<u64>), String> {
+    let file = File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let mut reader = BufReader::new(file);
+    let mut line = String::new();
+    let mut offset = 0u64;
+    let mut next = |line: &mut String, offset: &mut u64| -> Result<bool, String> {
+        line.clear();
+        let n = reader
+            .read_line(line)
+            .map_err(|e| format!("cannot read: {e}"))?;
+        *offset += n as u64;
+        Ok(n > 0)
+    };
+    next(&mut line, &mut offset)?;
+    if line.trim_end() != SHARD_MAGIC {
         return Err("not a chokepoint shard file".into());
     }
-    let header: ShardHeader = parts
-        .next()
-        .and_then(|h| serde_json::from_str(h).ok())
-        .ok_or("unreadable header")?;
-    let rest = parts.next().unwrap_or("");
-    let Some(footer_at) = rest.rfind("end rows=") else {
-        return Err("incomplete: no footer".into());
-    };
-    let (body, footer) = rest.split_at(footer_at);
+    next(&mut line, &mut offset)?;
+    let header: ShardHeader =
+        serde_json::from_str(line.trim_end()).map_err(|_| "unreadable header".to_string())?;
     let expected_rows = header.end_run.saturating_sub(header.first_run);
-    let want = format!(
-        "end rows={expected_rows} sha256={}\n",
-        sha256_hex(body.as_bytes())
-    );
-    if footer != want {
+    let mut offsets = Vec::with_capacity(expected_rows);
+    let mut digest = Sha256::new();
+    loop {
+        let at = offset;
+        if !next(&mut line, &mut offset)? || !line.ends_with('\n') {
+            return Err("incomplete: no footer".into());
+        }
+        if line.starts_with("end rows=") {
+            break;
+        }
+        match parse_record(line.trim_end(), header.columns) {
+            Some((run, _)) if run == header.first_run + offsets.len() => offsets.push(at),
+            _ => return Err(format!("corrupt record on line {}", offsets.len() + 3)),
+        }
+        digest.update(line.as_bytes());
+    }
+    let hex: String = digest
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    if line.trim_end() != format!("end rows={expected_rows} sha256={hex}")
+        || offsets.len() != expected_rows
+    {
         return Err("incomplete or corrupt: footer does not match its records".into());
     }
-    let mut records = Vec::with_capacity(expected_rows);
-    for (i, line) in body.lines().enumerate() {
-        match parse_record(line, header.columns) {
-            Some((run, values)) if run == header.first_run + i => records.push(values),
-            _ => return Err(format!("corrupt record on line {}", i + 3)),
-        }
+    if next(&mut line, &mut offset)? {
+        return Err("unexpected text after the footer".into());
     }
-    if records.len() != expected_rows {
-        return Err(format!(
-            "{} records, expected {expected_rows}",
-            records.len()
-        ));
-    }
-    Ok(ShardFile { header, records })
+    Ok((header, offsets))
 }
 
 #[cfg(test)]
@@ -383,14 +494,14 @@ mod tests {
         assert_eq!(done, vec![true, false, true, false]);
         j.append(1, &[4.0, 5.0]).unwrap();
         drop(j);
-        let records = read_journal(&path, &runs, 2).unwrap();
-        assert_eq!(records[1], Some(vec![4.0, 5.0]));
+        let mut records = Records::from_journal(&path, &(0..3), 2).unwrap().unwrap();
+        assert_eq!(records.get(1).unwrap(), vec![4.0, 5.0]);
+        assert_eq!(records.get(0).unwrap()[1].to_bits(), (-0.0f64).to_bits());
+        assert!(records.get(2).unwrap()[1].is_nan());
         assert_eq!(
-            records[0].as_ref().unwrap()[1].to_bits(),
-            (-0.0f64).to_bits()
+            Records::from_journal(&path, &runs, 2).unwrap().err(),
+            Some(vec![3])
         );
-        assert!(records[2].as_ref().unwrap()[1].is_nan());
-        assert_eq!(records[3], None);
         let other = journal_header("xyz", Shard::WHOLE, &runs, 2);
         assert!(Journal::open(&path, &other, &runs, 2).is_err());
     }

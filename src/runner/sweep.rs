@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use super::journal::{
-    self, Journal, Shard, ShardHeader, journal_header, journal_sweep_id, read_journal, read_shard,
-    read_shard_header, write_shard,
+    self, Journal, Records, Shard, ShardHeader, journal_header, journal_sweep_id,
+    read_shard_header, scan_shard, write_shard,
 };
 use super::{EXIT_BAD_INPUT, EXIT_FAILURE};
 use crate::output::manifest::build_info;
@@ -430,30 +430,27 @@ pub fn execute(request: &SweepRequest) -> Result<SweepSummary, SweepError> {
         )));
     }
 
-    let records = read_journal(&journal_path, &range, columns)
-        .map_err(failure("cannot read the journal", &journal_path))?;
-    let records: Vec<Vec<f64>> = records
-        .into_iter()
-        .enumerate()
-        .map(|(i, r)| {
-            r.ok_or_else(|| {
-                SweepError::Failure(format!(
-                    "run {} is missing from the journal after running; re-run to complete it",
-                    range.start + i
-                ))
-            })
-        })
-        .collect::<Result<_, _>>()?;
+    let mut records = match Records::from_journal(&journal_path, &range, columns)
+        .map_err(failure("cannot read the journal", &journal_path))?
+    {
+        Ok(records) => records,
+        Err(missing) => {
+            return Err(SweepError::Failure(format!(
+                "runs {} are missing from the journal after running; re-run to complete them",
+                array_syntax(&missing)
+            )));
+        }
+    };
     if unsharded {
-        write_outputs(&dir, &plan, &records).map_err(|e| SweepError::Failure(e.to_string()))?;
+        write_outputs(&dir, &plan, &mut records).map_err(|e| SweepError::Failure(e.to_string()))?;
     } else {
         let path = dir.join(shard.file_name());
         write_shard(
             &path,
             &shard_header(&plan, &request.spec, shard, &range),
-            &records,
+            &mut records,
         )
-        .map_err(failure("cannot write the shard file", &path))?;
+        .map_err(|e| SweepError::Failure(e.to_string()))?;
     }
     journal::sync_dir(&dir);
     fs::remove_file(&journal_path).map_err(failure("cannot remove", &journal_path))?;
@@ -671,14 +668,14 @@ pub fn merge(request: &MergeRequest) -> Result<MergeSummary, SweepError> {
         }
     }
     let n = first.shards;
-    let mut shards: Vec<Option<journal::ShardFile>> = vec![None; n];
+    let mut shards: Vec<Option<(PathBuf, ShardHeader, Vec<u64>)>> = vec![None; n];
     let mut problems = Vec::new();
     for (path, h) in &headers {
         if h.shard >= n || shards[h.shard].is_some() {
             continue;
         }
-        match read_shard(path) {
-            Ok(file) => shards[h.shard] = Some(file),
+        match scan_shard(path) {
+            Ok((header, offsets)) => shards[h.shard] = Some((path.clone(), header, offsets)),
             Err(why) => problems.push(format!("  {}: {why}", path.display())),
         }
     }
@@ -705,26 +702,28 @@ pub fn merge(request: &MergeRequest) -> Result<MergeSummary, SweepError> {
         )));
     }
     let plan = plan_from_header(&first)?;
-    let mut records = Vec::with_capacity(plan.runs());
-    for (i, file) in shards.into_iter().flatten().enumerate() {
+    let mut parts = Vec::with_capacity(n);
+    for (i, (path, header, offsets)) in shards.into_iter().flatten().enumerate() {
         let expected = Shard { index: i, count: n }.runs(plan.runs());
-        if file.header.first_run != expected.start
-            || file.header.end_run != expected.end
-            || file.header.columns != plan.columns.len()
+        if header.first_run != expected.start
+            || header.end_run != expected.end
+            || header.columns != plan.columns.len()
         {
             return Err(SweepError::BadInput(format!(
                 "shard {i} of {n} covers runs {}..{}, but the sweep puts runs {}..{} in it",
-                file.header.first_run, file.header.end_run, expected.start, expected.end
+                header.first_run, header.end_run, expected.start, expected.end
             )));
         }
-        records.extend(file.records);
+        parts.push((path, offsets));
     }
+    let mut records = Records::from_shards(parts, plan.columns.len())
+        .map_err(|e| SweepError::Failure(format!("cannot reopen the shard files: {e}")))?;
     let dir = request
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&plan.spec.name));
     prepare_folder(&dir, &plan.id, Shard::WHOLE, true, request.force)?;
-    write_outputs(&dir, &plan, &records).map_err(|e| SweepError::Failure(e.to_string()))?;
+    write_outputs(&dir, &plan, &mut records).map_err(|e| SweepError::Failure(e.to_string()))?;
     Ok(MergeSummary {
         dir,
         shards: n,
@@ -746,10 +745,10 @@ fn plan_from_header(h: &ShardHeader) -> Result<Plan, SweepError> {
     )?;
     if plan.id != h.sweep_id {
         return Err(SweepError::BadInput(format!(
-            "the shards were run by chokepoint {} (sweep id {}), which this build ({}) cannot reproduce (id {}); merge with the same version",
+            "the shards were run by chokepoint {} (commit {}, sweep id {}), but this build has sweep id {} for the same spec: merge with the build that ran the shards",
             h.chokepoint_version,
+            h.git_commit.as_deref().unwrap_or("unknown"),
             h.sweep_id,
-            env!("CARGO_PKG_VERSION"),
             plan.id
         )));
     }

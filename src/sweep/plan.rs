@@ -89,7 +89,7 @@ pub struct Plan {
     pub columns: Vec<Column>,
     /// Sensitivity settings in force.
     pub sensitivity: SensitivitySettings,
-    /// Identity of this sweep: spec, base scenario and model version (16 hex digits).
+    /// Identity of this sweep: spec, base scenario and build (16 hex digits, see [`sweep_id`]).
     pub id: String,
     selection: Selection,
     column_of: HashMap<(u32, RowKey), usize>,
@@ -320,13 +320,15 @@ impl Plan {
 }
 
 /// The sweep's identity: SHA-256 over the spec (canonical JSON), the effective base scenario's
-/// hash and the model version; the first 16 hex digits.
+/// hash and the build (version and git commit), first 16 hex digits. A journal or shard from
+/// another build has another id, so a resumed or merged sweep never mixes two models' runs.
 pub fn sweep_id(spec: &SweepSpec, base: &Scenario) -> String {
     let spec_json = serde_json::to_string(spec).unwrap_or_default();
+    let (version, commit) = crate::output::manifest::build_info();
     let text = format!(
-        "{spec_json}\n{}\n{}",
+        "{spec_json}\n{}\n{version}\n{}",
         scenario_hash(base),
-        env!("CARGO_PKG_VERSION")
+        commit.unwrap_or_default()
     );
     sha256_hex(text.as_bytes())[..16].to_string()
 }
