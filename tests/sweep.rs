@@ -486,6 +486,15 @@ fn bad_keep_and_shard_arguments_are_refused() {
     );
     assert_refused(SOBOL, &["--shard", "3/3"], &["must be below N = 3"]);
     assert_refused(
+        &SOBOL.replace("\"small_world.ron\"", "\"nowhere.ron\""),
+        &[],
+        &[
+            "no scenario `nowhere.ron`",
+            "spec.ron:4:15",
+            "baseline_2022",
+        ],
+    );
+    assert_refused(
         SOBOL,
         &["--threads", "0"],
         &["--threads must be at least 1"],

@@ -20,6 +20,7 @@ use crate::output::manifest::{scenario_hash, sha256_hex};
 use crate::output::tidy::Names;
 use crate::scenario::controls::{apply_control_override, control_paths, is_control_path};
 use crate::scenario::error::locate;
+use crate::scenario::load::BUNDLED;
 use crate::scenario::{Overrides, Scenario, ScenarioError, Source};
 
 /// What kind of value a varied parameter takes.
@@ -133,16 +134,35 @@ pub fn load_plan(spec_path: &Path) -> Result<Plan, ScenarioError> {
     let spec = spec::parse(&name, &text)?;
     let folder = spec_path.parent().unwrap_or(Path::new(""));
     let beside = folder.join(&spec.scenario);
+    let bundled = if spec.scenario.ends_with(".ron") {
+        spec.scenario.clone()
+    } else {
+        format!("{}.ron", spec.scenario)
+    };
     let source = if beside.is_file() {
         Source::File(beside)
+    } else if BUNDLED.iter().any(|(n, _)| *n == bundled) {
+        Source::Bundled(bundled)
     } else {
-        crate::scenario::resolve_source(Some(&spec.scenario)).map_err(|e| {
-            let e = e.in_file(name.clone());
-            match locate(&text, Some("scenario"), &format!("\"{}\"", spec.scenario)) {
-                Some((line, col)) => e.at_position(&text, line, col, spec.scenario.len() + 2),
-                None => e,
-            }
-        })?
+        let names: Vec<&str> = BUNDLED
+            .iter()
+            .map(|(n, _)| n.trim_end_matches(".ron"))
+            .collect();
+        let needle = format!("\"{}\"", spec.scenario);
+        let err = ScenarioError::new(format!(
+            "no scenario `{}`: no file `{}` beside the spec, and no bundled scenario of that name",
+            spec.scenario,
+            beside.display()
+        ))
+        .in_file(name.clone())
+        .with_help(format!(
+            "give a path relative to the spec's folder, or a bundled scenario: {}",
+            names.join(", ")
+        ));
+        return Err(match locate(&text, Some("scenario"), &needle) {
+            Some((line, col)) => err.at_position(&text, line, col, needle.chars().count()),
+            None => err,
+        });
     };
     let overrides = Overrides {
         ticks: spec.ticks,
