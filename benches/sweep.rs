@@ -8,12 +8,15 @@
 
 use std::time::Duration;
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{
+    BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+};
 
 use chokepoint::runner::sweep::{SweepRequest, execute};
 
-/// Runs per benchmark iteration.
-const RUNS: usize = 24;
+/// Runs per benchmark iteration: enough that a sweep's fixed costs (loading, fsyncs of the
+/// journal and outputs) weigh as little as in real sweeps.
+const RUNS: usize = 96;
 
 fn spec() -> String {
     format!(
@@ -38,6 +41,7 @@ fn runs_per_second(c: &mut Criterion) {
     let mut group = c.benchmark_group("sweep_default_scenario");
     group
         .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
         .measurement_time(Duration::from_secs(20))
         .throughput(Throughput::Elements(RUNS as u64));
     for threads in [1usize, 2] {

@@ -353,6 +353,31 @@ fn merge_refuses_shards_of_different_sweeps_or_seeds() {
     assert!(!dir.path().join("merged").exists());
 }
 
+/// Runs the repeat command of `runs.csv` row `row` (0-based) inside the sweep folder and checks
+/// that the repeated run's `metrics.csv` row starting with `metrics_prefix` has exactly the value
+/// the sweep kept in `column`.
+fn assert_repeat_reproduces(sweep: &Path, row: usize, column: &str, metrics_prefix: &str) {
+    let runs = fs::read_to_string(sweep.join("runs.csv")).unwrap();
+    let header: Vec<&str> = runs.lines().next().unwrap().split(',').collect();
+    let fields: Vec<&str> = runs.lines().nth(row + 1).unwrap().split(',').collect();
+    let at = header.iter().position(|h| *h == column).unwrap();
+    let command = fields.last().unwrap();
+    assert!(
+        command.starts_with("chokepoint run scenario.ron --seed "),
+        "{command}"
+    );
+    let args: Vec<&str> = command.split(' ').skip(1).collect();
+    assert_ok(&chokepoint(&args, sweep));
+    let out = args[args.iter().position(|a| *a == "--out").unwrap() + 1];
+    let metrics = fs::read_to_string(sweep.join(out).join("metrics.csv")).unwrap();
+    let value = metrics
+        .lines()
+        .find(|l| l.starts_with(metrics_prefix))
+        .and_then(|l| l.rsplit(',').next())
+        .unwrap();
+    assert_eq!(value, fields[at], "the repeated run gives the same bits");
+}
+
 #[test]
 fn repeat_command_in_runs_csv_reproduces_the_kept_value() {
     let dir = sweep_dir(SOBOL);
@@ -360,31 +385,12 @@ fn repeat_command_in_runs_csv_reproduces_the_kept_value() {
         &["sweep", "spec.ron", "--out", "s"],
         dir.path(),
     ));
-    let runs = fs::read_to_string(dir.path().join("s/runs.csv")).unwrap();
-    let header: Vec<&str> = runs.lines().next().unwrap().split(',').collect();
-    let row: Vec<&str> = runs.lines().nth(8).unwrap().split(',').collect();
-    let column = header
-        .iter()
-        .position(|h| *h == "ai_compute[CN]@2023-06-01")
-        .unwrap();
-    let command = row.last().unwrap();
-    assert!(
-        command.starts_with("chokepoint run scenario.ron --seed "),
-        "{command}"
+    assert_repeat_reproduces(
+        &dir.path().join("s"),
+        7,
+        "ai_compute[CN]@2023-06-01",
+        "11,2023-06-01,ai_compute,CN,",
     );
-    let args: Vec<&str> = command.split(' ').skip(1).collect();
-    assert_ok(&chokepoint(&args, &dir.path().join("s")));
-    let run_dir = dir
-        .path()
-        .join("s")
-        .join(args[args.iter().position(|a| *a == "--out").unwrap() + 1]);
-    let metrics = fs::read_to_string(run_dir.join("metrics.csv")).unwrap();
-    let value = metrics
-        .lines()
-        .find(|l| l.starts_with("11,2023-06-01,ai_compute,CN,"))
-        .and_then(|l| l.rsplit(',').next())
-        .unwrap();
-    assert_eq!(value, row[column], "the repeated run gives the same bits");
 }
 
 /// Runs a bad spec (or arguments) and checks the contract: exit 2, the expected words, and no
@@ -559,6 +565,13 @@ fn grid_of_policy_choices_varies_a_control_threshold_and_a_switch() {
     let mean = |line: &str| line.split(',').nth(11).unwrap().parse::<f64>().unwrap();
     assert!(lines[3].starts_with("2,0.5,true,5,"), "{}", lines[3]);
     assert!(mean(lines[1]) < 0.5 * mean(lines[3]), "{summary}");
+    // The repeat command sets the control's threshold and the switch through --set.
+    assert_repeat_reproduces(
+        &dir.path().join("g"),
+        6,
+        "state_market_share[US/ai_accelerator/CN]@2022-12-01",
+        "5,2022-12-01,state_market_share,US,,ai_accelerator,CN,",
+    );
 }
 
 /// Every example spec validates and its first run runs.

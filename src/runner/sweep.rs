@@ -281,8 +281,8 @@ fn remove_path(path: &Path) -> Result<(), SweepError> {
     result.map_err(failure("cannot remove", path))
 }
 
-/// Progress on stderr: a bar with rate and ETA on a terminal, a plain line every few seconds
-/// otherwise (batch logs).
+/// Progress on stderr: a bar with rate and ETA on a terminal, a plain line every 5 seconds
+/// otherwise (batch logs); the caller reports the end.
 struct Progress {
     bar: Option<indicatif::ProgressBar>,
     name: String,
@@ -323,7 +323,7 @@ impl Progress {
         match &self.bar {
             Some(bar) => bar.set_position(self.done as u64),
             None => {
-                if self.last_line.elapsed() >= Duration::from_secs(5) || self.done == self.total {
+                if self.last_line.elapsed() >= Duration::from_secs(5) {
                     self.line();
                 }
             }
