@@ -23,7 +23,8 @@ use chokepoint::scenario::{self, Overrides, load::BUNDLED};
                   chokepoint run export_control_2022 --seed 3  a bundled variant with another seed\n  \
                   chokepoint validate my_scenario.ron         check a file without running it\n  \
                   chokepoint sweep scenarios/sweeps/lhs_behaviour.ron   a Monte Carlo sweep\n\n\
-                  Exit codes: 0 success; 2 bad input (fix it; schedulers should not retry); 1 failure while running."
+                  Exit codes: 0 success; 2 bad input (fix it; schedulers should not retry); 1 failure while running;\n\
+                  130 a sweep interrupted by Ctrl-C or SIGTERM (run the same command to resume)."
 )]
 struct Cli {
     #[command(subcommand)]

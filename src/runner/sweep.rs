@@ -453,7 +453,13 @@ pub fn execute(request: &SweepRequest) -> Result<SweepSummary, SweepError> {
         .map_err(|e| SweepError::Failure(e.to_string()))?;
     }
     journal::sync_dir(&dir);
-    fs::remove_file(&journal_path).map_err(failure("cannot remove", &journal_path))?;
+    // Another process finishing the same shard at the same time may have removed it already.
+    match fs::remove_file(&journal_path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(failure("cannot remove", &journal_path)(e));
+        }
+        _ => {}
+    }
     Ok(summary(ran_now, false))
 }
 

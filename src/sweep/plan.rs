@@ -188,6 +188,19 @@ impl Plan {
                 None => err,
             }
         };
+        let valid_name = !spec.name.is_empty()
+            && spec
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !valid_name {
+            return Err(at(
+                &format!("\"{}\"", spec.name),
+                Some("name"),
+                format!("sweep name `{}` is not a folder name", spec.name),
+            )
+            .with_help("use letters, digits, _ and - (the name is the default output folder)"));
+        }
         let factors = check_factors(&spec, &base, &at)?;
         if spec.replicates == 0 {
             return Err(
