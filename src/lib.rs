@@ -10,3 +10,4 @@ pub mod model;
 pub mod output;
 pub mod runner;
 pub mod scenario;
+pub mod sweep;

@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 use chokepoint::charts::{OutputFormat, PlotRequest, SizePreset, available_charts, plot_directory};
 use chokepoint::model::params::{ParamValue, Parameters};
-use chokepoint::runner::{EXIT_BAD_INPUT, EXIT_FAILURE, single};
+use chokepoint::runner::{EXIT_BAD_INPUT, EXIT_FAILURE, single, sweep};
 use chokepoint::scenario::{self, Overrides, load::BUNDLED};
 
 #[derive(Parser)]
@@ -21,8 +21,10 @@ use chokepoint::scenario::{self, Overrides, load::BUNDLED};
                   numbers on any machine and thread count.",
     after_help = "Examples:\n  chokepoint run                              run the bundled 2022 baseline\n  \
                   chokepoint run export_control_2022 --seed 3  a bundled variant with another seed\n  \
-                  chokepoint validate my_scenario.ron         check a file without running it\n\n\
-                  Exit codes: 0 success; 2 bad input (fix it; schedulers should not retry); 1 failure while running."
+                  chokepoint validate my_scenario.ron         check a file without running it\n  \
+                  chokepoint sweep scenarios/sweeps/lhs_behaviour.ron   a Monte Carlo sweep\n\n\
+                  Exit codes: 0 success; 2 bad input (fix it; schedulers should not retry); 1 failure while running;\n\
+                  130 a sweep interrupted by Ctrl-C or SIGTERM (run the same command to resume)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -43,6 +45,23 @@ enum Command {
         after_help = "Examples:\n  chokepoint validate scenarios/baseline_2022.ron\n  chokepoint validate my.ron --set learning.catch_up_rate_per_year=0.1"
     )]
     Validate(ValidateArgs),
+    /// Run a Monte Carlo sweep or sensitivity design in parallel; re-run to resume.
+    #[command(
+        after_help = "Examples:\n  chokepoint sweep scenarios/sweeps/lhs_behaviour.ron\n  \
+                            chokepoint sweep scenarios/sweeps/sobol_behaviour.ron --threads 2 --out output/sobol\n  \
+                            chokepoint sweep spec.ron --shard 3/10               run one tenth of the design\n  \
+                            chokepoint sweep spec.ron --shard env/10             index from SLURM_ARRAY_TASK_ID\n\n\
+                            Outputs (docs/SWEEPS.md): runs.csv, summary.csv, columns.csv, sensitivity.csv (Sobol, Morris),\n\
+                            manifest.json, scenario.ron, sweep.ron. An interrupted sweep (Ctrl-C, kill, power loss) resumes\n\
+                            when the same command is run again. Exit codes: 0 done; 2 bad input; 1 failure; 130 interrupted."
+    )]
+    Sweep(SweepArgs),
+    /// Merge the shard files of a sharded sweep into its outputs.
+    #[command(after_help = "Examples:\n  chokepoint merge output/lhs_behaviour\n  \
+                            chokepoint merge shards/a shards/b --out output/lhs\n\n\
+                            Refuses (exit 2) when a shard is missing, incomplete or from another sweep, and lists the\n\
+                            missing shards in --array= syntax. The outputs equal an unsharded run's byte for byte.")]
+    Merge(MergeArgs),
     /// List the bundled scenarios with their descriptions.
     #[command(after_help = "Example:\n  chokepoint scenarios")]
     Scenarios,
@@ -133,6 +152,41 @@ struct PlotArgs {
 }
 
 #[derive(Args)]
+struct SweepArgs {
+    /// The sweep spec (.ron); docs/SWEEPS.md describes the format.
+    spec: PathBuf,
+    /// Worker threads [default: every core].
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Output folder [default: output/<sweep name>].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Discard what the output folder holds and start again.
+    #[arg(long)]
+    force: bool,
+    /// Run shard I of N (0-based) and write a shard file; I may be `env` to read
+    /// SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+    /// Stop as if interrupted after this many runs (for testing resumption).
+    #[arg(long, hide = true)]
+    stop_after: Option<usize>,
+}
+
+#[derive(Args)]
+struct MergeArgs {
+    /// Folders holding shard files (shard-I-of-N.txt), or the files themselves.
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// Output folder [default: output/<sweep name>].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Replace what the output folder holds.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Args)]
 struct ValidateArgs {
     #[command(flatten)]
     scenario: ScenarioArgs,
@@ -156,6 +210,15 @@ impl Failure {
 impl From<scenario::ScenarioError> for Failure {
     fn from(e: scenario::ScenarioError) -> Self {
         Failure::bad_input(e)
+    }
+}
+
+impl From<sweep::SweepError> for Failure {
+    fn from(e: sweep::SweepError) -> Self {
+        Failure {
+            code: e.exit_code(),
+            message: e.to_string(),
+        }
     }
 }
 
@@ -188,6 +251,8 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Run(args) => run(args),
         Command::Validate(args) => validate(args),
         Command::Plot(args) => plot(args),
+        Command::Sweep(args) => run_sweep(args),
+        Command::Merge(args) => merge(args),
         Command::Scenarios => {
             list_scenarios();
             Ok(())
@@ -290,6 +355,55 @@ fn plot(args: PlotArgs) -> Result<(), Failure> {
     };
     let files = plot_directory(&args.dir, &request).map_err(Failure::bad_input)?;
     eprintln!("wrote {} chart files", files.len());
+    Ok(())
+}
+
+fn run_sweep(args: SweepArgs) -> Result<(), Failure> {
+    let shard = args
+        .shard
+        .as_deref()
+        .map(|text| sweep::parse_shard(text, |var| std::env::var(var).ok()))
+        .transpose()
+        .map_err(Failure::bad_input)?;
+    let request = sweep::SweepRequest {
+        spec: args.spec,
+        out: args.out,
+        force: args.force,
+        threads: args.threads,
+        shard,
+        stop_after: args.stop_after,
+    };
+    let done = sweep::execute(&request)?;
+    let place = match &done.shard_file {
+        Some(file) => format!("shard file {}", file.display()),
+        None => format!("{}", done.dir.display()),
+    };
+    if done.already_complete {
+        eprintln!("already complete: {place} (pass --force to run it again)");
+    } else {
+        eprintln!(
+            "ran {} of {} runs in {:.2} s ({} resumed from the journal): {place}",
+            done.ran_now,
+            done.runs,
+            done.seconds,
+            done.runs - done.ran_now
+        );
+    }
+    Ok(())
+}
+
+fn merge(args: MergeArgs) -> Result<(), Failure> {
+    let done = sweep::merge(&sweep::MergeRequest {
+        inputs: args.inputs,
+        out: args.out,
+        force: args.force,
+    })?;
+    eprintln!(
+        "merged {} shards ({} runs) into {}",
+        done.shards,
+        done.runs,
+        done.dir.display()
+    );
     Ok(())
 }
 

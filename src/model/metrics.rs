@@ -455,3 +455,122 @@ pub fn record_metrics(
         recorder.rows.reserve(per_tick * ticks_left);
     }
 }
+
+/// The entity columns of a metric row: `(metric, state, firm, sector, market)`.
+pub type RowKey = (Metric, u16, u16, u16, u16);
+
+impl Row {
+    /// The row's metric and entities, without tick and value.
+    pub fn key(&self) -> RowKey {
+        (self.metric, self.state, self.firm, self.sector, self.market)
+    }
+}
+
+/// Every `(metric, entities)` a run of `scenario` can record at a tick, for the given metrics:
+/// a superset of what [`record_metrics`] writes (some rows, such as a firm's share of a market
+/// that bought nothing, are only recorded when defined). Sweeps use it to fix their outcome
+/// columns before any run. Order: metric (as in [`Metric::ALL`]), then sector, firm, state and
+/// market indices, with [`WORLD`] before the states.
+pub fn catalogue(scenario: &crate::scenario::Scenario, metrics: &[Metric]) -> Vec<RowKey> {
+    let n_states = scenario.states.len();
+    let sector_of = |id: &str| scenario.sectors.iter().position(|s| s.id == id);
+    let state_of = |id: &str| scenario.states.iter().position(|s| s.id == id);
+    let mut keys = Vec::new();
+    for metric in Metric::ALL.into_iter().filter(|m| metrics.contains(m)) {
+        let mut push = |state: usize, firm: usize, sector: usize, market: usize| {
+            keys.push((
+                metric,
+                state as u16,
+                firm as u16,
+                sector as u16,
+                market as u16,
+            ));
+        };
+        let (none, world) = (NONE as usize, WORLD as usize);
+        let markets: Vec<usize> = std::iter::once(world).chain(0..n_states).collect();
+        for k in 0..scenario.sectors.len() {
+            let members: Vec<usize> = (0..scenario.firms.len())
+                .filter(|&j| sector_of(&scenario.firms[j].sector) == Some(k))
+                .collect();
+            let mut homes: Vec<usize> = members
+                .iter()
+                .filter_map(|&j| state_of(&scenario.firms[j].home))
+                .collect();
+            homes.sort_unstable();
+            homes.dedup();
+            match metric {
+                Metric::MarketShare => {
+                    for &j in &members {
+                        for &m in &markets {
+                            push(none, j, k, m);
+                        }
+                    }
+                }
+                Metric::StateMarketShare => {
+                    for &h in &homes {
+                        for &m in &markets {
+                            push(h, none, k, m);
+                        }
+                    }
+                }
+                Metric::SelfSufficiency => (0..n_states).for_each(|i| push(i, none, k, none)),
+                Metric::BestCapability => {
+                    push(none, none, k, none);
+                    homes.iter().for_each(|&h| push(h, none, k, none));
+                }
+                Metric::CapabilityGap => homes.iter().for_each(|&h| push(h, none, k, none)),
+                Metric::Capability
+                | Metric::Output
+                | Metric::Sales
+                | Metric::Revenue
+                | Metric::Capacity
+                | Metric::ToolAccess
+                | Metric::Yield => members.iter().for_each(|&j| push(none, j, k, none)),
+                Metric::Price
+                | Metric::Demand
+                | Metric::UnmetDemand
+                | Metric::BlockedDemand
+                | Metric::Leakage
+                | Metric::Stockpile => markets.iter().for_each(|&m| push(none, none, k, m)),
+                Metric::AiCompute | Metric::Commitment | Metric::Denial | Metric::Compliance => {}
+            }
+        }
+        match metric {
+            Metric::AiCompute | Metric::Commitment | Metric::Denial => {
+                (0..n_states).for_each(|i| push(i, none, none, none))
+            }
+            // Compliance of state i with controller c (recorded while c has a control in force).
+            Metric::Compliance => {
+                for i in 0..n_states {
+                    (0..n_states)
+                        .filter(|&c| c != i)
+                        .for_each(|c| push(i, none, none, c));
+                }
+            }
+            _ => {}
+        }
+    }
+    keys
+}
+
+#[cfg(test)]
+mod catalogue_tests {
+    use super::*;
+    use crate::scenario::{Overrides, load::BUNDLED, load_str};
+
+    #[test]
+    fn every_recorded_row_is_in_the_catalogue() {
+        for (name, text) in BUNDLED {
+            let overrides = Overrides {
+                ticks: Some(30),
+                ..Overrides::default()
+            };
+            let scenario = load_str(name, text, &overrides).unwrap();
+            let keys: std::collections::HashSet<RowKey> =
+                catalogue(&scenario, &Metric::ALL).into_iter().collect();
+            for row in crate::model::run(&scenario, Selection::default()) {
+                assert!(keys.contains(&row.key()), "{name}: {row:?} not catalogued");
+            }
+        }
+    }
+}

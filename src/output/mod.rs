@@ -4,6 +4,7 @@
 
 pub mod files;
 pub mod manifest;
+pub mod sweep;
 pub mod tidy;
 
 pub use files::{OutputDir, OutputError};

@@ -1,7 +1,9 @@
-//! Run orchestration, apart from the model: a single run with its output folder; sweeps and effect
-//! analyses (many seeded runs in parallel) build on the same pieces.
+//! Run orchestration, apart from the model: a single run with its output folder, and sweeps (many
+//! seeded runs in parallel, resumable, shardable) with their journal and shard files.
 
+pub mod journal;
 pub mod single;
+pub mod sweep;
 
 /// Exit code for bad input (scenario, spec, arguments): fix the input, do not retry. Schedulers
 /// should treat it as permanent.

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use ron::extensions::Extensions;
 use serde::Deserialize;
 
+use super::controls;
 use super::error::{ScenarioError, locate, nth_occurrence};
 use super::types::{Alliance, Date, Event, Firm, Scenario, Sector, State};
 use super::validate;
@@ -324,7 +325,7 @@ fn parse(name: &str, text: &str) -> Result<ScenarioFile, ScenarioError> {
 }
 
 /// Turns ron's error codes into a sentence and, where there is one, the list of valid options.
-fn explain_ron_error(code: &ron::Error) -> (String, Option<String>) {
+pub fn explain_ron_error(code: &ron::Error) -> (String, Option<String>) {
     use ron::Error as E;
     match code {
         E::NoSuchStructField {
@@ -502,7 +503,11 @@ fn finish(
                 })?;
         }
     }
-    for (path, value) in &overrides.parameters {
+    for (path, value) in overrides
+        .parameters
+        .iter()
+        .filter(|(p, _)| !controls::is_control_path(p))
+    {
         parameters = parameters
             .with_overrides([(path.as_str(), value)])
             .map_err(|e| {
@@ -510,7 +515,7 @@ fn finish(
             })?;
     }
     let events = file.events.unwrap_or_default();
-    Ok(Scenario {
+    let mut scenario = Scenario {
         name: file.name.ok_or_else(|| required("name"))?,
         description: file.description.ok_or_else(|| required("description"))?,
         start: file.start.ok_or_else(|| required("start"))?,
@@ -531,7 +536,20 @@ fn finish(
         alliances: file.alliances.unwrap_or_default(),
         parameters,
         events,
-    })
+    };
+    for (path, value) in overrides
+        .parameters
+        .iter()
+        .filter(|(p, _)| controls::is_control_path(p))
+    {
+        controls::apply_control_override(&mut scenario, path, value).map_err(|e| {
+            ScenarioError {
+                message: format!("--set {path}={value}: {}", e.message),
+                ..e
+            }
+        })?;
+    }
+    Ok(scenario)
 }
 
 fn param_help(err: &ParamError) -> String {

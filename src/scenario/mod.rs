@@ -1,6 +1,7 @@
 //! Scenario files: their types, loading with `extends` and overrides, and validation.
 //! The model only ever sees a validated [`Scenario`].
 
+pub mod controls;
 pub mod error;
 pub mod load;
 pub mod synthetic;

@@ -1,0 +1,283 @@
+//! The sweep spec file (`*.ron`, documented in docs/SWEEPS.md): which base scenario, which
+//! parameters vary and how, which design, how many replicates, the master seed and the outcomes
+//! to keep. Parsing reports problems with file, line and column like scenario files do.
+
+use ron::extensions::Extensions;
+use serde::{Deserialize, Serialize};
+
+use super::design::Distribution;
+use crate::model::params::ParamValue;
+use crate::scenario::ScenarioError;
+use crate::scenario::load::explain_ron_error;
+
+/// A sweep as written in its spec file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename = "Sweep", deny_unknown_fields)]
+pub struct SweepSpec {
+    /// Short name; also the default output folder `output/<name>`.
+    pub name: String,
+    /// What question the sweep answers.
+    #[serde(default)]
+    pub description: String,
+    /// Base scenario: a path relative to the spec file's folder, or a bundled scenario's name.
+    pub scenario: String,
+    /// Replaces the base scenario's number of ticks (a shorter horizon makes runs cheaper).
+    #[serde(default)]
+    pub ticks: Option<u32>,
+    /// How design points are chosen.
+    pub design: DesignSpec,
+    /// Runs per design point, each with its own seed.
+    #[serde(default = "one")]
+    pub replicates: u32,
+    /// Master seed: every run's seed derives from it (docs/SWEEPS.md, "Seeds").
+    pub seed: u64,
+    /// Give every design point the same seeds, replicate by replicate (common random numbers),
+    /// so differences between points are not blurred by sampling noise.
+    #[serde(default)]
+    pub common_random_numbers: bool,
+    /// The parameters (or policy instruments) that vary.
+    pub parameters: Vec<Vary>,
+    /// The outcomes to keep from each run.
+    pub keep: Keep,
+    /// Settings of the Sobol' bootstrap; defaults apply when absent.
+    #[serde(default)]
+    pub sensitivity: Option<SensitivitySettings>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// The experimental design.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum DesignSpec {
+    /// Full factorial over every parameter's `Values`, the last parameter varying fastest.
+    Grid,
+    /// `points` independent uniform draws mapped through each distribution.
+    Random {
+        /// Number of design points.
+        points: usize,
+    },
+    /// A Latin hypercube of `points` points (McKay, Beckman & Conover 1979).
+    LatinHypercube {
+        /// Number of design points.
+        points: usize,
+    },
+    /// The Saltelli (2010) A/B/AB_i layout on a Sobol' sequence: `base_samples × (k + 2)` points
+    /// for k parameters; gives first-order and total Sobol' indices.
+    Sobol {
+        /// Base samples N (a power of two balances the sequence best).
+        base_samples: usize,
+    },
+    /// Morris (1991) elementary-effects screening: `trajectories × (k + 1)` points.
+    Morris {
+        /// Number of trajectories (at least 2).
+        trajectories: usize,
+        /// Grid levels per parameter (even, at least 4).
+        levels: usize,
+    },
+}
+
+impl DesignSpec {
+    /// The design's name in files.
+    pub fn name(&self) -> &'static str {
+        match self {
+            DesignSpec::Grid => "grid",
+            DesignSpec::Random { .. } => "random",
+            DesignSpec::LatinHypercube { .. } => "latin_hypercube",
+            DesignSpec::Sobol { .. } => "sobol",
+            DesignSpec::Morris { .. } => "morris",
+        }
+    }
+
+    /// Whether the design samples distributions (all but `Grid`).
+    pub fn samples(&self) -> bool {
+        !matches!(self, DesignSpec::Grid)
+    }
+}
+
+/// One varying parameter.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vary {
+    /// A parameter path (`chokepoint params`) or `control.<id>.max_capability`.
+    pub path: String,
+    /// Its distribution (sampling designs) or its listed values (grids).
+    pub dist: Dist,
+}
+
+/// Where a parameter's values come from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Dist {
+    /// Uniform on `[low, high]`.
+    Uniform {
+        /// Lower bound.
+        low: f64,
+        /// Upper bound.
+        high: f64,
+    },
+    /// Normal with mean and standard deviation.
+    Normal {
+        /// Mean.
+        mean: f64,
+        /// Standard deviation (> 0).
+        sd: f64,
+    },
+    /// Log-uniform on `[low, high]`, `low > 0`.
+    LogUniform {
+        /// Lower bound.
+        low: f64,
+        /// Upper bound.
+        high: f64,
+    },
+    /// Triangular on `[low, high]` peaking at `mode`.
+    Triangular {
+        /// Lower bound.
+        low: f64,
+        /// Most likely value.
+        mode: f64,
+        /// Upper bound.
+        high: f64,
+    },
+    /// Listed values, for grids (numbers or `true`/`false`).
+    Values(Vec<ParamValue>),
+}
+
+impl Dist {
+    /// The sampling distribution, or `None` for listed values.
+    pub fn distribution(&self) -> Option<Distribution> {
+        Some(match *self {
+            Dist::Uniform { low, high } => Distribution::Uniform { low, high },
+            Dist::Normal { mean, sd } => Distribution::Normal { mean, sd },
+            Dist::LogUniform { low, high } => Distribution::LogUniform { low, high },
+            Dist::Triangular { low, mode, high } => Distribution::Triangular { low, mode, high },
+            Dist::Values(_) => return None,
+        })
+    }
+}
+
+/// The outcomes kept from each run: every row of the named metrics at the named ticks, narrowed by
+/// the entity filters (a filter only applies to rows that have that column).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Keep {
+    /// Metric names, as in `metrics.csv`.
+    pub metrics: Vec<String>,
+    /// Tick numbers (0-based); default: the last tick.
+    #[serde(default)]
+    pub ticks: Option<Vec<u32>>,
+    /// Keep only these states (rows without a state are unaffected).
+    #[serde(default)]
+    pub states: Option<Vec<String>>,
+    /// Keep only these firms.
+    #[serde(default)]
+    pub firms: Option<Vec<String>>,
+    /// Keep only these sectors.
+    #[serde(default)]
+    pub sectors: Option<Vec<String>>,
+    /// Keep only these buying markets (state ids or `world`).
+    #[serde(default)]
+    pub markets: Option<Vec<String>>,
+}
+
+/// Bootstrap settings for Sobol' confidence intervals.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SensitivitySettings {
+    /// Bootstrap resamples (default 1000).
+    #[serde(default = "default_resamples")]
+    pub bootstrap: usize,
+    /// Confidence level of the intervals (default 0.95).
+    #[serde(default = "default_confidence")]
+    pub confidence: f64,
+}
+
+fn default_resamples() -> usize {
+    1000
+}
+
+fn default_confidence() -> f64 {
+    0.95
+}
+
+impl Default for SensitivitySettings {
+    fn default() -> Self {
+        SensitivitySettings {
+            bootstrap: default_resamples(),
+            confidence: default_confidence(),
+        }
+    }
+}
+
+/// Parses a spec's text; `name` is used in messages.
+pub fn parse(name: &str, text: &str) -> Result<SweepSpec, ScenarioError> {
+    let options = ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME);
+    options.from_str::<SweepSpec>(text).map_err(|e| {
+        let (line, col) = (e.span.start.line, e.span.start.col);
+        let width = if e.span.end.line == line && e.span.end.col > col {
+            e.span.end.col - col
+        } else {
+            1
+        };
+        let (message, help) = explain_ron_error(&e.code);
+        let mut err = ScenarioError::new(message)
+            .in_file(name)
+            .at_position(text, line, col, width);
+        err.help = Some(help.map_or_else(
+            || "docs/SWEEPS.md describes the spec format".to_string(),
+            |h| h.replace("docs/SCENARIOS.md", "docs/SWEEPS.md"),
+        ));
+        err
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LHS: &str = r#"Sweep(
+        name: "t",
+        scenario: "export_control_2022",
+        design: LatinHypercube(points: 8),
+        replicates: 2,
+        seed: 1,
+        parameters: [Vary(path: "market.home_bias", dist: Uniform(low: 0.5, high: 1.5))],
+        keep: Keep(metrics: ["ai_compute"], ticks: [5], states: ["CN"]),
+    )"#;
+
+    #[test]
+    fn spec_parses_with_optional_fields_defaulted() {
+        let spec = parse("t.ron", LHS).unwrap();
+        assert_eq!(spec.design, DesignSpec::LatinHypercube { points: 8 });
+        assert_eq!(spec.keep.states, Some(vec!["CN".to_string()]));
+        assert_eq!(spec.keep.firms, None);
+        assert!(!spec.common_random_numbers);
+    }
+
+    #[test]
+    fn grid_values_accept_numbers_and_booleans() {
+        let text = LHS
+            .replace("LatinHypercube(points: 8)", "Grid")
+            .replace("Uniform(low: 0.5, high: 1.5)", "Values([0.5, 1, true])");
+        let spec = parse("t.ron", &text).unwrap();
+        assert_eq!(
+            spec.parameters[0].dist,
+            Dist::Values(vec![
+                ParamValue::Number(0.5),
+                ParamValue::Number(1.0),
+                ParamValue::Bool(true)
+            ])
+        );
+    }
+
+    #[test]
+    fn unknown_design_lists_the_valid_ones_with_a_position() {
+        let text = LHS.replace("LatinHypercube(points: 8)", "Latin(points: 8)");
+        let err = parse("t.ron", &text).unwrap_err().to_string();
+        assert!(err.contains("t.ron:4:"), "{err}");
+        assert!(
+            err.contains("LatinHypercube") && err.contains("Morris"),
+            "{err}"
+        );
+    }
+}
