@@ -6,6 +6,7 @@
 //! (agents and tick systems) → metric rows → tidy tables ([`output`]).
 
 pub mod charts;
+pub mod effect;
 pub mod model;
 pub mod output;
 pub mod runner;

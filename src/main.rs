@@ -62,6 +62,15 @@ enum Command {
                             Refuses (exit 2) when a shard is missing, incomplete or from another sweep, and lists the\n\
                             missing shards in --array= syntax. The outputs equal an unsharded run's byte for byte.")]
     Merge(MergeArgs),
+    /// Test a "diminishing marginal effect": paired runs over a dose, marginal effects, a verdict.
+    #[command(
+        after_help = "Examples:\n  chokepoint effect scenarios/effects/rounds_2022_2025.ron\n  \
+                      chokepoint effect scenarios/effects/ai_threshold.ron --threads 2 --out output/threshold\n  \
+                      chokepoint effect spec.ron --replicates 10        a quick look before the full run\n\n\
+                      Outputs (docs/EFFECTS.md): effects.csv, verdict.json, summary.md, replicates.csv, manifest.json,\n\
+                      charts/. Every replicate runs every dose with the same seed (common random numbers)."
+    )]
+    Effect(EffectArgs),
     /// List the bundled scenarios with their descriptions.
     #[command(after_help = "Example:\n  chokepoint scenarios")]
     Scenarios,
@@ -171,6 +180,30 @@ struct SweepArgs {
     /// Stop as if interrupted after this many runs (for testing resumption).
     #[arg(long, hide = true)]
     stop_after: Option<usize>,
+    /// Skip the default charts (drawn when a whole sweep completes).
+    #[arg(long)]
+    no_plots: bool,
+}
+
+#[derive(Args)]
+struct EffectArgs {
+    /// The effect spec (.ron); docs/EFFECTS.md describes the format.
+    spec: PathBuf,
+    /// Worker threads [default: every core].
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Output folder [default: output/<effect name>].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Replace the output folder if it already holds results.
+    #[arg(long)]
+    force: bool,
+    /// Replace the spec's number of replicates.
+    #[arg(long)]
+    replicates: Option<usize>,
+    /// Skip the default charts.
+    #[arg(long)]
+    no_plots: bool,
 }
 
 #[derive(Args)]
@@ -184,6 +217,9 @@ struct MergeArgs {
     /// Replace what the output folder holds.
     #[arg(long)]
     force: bool,
+    /// Skip the default charts.
+    #[arg(long)]
+    no_plots: bool,
 }
 
 #[derive(Args)]
@@ -253,6 +289,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Plot(args) => plot(args),
         Command::Sweep(args) => run_sweep(args),
         Command::Merge(args) => merge(args),
+        Command::Effect(args) => run_effect(args),
         Command::Scenarios => {
             list_scenarios();
             Ok(())
@@ -374,6 +411,9 @@ fn run_sweep(args: SweepArgs) -> Result<(), Failure> {
         stop_after: args.stop_after,
     };
     let done = sweep::execute(&request)?;
+    if done.shard_file.is_none() && !args.no_plots {
+        draw_default_charts(&done.dir);
+    }
     let place = match &done.shard_file {
         Some(file) => format!("shard file {}", file.display()),
         None => format!("{}", done.dir.display()),
@@ -392,6 +432,49 @@ fn run_sweep(args: SweepArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Draws a finished folder's default charts into `charts/`; a failure is a warning, since the
+/// results themselves are complete.
+fn draw_default_charts(dir: &std::path::Path) {
+    if let Err(e) = plot_directory(dir, &PlotRequest::default()) {
+        eprintln!(
+            "warning: charts not drawn ({e}); the results are complete — try `chokepoint plot {}`",
+            dir.display()
+        );
+    }
+}
+
+fn run_effect(args: EffectArgs) -> Result<(), Failure> {
+    use chokepoint::runner::effect::{EffectError, EffectRequest, execute};
+    let request = EffectRequest {
+        out: args.out,
+        force: args.force,
+        threads: args.threads,
+        command_line: std::env::args().collect(),
+        plots: (!args.no_plots).then(PlotRequest::default),
+        progress: true,
+        replicates: args.replicates,
+    };
+    let done = execute(&args.spec, &request).map_err(|e| match e {
+        EffectError::Input(e) => Failure::bad_input(e),
+        EffectError::Output(e) => Failure::from(e),
+    })?;
+    if let Err(e) = &done.charts {
+        eprintln!(
+            "warning: charts not drawn ({e}); the results are complete — try `chokepoint plot`"
+        );
+    }
+    for (_, outcome, verdict) in done.verdicts.iter().filter(|(a, _, _)| a == "none") {
+        eprintln!("{outcome}: {verdict:?} (full model; verdict.json has every ablation)");
+    }
+    eprintln!(
+        "ran {} runs in {:.2} s: {}",
+        done.runs,
+        done.seconds,
+        done.dir.display()
+    );
+    Ok(())
+}
+
 fn merge(args: MergeArgs) -> Result<(), Failure> {
     let done = sweep::merge(&sweep::MergeRequest {
         inputs: args.inputs,
@@ -404,6 +487,9 @@ fn merge(args: MergeArgs) -> Result<(), Failure> {
         done.runs,
         done.dir.display()
     );
+    if !args.no_plots {
+        draw_default_charts(&done.dir);
+    }
     Ok(())
 }
 

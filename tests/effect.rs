@@ -9,11 +9,24 @@ use chokepoint::effect::stats::Verdict;
 use chokepoint::runner::effect::{EffectRequest, EffectSummary, execute};
 
 fn request(out: &Path) -> EffectRequest {
-    EffectRequest { out: Some(out.to_path_buf()), force: false, threads: Some(2), command_line: vec![], plots: None, progress: false, replicates: None }
+    EffectRequest {
+        out: Some(out.to_path_buf()),
+        force: false,
+        threads: Some(2),
+        command_line: vec![],
+        plots: None,
+        progress: false,
+        replicates: None,
+    }
 }
 
 fn verdict(summary: &EffectSummary, ablation: &str, outcome: &str) -> Verdict {
-    summary.verdicts.iter().find(|(a, o, _)| a == ablation && o == outcome).map(|(_, _, v)| *v).expect("analysed")
+    summary
+        .verdicts
+        .iter()
+        .find(|(a, o, _)| a == ablation && o == outcome)
+        .map(|(_, _, v)| *v)
+        .expect("analysed")
 }
 
 fn run_spec(spec: &str, files: &[(&str, &str)]) -> (tempfile::TempDir, EffectSummary) {
@@ -22,7 +35,11 @@ fn run_spec(spec: &str, files: &[(&str, &str)]) -> (tempfile::TempDir, EffectSum
         fs::write(dir.path().join(name), text).unwrap();
     }
     fs::write(dir.path().join("spec.ron"), spec).unwrap();
-    let summary = execute(&dir.path().join("spec.ron"), &request(&dir.path().join("out"))).unwrap_or_else(|e| panic!("{e}"));
+    let summary = execute(
+        &dir.path().join("spec.ron"),
+        &request(&dir.path().join("out")),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     (dir, summary)
 }
 
@@ -43,7 +60,11 @@ fn equal_rounds_without_adaptation_are_not_diminishing_on_the_default_world() {
     )"#;
     let (_dir, summary) = run_spec(spec, &[]);
     let v = verdict(&summary, "none", "cn_ai_compute");
-    assert_ne!(v, Verdict::Diminishing, "with the adaptation mechanisms off, equal rounds must not look diminishing");
+    assert_ne!(
+        v,
+        Verdict::Diminishing,
+        "with the adaptation mechanisms off, equal rounds must not look diminishing"
+    );
 }
 
 const SMALL_WORLD: &str = include_str!("fixtures/small_world.ron");
@@ -78,8 +99,14 @@ fn a_mechanism_known_to_diminish_is_found_and_its_ablation_removes_it() {
         ablations: ["leakage"],
     )"#;
     let (_dir, summary) = run_spec(spec, &[("world.ron", &world)]);
-    assert_eq!(verdict(&summary, "none", "cn_ai_compute"), Verdict::Diminishing);
-    assert_eq!(verdict(&summary, "leakage", "cn_ai_compute"), Verdict::Constant);
+    assert_eq!(
+        verdict(&summary, "none", "cn_ai_compute"),
+        Verdict::Diminishing
+    );
+    assert_eq!(
+        verdict(&summary, "leakage", "cn_ai_compute"),
+        Verdict::Constant
+    );
 }
 
 #[test]
@@ -103,22 +130,49 @@ fn outputs_are_written_in_the_documented_form_and_repeat_exactly() {
     let (dir, first) = run_spec(spec, &[]);
     let out = dir.path().join("out");
     let effects = fs::read_to_string(out.join("effects.csv")).unwrap();
-    assert_eq!(effects.lines().next(), Some("ablation,outcome,dose,dose_label,quantity,estimate,ci_low,ci_high,n"));
+    assert_eq!(
+        effects.lines().next(),
+        Some("ablation,outcome,dose,dose_label,quantity,estimate,ci_low,ci_high,n")
+    );
     assert!(effects.contains("all_listed,cn_compute,2,round 2,second_difference,"));
-    let verdicts: serde_json::Value = serde_json::from_str(&fs::read_to_string(out.join("verdict.json")).unwrap()).unwrap();
-    assert_eq!(verdicts["verdicts"].as_array().unwrap().len(), 2 * 4, "two outcomes × (none, two ablations, all listed)");
-    assert!(verdicts["verdicts"][0]["test"].as_str().unwrap().contains("bootstrap"));
-    let manifest: serde_json::Value = serde_json::from_str(&fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    let verdicts: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("verdict.json")).unwrap()).unwrap();
+    assert_eq!(
+        verdicts["verdicts"].as_array().unwrap().len(),
+        2 * 4,
+        "two outcomes × (none, two ablations, all listed)"
+    );
+    assert!(
+        verdicts["verdicts"][0]["test"]
+            .as_str()
+            .unwrap()
+            .contains("bootstrap")
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["kind"], "effect");
-    assert!(fs::read_to_string(out.join("summary.md")).unwrap().contains("Verdict"));
+    assert!(
+        fs::read_to_string(out.join("summary.md"))
+            .unwrap()
+            .contains("Verdict")
+    );
     assert_eq!(first.runs, 4 * 3 * 3);
     // Same spec, one thread: identical bytes.
     let again = dir.path().join("again");
     let mut one_thread = request(&again);
     one_thread.threads = Some(1);
     execute(&dir.path().join("spec.ron"), &one_thread).unwrap();
-    for file in ["effects.csv", "replicates.csv", "verdict.json", "summary.md"] {
-        assert_eq!(fs::read(out.join(file)).unwrap(), fs::read(again.join(file)).unwrap(), "{file} identical on 1 and 2 threads");
+    for file in [
+        "effects.csv",
+        "replicates.csv",
+        "verdict.json",
+        "summary.md",
+    ] {
+        assert_eq!(
+            fs::read(out.join(file)).unwrap(),
+            fs::read(again.join(file)).unwrap(),
+            "{file} identical on 1 and 2 threads"
+        );
     }
 }
 
@@ -126,23 +180,55 @@ fn outputs_are_written_in_the_documented_form_and_repeat_exactly() {
 fn a_bad_spec_is_refused_with_its_position_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let cases = [
-        (r#"Effect(name: "x", scenario: "baseline_2022", dose: Levels(path: "learning.catchup", values: [0.0, 0.1]), outcomes: [Outcome(label: "a", metric: "ai_compute", state: "CN", date: "2024-06")], replicates: 3, seed: 1)"#, "did you mean `learning.catch_up_rate_per_year`"),
-        (r#"Effect(name: "x", scenario: "baseline_2022", dose: Levels(path: "learning.catch_up_rate_per_year", values: [0.0, 0.1]), outcomes: [Outcome(label: "a", metric: "ai_compute", state: "XX", date: "2024-06")], replicates: 3, seed: 1)"#, "unknown state `XX`"),
-        (r#"Effect(name: "x", scenario: "baseline_2022", dose: Levels(path: "learning.catch_up_rate_per_year", values: [0.0, 0.1]), outcomes: [Outcome(label: "a", metric: "compute", state: "CN", date: "2024-06")], replicates: 3, seed: 1)"#, "unknown metric `compute`"),
-        (r#"Effect(name: "x", scenario: "baseline_2022", dose: Levels(path: "learning.catch_up_rate_per_year", values: [0.0]), outcomes: [Outcome(label: "a", metric: "ai_compute", state: "CN", date: "2024-06")], replicates: 3, seed: 1)"#, "an effect needs dose 0 and at least one more"),
-        (r#"Effect(name: "x", scenario: "baseline_2022", dose: Levels(path: "learning.catch_up_rate_per_year", values: [0.0, 0.1]), outcomes: [Outcome(label: "a", metric: "ai_compute", state: "CN", date: "2024-06")], replicates: 3, seed: 1, ablations: ["leaks"])"#, "unknown mechanism `leaks`"),
-        (r#"Effect(name: "x", scenario: "baseline_2022", dose: Levels(path: "learning.catch_up_rate_per_year", values: [0.0, 0.1]), outcomes: [Outcome(label: "a", metric: "ai_compute", sector: "memory", date: "2024-06")], replicates: 3, seed: 1)"#, "selects no value"),
-        (r#"Effect(name: "x", scenario: "baseline_2022", dose: Levels(path: "learning.catch_up_rate_per_year", values: [0.0, 0.1]), outcomes: [Outcome(label: "a", metric: "ai_compute", state: "CN", date: "2040-06")], replicates: 3, seed: 1)"#, "outside the base scenario's run"),
-        (r#"Effect(name: "x", scenario: "baseline_2022", dose: Levels(path: "control.nothing.max_capability", values: [0.0, 0.1]), outcomes: [Outcome(label: "a", metric: "ai_compute", state: "CN", date: "2024-06")], replicates: 3, seed: 1)"#, "no export controls"),
+        (
+            r#"Effect(name: "x", scenario: "baseline_2022", dose: Levels(path: "learning.catch_up_rate_per_yer", values: [0.0, 0.1]), outcomes: [Outcome(label: "a", metric: "ai_compute", state: "CN", date: "2024-06")], replicates: 3, seed: 1)"#,
+            "did you mean `learning.catch_up_rate_per_year`",
+        ),
+        (
+            r#"Effect(name: "x", scenario: "baseline_2022", dose: Levels(path: "learning.catch_up_rate_per_year", values: [0.0, 0.1]), outcomes: [Outcome(label: "a", metric: "ai_compute", state: "XX", date: "2024-06")], replicates: 3, seed: 1)"#,
+            "unknown state `XX`",
+        ),
+        (
+            r#"Effect(name: "x", scenario: "baseline_2022", dose: Levels(path: "learning.catch_up_rate_per_year", values: [0.0, 0.1]), outcomes: [Outcome(label: "a", metric: "compute", state: "CN", date: "2024-06")], replicates: 3, seed: 1)"#,
+            "unknown metric `compute`",
+        ),
+        (
+            r#"Effect(name: "x", scenario: "baseline_2022", dose: Levels(path: "learning.catch_up_rate_per_year", values: [0.0]), outcomes: [Outcome(label: "a", metric: "ai_compute", state: "CN", date: "2024-06")], replicates: 3, seed: 1)"#,
+            "an effect needs dose 0 and at least one more",
+        ),
+        (
+            r#"Effect(name: "x", scenario: "baseline_2022", dose: Levels(path: "learning.catch_up_rate_per_year", values: [0.0, 0.1]), outcomes: [Outcome(label: "a", metric: "ai_compute", state: "CN", date: "2024-06")], replicates: 3, seed: 1, ablations: ["leaks"])"#,
+            "unknown mechanism `leaks`",
+        ),
+        (
+            r#"Effect(name: "x", scenario: "baseline_2022", dose: Levels(path: "learning.catch_up_rate_per_year", values: [0.0, 0.1]), outcomes: [Outcome(label: "a", metric: "ai_compute", sector: "memory", date: "2024-06")], replicates: 3, seed: 1)"#,
+            "selects no value",
+        ),
+        (
+            r#"Effect(name: "x", scenario: "baseline_2022", dose: Levels(path: "learning.catch_up_rate_per_year", values: [0.0, 0.1]), outcomes: [Outcome(label: "a", metric: "ai_compute", state: "CN", date: "2040-06")], replicates: 3, seed: 1)"#,
+            "outside the base scenario's run",
+        ),
+        (
+            r#"Effect(name: "x", scenario: "baseline_2022", dose: Levels(path: "control.nothing.max_capability", values: [0.0, 0.1]), outcomes: [Outcome(label: "a", metric: "ai_compute", state: "CN", date: "2024-06")], replicates: 3, seed: 1)"#,
+            "no export controls",
+        ),
     ];
     for (i, (spec, expected)) in cases.iter().enumerate() {
         let path = dir.path().join(format!("bad{i}.ron"));
         fs::write(&path, spec).unwrap();
         let out = dir.path().join(format!("out{i}"));
-        let err = execute(&path, &request(&out)).err().unwrap_or_else(|| panic!("case {i} should fail"));
+        let err = execute(&path, &request(&out))
+            .err()
+            .unwrap_or_else(|| panic!("case {i} should fail"));
         let text = err.to_string();
-        assert!(text.contains(expected), "case {i}: expected {expected:?} in:\n{text}");
-        assert!(text.contains(&format!("bad{i}.ron:1:")), "case {i} names the file and position:\n{text}");
+        assert!(
+            text.contains(expected),
+            "case {i}: expected {expected:?} in:\n{text}"
+        );
+        assert!(
+            text.contains(&format!("bad{i}.ron:1:")),
+            "case {i} names the file and position:\n{text}"
+        );
         assert!(!out.exists(), "case {i} wrote nothing");
     }
 }

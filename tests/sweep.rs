@@ -10,9 +10,15 @@ use std::time::{Duration, Instant};
 
 const SMALL_WORLD: &str = include_str!("fixtures/small_world.ron");
 
+/// Runs the binary; sweeps and merges skip their charts here (tests/charts.rs covers charts, and
+/// `a_finished_sweep_draws_its_default_charts` the default drawing).
 fn chokepoint(args: &[&str], cwd: &Path) -> Output {
+    let mut all = args.to_vec();
+    if matches!(args.first(), Some(&"sweep") | Some(&"merge")) {
+        all.push("--no-plots");
+    }
     Command::new(env!("CARGO_BIN_EXE_chokepoint"))
-        .args(args)
+        .args(all)
         .current_dir(cwd)
         .output()
         .expect("binary runs")
@@ -185,7 +191,15 @@ fn interrupted_sweep_with_a_torn_journal_line_resumes_to_identical_outputs() {
 /// Starts a long sweep, waits until its journal holds a few runs, and stops it with `signal`.
 fn start_and_stop(dir: &Path, signal: &str) -> Output {
     let child = Command::new(env!("CARGO_BIN_EXE_chokepoint"))
-        .args(["sweep", "spec.ron", "--out", "stopped", "--threads", "2"])
+        .args([
+            "sweep",
+            "spec.ron",
+            "--out",
+            "stopped",
+            "--threads",
+            "2",
+            "--no-plots",
+        ])
         .current_dir(dir)
         .stderr(Stdio::piped())
         .spawn()
@@ -294,7 +308,15 @@ fn three_shards_merge_to_the_unsharded_outputs_byte_for_byte() {
 fn shard_index_from_the_scheduler_environment() {
     let dir = sweep_dir(SOBOL);
     let out = Command::new(env!("CARGO_BIN_EXE_chokepoint"))
-        .args(["sweep", "spec.ron", "--out", "s", "--shard", "env/2"])
+        .args([
+            "sweep",
+            "spec.ron",
+            "--out",
+            "s",
+            "--shard",
+            "env/2",
+            "--no-plots",
+        ])
         .env("SLURM_ARRAY_TASK_ID", "1")
         .current_dir(dir.path())
         .output()
@@ -597,4 +619,30 @@ fn example_sweeps_load_and_run() {
         assert_eq!(values.len(), plan.columns.len());
         assert!(values.iter().any(|v| v.is_finite()), "{}", spec.display());
     }
+}
+
+#[test]
+fn a_finished_sweep_draws_its_default_charts() {
+    let dir = sweep_dir(SOBOL);
+    let out = Command::new(env!("CARGO_BIN_EXE_chokepoint"))
+        .args(["sweep", "spec.ron", "--out", "charted"])
+        .current_dir(dir.path())
+        .output()
+        .expect("binary runs");
+    assert_ok(&out);
+    let charts = dir.path().join("charted/charts");
+    let names: Vec<String> = fs::read_dir(&charts)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names
+            .iter()
+            .any(|n| n.starts_with("fan") && n.ends_with(".svg")),
+        "fan charts: {names:?}"
+    );
+    assert!(
+        names.iter().any(|n| n.starts_with("sobol")),
+        "Sobol bars: {names:?}"
+    );
 }

@@ -118,8 +118,15 @@ pub struct LoadedSpec {
 
 impl LoadedSpec {
     /// An error located at the first `needle` after the `nth` occurrence of `anchor`.
-    pub fn error(&self, anchor: Option<(&str, usize)>, needle: &str, message: String) -> ScenarioError {
-        let start = anchor.and_then(|(a, n)| nth_occurrence(&self.text, a, n)).unwrap_or(0);
+    pub fn error(
+        &self,
+        anchor: Option<(&str, usize)>,
+        needle: &str,
+        message: String,
+    ) -> ScenarioError {
+        let start = anchor
+            .and_then(|(a, n)| nth_occurrence(&self.text, a, n))
+            .unwrap_or(0);
         let err = ScenarioError::new(message).in_file(self.path.display().to_string());
         match self.text[start..].find(needle).map(|i| i + start) {
             Some(at) => {
@@ -132,7 +139,11 @@ impl LoadedSpec {
 
     /// Where the base scenario comes from: beside the spec, else a bundled scenario.
     pub fn base_source(&self) -> Result<Source, ScenarioError> {
-        let beside = self.path.parent().unwrap_or(Path::new(".")).join(&self.spec.scenario);
+        let beside = self
+            .path
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join(&self.spec.scenario);
         if beside.is_file() {
             return Ok(Source::File(beside));
         }
@@ -146,19 +157,27 @@ impl LoadedSpec {
 
 /// Reads and parses a spec file, checking what does not need the base scenario.
 pub fn read(path: &Path) -> Result<LoadedSpec, ScenarioError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ScenarioError::new(format!("cannot read effect spec: {e}")).in_file(path.display().to_string()))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ScenarioError::new(format!("cannot read effect spec: {e}"))
+            .in_file(path.display().to_string())
+    })?;
     let options = ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME);
     let spec: EffectSpec = options.from_str(&text).map_err(|e| {
         let (message, help) = explain_ron_error(&e.code);
         let (line, col) = (e.span.start.line, e.span.start.col);
-        let err = ScenarioError::new(message).in_file(path.display().to_string()).at_position(&text, line, col, 1);
+        let err = ScenarioError::new(message)
+            .in_file(path.display().to_string())
+            .at_position(&text, line, col, 1);
         match help {
             Some(h) => err.with_help(h),
             None => err,
         }
     })?;
-    let loaded = LoadedSpec { spec, path: path.to_path_buf(), text };
+    let loaded = LoadedSpec {
+        spec,
+        path: path.to_path_buf(),
+        text,
+    };
     check(&loaded)?;
     Ok(loaded)
 }
@@ -166,17 +185,40 @@ pub fn read(path: &Path) -> Result<LoadedSpec, ScenarioError> {
 fn check(l: &LoadedSpec) -> Result<(), ScenarioError> {
     let s = &l.spec;
     if s.name.trim().is_empty() || s.name.contains(['/', '\\']) {
-        return Err(l.error(None, "name", format!("effect name `{}` cannot name an output folder", s.name)));
+        return Err(l.error(
+            None,
+            "name",
+            format!("effect name `{}` cannot name an output folder", s.name),
+        ));
     }
     if s.replicates < 2 {
-        return Err(l.error(None, "replicates", format!("`replicates` is {}: intervals need at least 2", s.replicates))
+        return Err(l
+            .error(
+                None,
+                "replicates",
+                format!(
+                    "`replicates` is {}: intervals need at least 2",
+                    s.replicates
+                ),
+            )
             .with_help("200 replicates give tight intervals on the default scenario"));
     }
     if !(s.confidence > 0.0 && s.confidence < 1.0) {
-        return Err(l.error(None, "confidence", format!("`confidence` is {}: it must be between 0 and 1", s.confidence)));
+        return Err(l.error(
+            None,
+            "confidence",
+            format!(
+                "`confidence` is {}: it must be between 0 and 1",
+                s.confidence
+            ),
+        ));
     }
     if s.bootstrap_resamples < 100 {
-        return Err(l.error(None, "bootstrap_resamples", "`bootstrap_resamples` must be at least 100".into()));
+        return Err(l.error(
+            None,
+            "bootstrap_resamples",
+            "`bootstrap_resamples` must be at least 100".into(),
+        ));
     }
     if !(s.tolerance >= 0.0 && s.tolerance.is_finite()) {
         return Err(l.error(None, "tolerance", "`tolerance` must be ≥ 0".into()));
@@ -185,13 +227,24 @@ fn check(l: &LoadedSpec) -> Result<(), ScenarioError> {
         Dose::Rounds { events } => events.len() + 1,
         Dose::Levels { values, path } => {
             if let Some(bad) = values.iter().find(|v| !v.is_finite()) {
-                return Err(l.error(None, "values", format!("dose value {bad} is not a finite number")));
+                return Err(l.error(
+                    None,
+                    "values",
+                    format!("dose value {bad} is not a finite number"),
+                ));
             }
             if !path.starts_with("control.") && !Parameters::paths().contains(path) {
                 let suggestion = crate::model::params::closest(path, &Parameters::paths());
-                return Err(l.error(None, &format!("\"{path}\""), format!("unknown parameter `{path}`"))
+                return Err(l
+                    .error(
+                        None,
+                        &format!("\"{path}\""),
+                        format!("unknown parameter `{path}`"),
+                    )
                     .with_help(match suggestion {
-                        Some(s) => format!("did you mean `{s}`? `chokepoint params` lists every parameter"),
+                        Some(s) => {
+                            format!("did you mean `{s}`? `chokepoint params` lists every parameter")
+                        }
                         None => "`chokepoint params` lists every parameter".into(),
                     }));
             }
@@ -199,7 +252,14 @@ fn check(l: &LoadedSpec) -> Result<(), ScenarioError> {
         }
     };
     if doses < 2 {
-        return Err(l.error(None, "dose", format!("the dose has {doses} level(s): an effect needs dose 0 and at least one more"))
+        return Err(l
+            .error(
+                None,
+                "dose",
+                format!(
+                    "the dose has {doses} level(s): an effect needs dose 0 and at least one more"
+                ),
+            )
             .with_help("a curvature verdict needs at least three doses (0, 1, 2)"));
     }
     if s.outcomes.is_empty() {
@@ -209,19 +269,35 @@ fn check(l: &LoadedSpec) -> Result<(), ScenarioError> {
     for (i, o) in s.outcomes.iter().enumerate() {
         if Metric::from_name(&o.metric).is_none() {
             let names: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
-            return Err(l.error(Some(("Outcome(", i)), &format!("\"{}\"", o.metric), format!("outcomes[{i}]: unknown metric `{}`", o.metric))
+            return Err(l
+                .error(
+                    Some(("Outcome(", i)),
+                    &format!("\"{}\"", o.metric),
+                    format!("outcomes[{i}]: unknown metric `{}`", o.metric),
+                )
                 .with_help(format!("valid metrics: {}", names.join(", "))));
         }
         if labels.contains(&o.label) {
-            return Err(l.error(Some(("Outcome(", i)), "label", format!("outcome label `{}` is used twice", o.label)));
+            return Err(l.error(
+                Some(("Outcome(", i)),
+                "label",
+                format!("outcome label `{}` is used twice", o.label),
+            ));
         }
         labels.push(o.label.clone());
     }
-    let mechanisms: Vec<String> =
-        Parameters::paths().into_iter().filter_map(|p| p.strip_prefix("mechanisms.").map(str::to_string)).collect();
+    let mechanisms: Vec<String> = Parameters::paths()
+        .into_iter()
+        .filter_map(|p| p.strip_prefix("mechanisms.").map(str::to_string))
+        .collect();
     for a in &s.ablations {
         if !mechanisms.contains(a) {
-            return Err(l.error(Some(("ablations", 0)), &format!("\"{a}\""), format!("unknown mechanism `{a}` in ablations"))
+            return Err(l
+                .error(
+                    Some(("ablations", 0)),
+                    &format!("\"{a}\""),
+                    format!("unknown mechanism `{a}` in ablations"),
+                )
                 .with_help(format!("valid mechanisms: {}", mechanisms.join(", "))));
         }
     }
@@ -229,27 +305,37 @@ fn check(l: &LoadedSpec) -> Result<(), ScenarioError> {
 }
 
 /// The scenario of every dose (index = dose), built on a loaded base.
-pub fn dose_scenarios(l: &LoadedSpec, base: &Scenario, extra: &[(String, ParamValue)]) -> Result<Vec<Scenario>, ScenarioError> {
-    let with_params = |s: &Scenario, more: &[(String, ParamValue)]| -> Result<Scenario, ScenarioError> {
-        let mut s = s.clone();
-        let all: Vec<(&str, &ParamValue)> = l
-            .spec
-            .parameters
-            .iter()
-            .map(|(k, v)| (k.as_str(), v))
-            .chain(more.iter().map(|(k, v)| (k.as_str(), v)))
-            .filter(|(k, _)| !k.starts_with("control."))
-            .collect();
-        s.parameters = s.parameters.with_overrides(all).map_err(|e| l.error(None, "parameters", e.to_string()))?;
-        for (path, value) in more.iter().filter(|(k, _)| k.starts_with("control.")) {
-            crate::scenario::apply_control_override(&mut s, path, value).map_err(|e| {
-                let mut located = l.error(None, &format!("\"{path}\""), e.message);
-                located.help = e.help;
-                located
-            })?;
-        }
-        Ok(s)
-    };
+pub fn dose_scenarios(
+    l: &LoadedSpec,
+    base: &Scenario,
+    extra: &[(String, ParamValue)],
+) -> Result<Vec<Scenario>, ScenarioError> {
+    let with_params =
+        |s: &Scenario, more: &[(String, ParamValue)]| -> Result<Scenario, ScenarioError> {
+            let mut s = s.clone();
+            let all: Vec<(&str, &ParamValue)> = l
+                .spec
+                .parameters
+                .iter()
+                .map(|(k, v)| (k.as_str(), v))
+                .chain(more.iter().map(|(k, v)| (k.as_str(), v)))
+                .filter(|(k, _)| !k.starts_with("control."))
+                .collect();
+            s.parameters = s
+                .parameters
+                .with_overrides(all)
+                .map_err(|e| l.error(None, "parameters", e.to_string()))?;
+            for (path, value) in more.iter().filter(|(k, _)| k.starts_with("control.")) {
+                crate::scenario::controls::apply_control_override(&mut s, path, value).map_err(
+                    |e| {
+                        let mut located = l.error(None, &format!("\"{path}\""), e.message);
+                        located.help = e.help;
+                        located
+                    },
+                )?;
+            }
+            Ok(s)
+        };
     match &l.spec.dose {
         Dose::Rounds { events } => {
             let base = with_params(base, extra)?;
@@ -261,7 +347,11 @@ pub fn dose_scenarios(l: &LoadedSpec, base: &Scenario, extra: &[(String, ParamVa
                     crate::scenario::validate::validate_detached(&s).map_err(|e| {
                         // Report the spec's own event, not the merged scenario's index.
                         let round = k.saturating_sub(1);
-                        let mut located = l.error(Some(("Event(", round)), "action", format!("dose.events[{round}]: {}", e.message));
+                        let mut located = l.error(
+                            Some(("Event(", round)),
+                            "action",
+                            format!("dose.events[{round}]: {}", e.message),
+                        );
                         located.help = e.help;
                         located
                     })?;
@@ -271,10 +361,21 @@ pub fn dose_scenarios(l: &LoadedSpec, base: &Scenario, extra: &[(String, ParamVa
         }
         Dose::Levels { path, values } => values
             .iter()
-            .map(|v| {
+            .enumerate()
+            .map(|(k, v)| {
                 let mut more = extra.to_vec();
                 more.push((path.clone(), ParamValue::Number(*v)));
-                with_params(base, &more)
+                let s = with_params(base, &more)?;
+                crate::scenario::validate::validate_detached(&s).map_err(|e| {
+                    let mut located = l.error(
+                        Some(("values", 0)),
+                        "values",
+                        format!("dose {k} ({path} = {v}): {}", e.message),
+                    );
+                    located.help = e.help;
+                    located
+                })?;
+                Ok(s)
             })
             .collect(),
     }

@@ -96,24 +96,52 @@ fn resolve_outcome(l: &LoadedSpec, base: &Scenario, i: usize) -> Result<Target, 
         match id {
             None => Ok(NONE),
             Some(id) if kind == "market" && id == "world" => Ok(WORLD),
-            Some(id) => list.iter().position(|x| x == id).map(|p| p as u16).ok_or_else(|| {
-                l.error(anchor, &format!("\"{id}\""), format!("outcomes[{i}]: unknown {kind} `{id}`"))
+            Some(id) => list
+                .iter()
+                .position(|x| x == id)
+                .map(|p| p as u16)
+                .ok_or_else(|| {
+                    l.error(
+                        anchor,
+                        &format!("\"{id}\""),
+                        format!("outcomes[{i}]: unknown {kind} `{id}`"),
+                    )
                     .with_help(format!("valid: {}", list.join(", ")))
-            }),
+                }),
         }
     };
     let states: Vec<&str> = base.states.iter().map(|s| s.id.as_str()).collect();
     let tick = base.tick_of_date(o.date);
     if tick < 0 || tick >= i64::from(base.ticks) {
-        return Err(l.error(anchor, &format!("\"{}\"", o.date), format!("outcomes[{i}]: date {} is outside the base scenario's run", o.date))
-            .with_help(format!("the run covers {} to {}", base.start, base.date_of_tick(base.ticks - 1))));
+        return Err(l
+            .error(
+                anchor,
+                &format!("\"{}\"", o.date),
+                format!(
+                    "outcomes[{i}]: date {} is outside the base scenario's run",
+                    o.date
+                ),
+            )
+            .with_help(format!(
+                "the run covers {} to {}",
+                base.start,
+                base.date_of_tick(base.ticks - 1)
+            )));
     }
     Ok(Target {
         metric: Metric::from_name(&o.metric).expect("checked when read"),
         tick: tick as u32,
         state: find("state", &o.state, states.clone())?,
-        firm: find("firm", &o.firm, base.firms.iter().map(|f| f.id.as_str()).collect())?,
-        sector: find("sector", &o.sector, base.sectors.iter().map(|s| s.id.as_str()).collect())?,
+        firm: find(
+            "firm",
+            &o.firm,
+            base.firms.iter().map(|f| f.id.as_str()).collect(),
+        )?,
+        sector: find(
+            "sector",
+            &o.sector,
+            base.sectors.iter().map(|s| s.id.as_str()).collect(),
+        )?,
         market: find("market", &o.market, states)?,
     })
 }
@@ -130,12 +158,25 @@ fn measure(scenario: &Scenario, targets: &[Target]) -> Vec<Option<f64>> {
     let mut s = scenario.clone();
     // Nothing after the last outcome date matters: stop there.
     s.ticks = last + 1;
-    let rows = crate::model::run(&s, Selection { metrics: Some(metrics), ticks: Some(ticks) });
+    let rows = crate::model::run(
+        &s,
+        Selection {
+            metrics: Some(metrics),
+            ticks: Some(ticks),
+        },
+    );
     targets
         .iter()
         .map(|t| {
             rows.iter()
-                .find(|r| r.metric == t.metric && r.tick == t.tick && r.state == t.state && r.firm == t.firm && r.sector == t.sector && r.market == t.market)
+                .find(|r| {
+                    r.metric == t.metric
+                        && r.tick == t.tick
+                        && r.state == t.state
+                        && r.firm == t.firm
+                        && r.sector == t.sector
+                        && r.market == t.market
+                })
                 .map(|r| r.value)
         })
         .collect()
@@ -147,19 +188,31 @@ pub fn execute(spec_path: &Path, request: &EffectRequest) -> Result<EffectSummar
     let l = spec::read(spec_path)?;
     let source = l.base_source()?;
     let base = crate::scenario::load(&source, &Overrides::default())?.scenario;
-    let targets: Vec<Target> = (0..l.spec.outcomes.len()).map(|i| resolve_outcome(&l, &base, i)).collect::<Result<_, _>>()?;
+    let targets: Vec<Target> = (0..l.spec.outcomes.len())
+        .map(|i| resolve_outcome(&l, &base, i))
+        .collect::<Result<_, _>>()?;
 
     // Ablations: the full model, each listed mechanism off, and all listed off together.
     let mut ablations: Vec<(String, Vec<(String, ParamValue)>)> = vec![("none".into(), vec![])];
     for a in &l.spec.ablations {
-        ablations.push((a.clone(), vec![(format!("mechanisms.{a}"), ParamValue::Bool(false))]));
+        ablations.push((
+            a.clone(),
+            vec![(format!("mechanisms.{a}"), ParamValue::Bool(false))],
+        ));
     }
     if l.spec.ablations.len() >= 2 {
-        let all = l.spec.ablations.iter().map(|a| (format!("mechanisms.{a}"), ParamValue::Bool(false))).collect();
+        let all = l
+            .spec
+            .ablations
+            .iter()
+            .map(|a| (format!("mechanisms.{a}"), ParamValue::Bool(false)))
+            .collect();
         ablations.push(("all_listed".into(), all));
     }
-    let doses: Vec<Vec<Scenario>> =
-        ablations.iter().map(|(_, extra)| spec::dose_scenarios(&l, &base, extra)).collect::<Result<_, _>>()?;
+    let doses: Vec<Vec<Scenario>> = ablations
+        .iter()
+        .map(|(_, extra)| spec::dose_scenarios(&l, &base, extra))
+        .collect::<Result<_, _>>()?;
     let n_doses = doses[0].len();
 
     // Every outcome must select exactly one value: check on dose 0, replicate 0, before writing.
@@ -171,13 +224,27 @@ pub fn execute(spec_path: &Path, request: &EffectRequest) -> Result<EffectSummar
         ));
     }
 
-    let target = request.out.clone().unwrap_or_else(|| Path::new("output").join(&l.spec.name));
+    let target = request
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(&l.spec.name));
     let dir = OutputDir::create(&target, request.force)?;
 
     let replicates = request.replicates.unwrap_or(l.spec.replicates).max(2);
-    let jobs: Vec<(usize, usize)> = (0..ablations.len()).flat_map(|a| (0..replicates).map(move |r| (a, r))).collect();
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(request.threads.unwrap_or(0)).build().expect("thread pool");
-    let progress = if request.progress { Some(crate::runner::progress::Progress::new((jobs.len() * n_doses) as u64, "runs")) } else { None };
+    let jobs: Vec<(usize, usize)> = (0..ablations.len())
+        .flat_map(|a| (0..replicates).map(move |r| (a, r)))
+        .collect();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(request.threads.unwrap_or(0))
+        .build()
+        .expect("thread pool");
+    let progress = request.progress.then(|| {
+        std::sync::Mutex::new(crate::runner::progress::Progress::new(
+            &format!("effect {}", l.spec.name),
+            jobs.len() * n_doses,
+            0,
+        ))
+    });
     // values[job][dose][outcome], gathered in job order whatever the thread count.
     let values: Vec<Vec<Vec<f64>>> = pool.install(|| {
         jobs.par_iter()
@@ -187,9 +254,12 @@ pub fn execute(spec_path: &Path, request: &EffectRequest) -> Result<EffectSummar
                     .map(|k| {
                         let mut s = doses[a][k].clone();
                         s.seed = seed;
-                        let v = measure(&s, &targets).into_iter().map(|x| x.unwrap_or(f64::NAN)).collect();
+                        let v = measure(&s, &targets)
+                            .into_iter()
+                            .map(|x| x.unwrap_or(f64::NAN))
+                            .collect();
                         if let Some(p) = &progress {
-                            p.inc(1);
+                            p.lock().expect("progress lock").advance();
                         }
                         v
                     })
@@ -198,63 +268,153 @@ pub fn execute(spec_path: &Path, request: &EffectRequest) -> Result<EffectSummar
             .collect()
     });
     if let Some(p) = progress {
-        p.finish();
+        p.into_inner().expect("progress lock").finish();
     }
 
     // Analysis per (ablation, outcome), sequential and in order.
     let mut results: Vec<(usize, usize, DoseResponse)> = Vec::new();
     for a in 0..ablations.len() {
         for o in 0..targets.len() {
-            let y: Vec<Vec<f64>> = (0..replicates).map(|r| (0..n_doses).map(|k| values[a * replicates + r][k][o]).collect()).collect();
-            let mut rng = ChaCha8Rng::seed_from_u64(replicate_seed(l.spec.seed, u64::MAX - (a * targets.len() + o) as u64));
-            results.push((a, o, stats::analyse(&y, l.spec.bootstrap_resamples, l.spec.confidence, l.spec.tolerance, &mut rng)));
+            let y: Vec<Vec<f64>> = (0..replicates)
+                .map(|r| {
+                    (0..n_doses)
+                        .map(|k| values[a * replicates + r][k][o])
+                        .collect()
+                })
+                .collect();
+            let mut rng = ChaCha8Rng::seed_from_u64(replicate_seed(
+                l.spec.seed,
+                u64::MAX - (a * targets.len() + o) as u64,
+            ));
+            results.push((
+                a,
+                o,
+                stats::analyse(
+                    &y,
+                    l.spec.bootstrap_resamples,
+                    l.spec.confidence,
+                    l.spec.tolerance,
+                    &mut rng,
+                ),
+            ));
         }
     }
 
     let dose_labels: Vec<String> = match &l.spec.dose {
         Dose::Rounds { events } => std::iter::once("none".to_string())
-            .chain(events.iter().map(|e| e.label.clone().unwrap_or_else(|| format!("{} {}", e.action.instrument_id(), e.date))))
+            .chain(events.iter().map(|e| {
+                e.label
+                    .clone()
+                    .unwrap_or_else(|| format!("{} {}", e.action.instrument_id(), e.date))
+            }))
             .collect(),
         Dose::Levels { path, values } => values.iter().map(|v| format!("{path}={v}")).collect(),
     };
     let files = [
-        ("effects.csv", effects_csv(&l, &ablations, &results, &dose_labels)),
-        ("replicates.csv", replicates_csv(&l, &ablations, &values, replicates, n_doses)),
+        (
+            "effects.csv",
+            effects_csv(&l, &ablations, &results, &dose_labels),
+        ),
+        (
+            "replicates.csv",
+            replicates_csv(&l, &ablations, &values, replicates, n_doses),
+        ),
         ("verdict.json", verdict_json(&l, &ablations, &results)),
-        ("summary.md", summary_md(&l, &ablations, &results, &dose_labels, &base)),
+        (
+            "summary.md",
+            summary_md(&l, &ablations, &results, &dose_labels, &base),
+        ),
     ];
-    let mut manifest = EffectManifest::new(&l, &base, &source.display(), request, &ablations, &dose_labels);
+    let mut manifest = EffectManifest::new(
+        &l,
+        &base,
+        &source.display(),
+        request,
+        &ablations,
+        &dose_labels,
+    );
     for (name, text) in &files {
         write_atomic(&dir.path(name), text.as_bytes())?;
-        let rows = name.ends_with(".csv").then(|| text.lines().count().saturating_sub(1));
-        manifest.files.insert(name.to_string(), FileRecord { rows, sha256: sha256_hex(text.as_bytes()) });
+        let rows = name
+            .ends_with(".csv")
+            .then(|| text.lines().count().saturating_sub(1));
+        manifest.files.insert(
+            name.to_string(),
+            FileRecord {
+                rows,
+                sha256: sha256_hex(text.as_bytes()),
+            },
+        );
     }
     manifest.wall_time_seconds = started.elapsed().as_secs_f64();
-    write_atomic(&dir.path("manifest.json"), (serde_json::to_string_pretty(&manifest).expect("manifest serializes") + "\n").as_bytes())?;
+    write_atomic(
+        &dir.path("manifest.json"),
+        (serde_json::to_string_pretty(&manifest).expect("manifest serializes") + "\n").as_bytes(),
+    )?;
     let charts = match &request.plots {
         Some(plots) => {
             let staging = dir.path("");
-            let plots = crate::charts::PlotRequest { out_dir: Some(staging.join("charts")), ..plots.clone() };
-            crate::charts::plot_directory(&staging, &plots).map(|f| f.len()).map_err(|e| e.to_string())
+            let plots = crate::charts::PlotRequest {
+                out_dir: Some(staging.join("charts")),
+                ..plots.clone()
+            };
+            crate::charts::plot_directory(&staging, &plots)
+                .map(|f| f.len())
+                .map_err(|e| e.to_string())
         }
         None => Ok(0),
     };
     let dir = dir.publish()?;
     let verdicts = results
         .iter()
-        .map(|(a, o, r)| (ablations[*a].0.clone(), l.spec.outcomes[*o].label.clone(), r.curvature.verdict))
+        .map(|(a, o, r)| {
+            (
+                ablations[*a].0.clone(),
+                l.spec.outcomes[*o].label.clone(),
+                r.curvature.verdict,
+            )
+        })
         .collect();
-    Ok(EffectSummary { dir, runs: jobs.len() * n_doses, seconds: started.elapsed().as_secs_f64(), verdicts, charts })
+    Ok(EffectSummary {
+        dir,
+        runs: jobs.len() * n_doses,
+        seconds: started.elapsed().as_secs_f64(),
+        verdicts,
+        charts,
+    })
 }
 
-fn csv_row(out: &mut String, ablation: &str, outcome: &str, dose: usize, label: &str, quantity: &str, e: &Estimate, n: usize) {
-    let quoted = if label.contains([',', '"']) { format!("\"{}\"", label.replace('"', "\"\"")) } else { label.to_string() };
-    let _ = writeln!(out, "{ablation},{outcome},{dose},{quoted},{quantity},{},{},{},{n}", e.estimate, e.low, e.high);
+fn csv_row(
+    out: &mut String,
+    ablation: &str,
+    outcome: &str,
+    dose: usize,
+    label: &str,
+    quantity: &str,
+    e: &Estimate,
+    n: usize,
+) {
+    let quoted = if label.contains([',', '"']) {
+        format!("\"{}\"", label.replace('"', "\"\""))
+    } else {
+        label.to_string()
+    };
+    let _ = writeln!(
+        out,
+        "{ablation},{outcome},{dose},{quoted},{quantity},{},{},{},{n}",
+        e.estimate, e.low, e.high
+    );
 }
 
 /// `effects.csv`: `ablation,outcome,dose,dose_label,quantity,estimate,ci_low,ci_high,n`.
-fn effects_csv(l: &LoadedSpec, ablations: &[(String, Vec<(String, ParamValue)>)], results: &[(usize, usize, DoseResponse)], labels: &[String]) -> String {
-    let mut out = String::from("ablation,outcome,dose,dose_label,quantity,estimate,ci_low,ci_high,n\n");
+fn effects_csv(
+    l: &LoadedSpec,
+    ablations: &[(String, Vec<(String, ParamValue)>)],
+    results: &[(usize, usize, DoseResponse)],
+    labels: &[String],
+) -> String {
+    let mut out =
+        String::from("ablation,outcome,dose,dose_label,quantity,estimate,ci_low,ci_high,n\n");
     for (a, o, r) in results {
         let (ab, oc, n) = (&ablations[*a].0, &l.spec.outcomes[*o].label, r.curvature.n);
         for k in 0..labels.len() {
@@ -272,13 +432,25 @@ fn effects_csv(l: &LoadedSpec, ablations: &[(String, Vec<(String, ParamValue)>)]
 }
 
 /// `replicates.csv`: every run's outcome, `ablation,outcome,dose,replicate,seed,value`.
-fn replicates_csv(l: &LoadedSpec, ablations: &[(String, Vec<(String, ParamValue)>)], values: &[Vec<Vec<f64>>], replicates: usize, doses: usize) -> String {
+fn replicates_csv(
+    l: &LoadedSpec,
+    ablations: &[(String, Vec<(String, ParamValue)>)],
+    values: &[Vec<Vec<f64>>],
+    replicates: usize,
+    doses: usize,
+) -> String {
     let mut out = String::from("ablation,outcome,dose,replicate,seed,value\n");
     for (a, (name, _)) in ablations.iter().enumerate() {
         for (o, outcome) in l.spec.outcomes.iter().enumerate() {
             for k in 0..doses {
                 for r in 0..replicates {
-                    let _ = writeln!(out, "{name},{},{k},{r},{},{}", outcome.label, replicate_seed(l.spec.seed, r as u64), values[a * replicates + r][k][o]);
+                    let _ = writeln!(
+                        out,
+                        "{name},{},{k},{r},{},{}",
+                        outcome.label,
+                        replicate_seed(l.spec.seed, r as u64),
+                        values[a * replicates + r][k][o]
+                    );
                 }
             }
         }
@@ -294,10 +466,18 @@ struct VerdictRecord<'a> {
     test: &'a stats::CurvatureTest,
 }
 
-fn verdict_json(l: &LoadedSpec, ablations: &[(String, Vec<(String, ParamValue)>)], results: &[(usize, usize, DoseResponse)]) -> String {
+fn verdict_json(
+    l: &LoadedSpec,
+    ablations: &[(String, Vec<(String, ParamValue)>)],
+    results: &[(usize, usize, DoseResponse)],
+) -> String {
     let records: Vec<VerdictRecord> = results
         .iter()
-        .map(|(a, o, r)| VerdictRecord { ablation: &ablations[*a].0, outcome: &l.spec.outcomes[*o].label, test: &r.curvature })
+        .map(|(a, o, r)| VerdictRecord {
+            ablation: &ablations[*a].0,
+            outcome: &l.spec.outcomes[*o].label,
+            test: &r.curvature,
+        })
         .collect();
     serde_json::to_string_pretty(&serde_json::json!({ "effect": l.spec.name, "confidence": l.spec.confidence, "verdicts": records }))
         .expect("verdicts serialize")
@@ -308,7 +488,13 @@ fn fmt(e: &Estimate) -> String {
     format!("{:.4} [{:.4}, {:.4}]", e.estimate, e.low, e.high)
 }
 
-fn summary_md(l: &LoadedSpec, ablations: &[(String, Vec<(String, ParamValue)>)], results: &[(usize, usize, DoseResponse)], labels: &[String], base: &Scenario) -> String {
+fn summary_md(
+    l: &LoadedSpec,
+    ablations: &[(String, Vec<(String, ParamValue)>)],
+    results: &[(usize, usize, DoseResponse)],
+    labels: &[String],
+    base: &Scenario,
+) -> String {
     let s = &l.spec;
     let mut out = String::new();
     let _ = writeln!(out, "# Effect analysis `{}`\n", s.name);
@@ -322,18 +508,37 @@ fn summary_md(l: &LoadedSpec, ablations: &[(String, Vec<(String, ParamValue)>)],
         base.name,
         &scenario_hash(base)[..16],
         labels.len(),
-        results.first().map_or(s.replicates, |(_, _, r)| r.curvature.n),
+        results
+            .first()
+            .map_or(s.replicates, |(_, _, r)| r.curvature.n),
         s.seed,
         s.confidence * 100.0,
         s.bootstrap_resamples
     );
     for (o, outcome) in s.outcomes.iter().enumerate() {
-        let _ = writeln!(out, "## {} — `{}` at {}\n", outcome.label, outcome.metric, outcome.date);
-        let full = &results.iter().find(|(a, oo, _)| *a == 0 && *oo == o).expect("full model analysed").2;
-        let _ = writeln!(out, "| dose | label | level | effect vs dose 0 | marginal effect |\n|---|---|---|---|---|");
+        let _ = writeln!(
+            out,
+            "## {} — `{}` at {}\n",
+            outcome.label, outcome.metric, outcome.date
+        );
+        let full = &results
+            .iter()
+            .find(|(a, oo, _)| *a == 0 && *oo == o)
+            .expect("full model analysed")
+            .2;
+        let _ = writeln!(
+            out,
+            "| dose | label | level | effect vs dose 0 | marginal effect |\n|---|---|---|---|---|"
+        );
         for k in 0..labels.len() {
             let marginal = full.marginal[k].as_ref().map_or("—".to_string(), fmt);
-            let _ = writeln!(out, "| {k} | {} | {} | {} | {marginal} |", labels[k], fmt(&full.level[k]), fmt(&full.effect[k]));
+            let _ = writeln!(
+                out,
+                "| {k} | {} | {} | {} | {marginal} |",
+                labels[k],
+                fmt(&full.level[k]),
+                fmt(&full.effect[k])
+            );
         }
         let c = &full.curvature;
         let _ = writeln!(
@@ -342,12 +547,34 @@ fn summary_md(l: &LoadedSpec, ablations: &[(String, Vec<(String, ParamValue)>)],
             c.verdict, c.slope, c.interval[0], c.interval[1], c.equivalence_band[1], c.test
         );
         if ablations.len() > 1 {
-            let _ = writeln!(out, "Ablations (mechanism switched off → marginal effect of each step, verdict):\n");
-            let _ = writeln!(out, "| ablation | {} | verdict |\n|---|{}---|", (1..labels.len()).map(|k| format!("step {k}")).collect::<Vec<_>>().join(" | "), "---|".repeat(labels.len() - 1));
+            let _ = writeln!(
+                out,
+                "Ablations (mechanism switched off → marginal effect of each step, verdict):\n"
+            );
+            let _ = writeln!(
+                out,
+                "| ablation | {} | verdict |\n|---|{}---|",
+                (1..labels.len())
+                    .map(|k| format!("step {k}"))
+                    .collect::<Vec<_>>()
+                    .join(" | "),
+                "---|".repeat(labels.len() - 1)
+            );
             for (a, (name, _)) in ablations.iter().enumerate() {
-                let r = &results.iter().find(|(aa, oo, _)| *aa == a && *oo == o).expect("analysed").2;
-                let steps: Vec<String> = (1..labels.len()).map(|k| format!("{:.4}", r.marginal[k].expect("k ≥ 1").estimate)).collect();
-                let _ = writeln!(out, "| {name} | {} | {:?} |", steps.join(" | "), r.curvature.verdict);
+                let r = &results
+                    .iter()
+                    .find(|(aa, oo, _)| *aa == a && *oo == o)
+                    .expect("analysed")
+                    .2;
+                let steps: Vec<String> = (1..labels.len())
+                    .map(|k| format!("{:.4}", r.marginal[k].expect("k ≥ 1").estimate))
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "| {name} | {} | {:?} |",
+                    steps.join(" | "),
+                    r.curvature.verdict
+                );
             }
             let _ = writeln!(out);
         }
@@ -384,7 +611,14 @@ struct EffectManifest {
 }
 
 impl EffectManifest {
-    fn new(l: &LoadedSpec, base: &Scenario, source: &str, request: &EffectRequest, ablations: &[(String, Vec<(String, ParamValue)>)], doses: &[String]) -> Self {
+    fn new(
+        l: &LoadedSpec,
+        base: &Scenario,
+        source: &str,
+        request: &EffectRequest,
+        ablations: &[(String, Vec<(String, ParamValue)>)],
+        doses: &[String],
+    ) -> Self {
         let (version, commit) = build_info();
         EffectManifest {
             kind: "effect",

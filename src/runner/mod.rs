@@ -1,7 +1,10 @@
-//! Run orchestration, apart from the model: a single run with its output folder, and sweeps (many
-//! seeded runs in parallel, resumable, shardable) with their journal and shard files.
+//! Run orchestration, apart from the model: a single run with its output folder; sweeps (many
+//! seeded runs in parallel, resumable, shardable) with their journal and shard files; effect
+//! analyses (paired counterfactual runs over a dose).
 
+pub mod effect;
 pub mod journal;
+pub mod progress;
 pub mod single;
 pub mod sweep;
 

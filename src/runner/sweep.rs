@@ -5,7 +5,6 @@
 //! the outputs an unsharded sweep would have written, byte for byte.
 
 use std::fs;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
@@ -17,6 +16,7 @@ use super::journal::{
     self, Journal, Records, Shard, ShardHeader, journal_header, journal_sweep_id,
     read_shard_header, scan_shard, write_shard,
 };
+use super::progress::Progress;
 use super::{EXIT_BAD_INPUT, EXIT_FAILURE};
 use crate::output::manifest::build_info;
 use crate::output::sweep::write_outputs;
@@ -281,81 +281,6 @@ fn remove_path(path: &Path) -> Result<(), SweepError> {
     result.map_err(failure("cannot remove", path))
 }
 
-/// Progress on stderr: a bar with rate and ETA on a terminal, a plain line every 5 seconds
-/// otherwise (batch logs); the caller reports the end.
-struct Progress {
-    bar: Option<indicatif::ProgressBar>,
-    name: String,
-    total: usize,
-    done: usize,
-    started_with: usize,
-    started: Instant,
-    last_line: Instant,
-}
-
-impl Progress {
-    fn new(name: &str, total: usize, done: usize) -> Progress {
-        let bar = std::io::stderr().is_terminal().then(|| {
-            let bar = indicatif::ProgressBar::new(total as u64);
-            if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "{msg} [{elapsed_precise}] {wide_bar} {pos}/{len} runs · {per_sec} · ETA {eta}",
-            ) {
-                bar.set_style(style);
-            }
-            bar.set_message(format!("sweep {name}"));
-            bar.set_position(done as u64);
-            bar.reset_eta();
-            bar
-        });
-        Progress {
-            bar,
-            name: name.to_string(),
-            total,
-            done,
-            started_with: done,
-            started: Instant::now(),
-            last_line: Instant::now(),
-        }
-    }
-
-    fn advance(&mut self) {
-        self.done += 1;
-        match &self.bar {
-            Some(bar) => bar.set_position(self.done as u64),
-            None => {
-                if self.last_line.elapsed() >= Duration::from_secs(5) {
-                    self.line();
-                }
-            }
-        }
-    }
-
-    fn line(&mut self) {
-        self.last_line = Instant::now();
-        let seconds = self.started.elapsed().as_secs_f64();
-        let ran = (self.done - self.started_with) as f64;
-        let rate = if seconds > 0.0 { ran / seconds } else { 0.0 };
-        let eta = if rate > 0.0 {
-            format!("{:.0} s", (self.total - self.done) as f64 / rate)
-        } else {
-            "?".into()
-        };
-        eprintln!(
-            "sweep {}: {}/{} runs ({:.1}%), {rate:.0} runs/s, ETA {eta}",
-            self.name,
-            self.done,
-            self.total,
-            100.0 * self.done as f64 / self.total.max(1) as f64
-        );
-    }
-
-    fn finish(&mut self) {
-        if let Some(bar) = self.bar.take() {
-            bar.finish_and_clear();
-        }
-    }
-}
-
 /// Runs (or resumes) a sweep.
 pub fn execute(request: &SweepRequest) -> Result<SweepSummary, SweepError> {
     let started = Instant::now();
@@ -508,7 +433,11 @@ fn run_all(
         .num_threads(threads)
         .build()
         .map_err(|e| SweepError::Failure(format!("cannot start {threads} threads: {e}")))?;
-    let mut progress = Progress::new(&plan.spec.name, total, total - todo.len());
+    let mut progress = Progress::new(
+        &format!("sweep {}", plan.spec.name),
+        total,
+        total - todo.len(),
+    );
     let (tx, rx) = mpsc::sync_channel::<(usize, Result<Vec<f64>, String>)>(4 * threads + 16);
     let mut finished = 0;
     let mut error: Option<SweepError> = None;

@@ -1,6 +1,8 @@
-//! Policy choices as override paths: `control.<id>.max_capability` sets the threshold of every
-//! `ExportControl` event with that instrument id, so a sweep can vary a control's stringency and
-//! `chokepoint run --set control.<id>.max_capability=…` repeats any such run.
+//! Policy choices as override paths: `control.<id>.<field>` sets a numeric field of every event of
+//! the instrument with that id (`control.us_ai_chips.max_capability`,
+//! `control.us_ai_chips.licence_approval_rate`, `control.big_fund.rd_usd_b_per_year` …), so that
+//! sweeps and effect analyses can vary an instrument's stringency the way they vary a parameter,
+//! and `chokepoint run --set control.<id>.<field>=…` repeats any such run.
 
 use super::error::ScenarioError;
 use super::types::{Action, Scenario};
@@ -14,12 +16,28 @@ pub fn is_control_path(path: &str) -> bool {
     path.starts_with(CONTROL_PREFIX)
 }
 
+/// The numeric fields of an action, by name, with their values.
+fn numeric_fields(action: &Action) -> Vec<(String, f64)> {
+    let value = serde_json::to_value(action).expect("actions serialize");
+    let Some((_, fields)) = value.as_object().and_then(|o| o.iter().next()) else {
+        return Vec::new();
+    };
+    fields
+        .as_object()
+        .map(|f| {
+            f.iter()
+                .filter_map(|(k, v)| v.as_f64().map(|x| (k.clone(), x)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Every control override path the scenario offers, in event order without repeats.
 pub fn control_paths(scenario: &Scenario) -> Vec<String> {
     let mut paths: Vec<String> = Vec::new();
     for event in &scenario.events {
-        if let Action::ExportControl { id, .. } = &event.action {
-            let path = format!("{CONTROL_PREFIX}{id}.max_capability");
+        for (field, _) in numeric_fields(&event.action) {
+            let path = format!("{CONTROL_PREFIX}{}.{field}", event.action.instrument_id());
             if !paths.contains(&path) {
                 paths.push(path);
             }
@@ -28,63 +46,67 @@ pub fn control_paths(scenario: &Scenario) -> Vec<String> {
     paths
 }
 
-/// The threshold of the first `ExportControl` event of instrument `id`, if any.
-pub fn control_threshold(scenario: &Scenario, path: &str) -> Option<f64> {
-    let id = control_id(path)?;
-    scenario.events.iter().find_map(|e| match &e.action {
-        Action::ExportControl {
-            id: i,
-            max_capability,
-            ..
-        } if i == id => Some(*max_capability),
-        _ => None,
-    })
+/// The value a control path has in the scenario: the field of the instrument's first event.
+pub fn control_value(scenario: &Scenario, path: &str) -> Option<f64> {
+    let (id, field) = split(path)?;
+    scenario
+        .events
+        .iter()
+        .filter(|e| e.action.instrument_id() == id)
+        .find_map(|e| {
+            numeric_fields(&e.action)
+                .into_iter()
+                .find(|(f, _)| f == field)
+                .map(|(_, x)| x)
+        })
 }
 
-fn control_id(path: &str) -> Option<&str> {
-    path.strip_prefix(CONTROL_PREFIX)?
-        .strip_suffix(".max_capability")
+fn split(path: &str) -> Option<(&str, &str)> {
+    path.strip_prefix(CONTROL_PREFIX)?.rsplit_once('.')
 }
 
-/// Sets the threshold of every `ExportControl` event of the instrument named in `path`.
+/// Sets the field named in `path` on every event of its instrument. The caller validates the
+/// scenario afterwards (ranges such as rates within [0, 1] are checked there).
 pub fn apply_control_override(
     scenario: &mut Scenario,
     path: &str,
     value: &ParamValue,
 ) -> Result<(), ScenarioError> {
     let valid = control_paths(scenario);
-    let help = || {
-        if valid.is_empty() {
-            "this scenario has no export controls; add an ExportControl event first".to_string()
+    if !valid.iter().any(|v| v == path) {
+        let help = if valid.is_empty() {
+            "this scenario has no export controls or other instruments with numeric settings; add the event first".to_string()
         } else {
             format!("valid control paths: {}", valid.join(", "))
-        }
-    };
-    let Some(id) = control_id(path).filter(|_| valid.iter().any(|v| v == path)) else {
+        };
         return Err(
-            ScenarioError::new(format!("unknown policy instrument path `{path}`"))
-                .with_help(help()),
+            ScenarioError::new(format!("unknown policy instrument path `{path}`")).with_help(help),
         );
-    };
-    let threshold = match value {
+    }
+    let (id, field) = split(path).expect("listed paths split");
+    let x = match value {
         ParamValue::Number(x) if x.is_finite() => *x,
         other => {
             return Err(ScenarioError::new(format!(
-                "`{path}` must be a finite number (frontier-years), found {other}"
-            ))
-            .with_help("e.g. -0.25 controls products within a quarter-year of the 2022 frontier"));
+                "`{path}` must be a finite number, found {other}"
+            )));
         }
     };
-    for event in &mut scenario.events {
-        if let Action::ExportControl {
-            id: i,
-            max_capability,
-            ..
-        } = &mut event.action
-            && i == id
+    for event in scenario
+        .events
+        .iter_mut()
+        .filter(|e| e.action.instrument_id() == id)
+    {
+        let mut tree = serde_json::to_value(&event.action).expect("actions serialize");
+        if let Some(slot) = tree
+            .as_object_mut()
+            .and_then(|o| o.values_mut().next())
+            .and_then(|f| f.get_mut(field))
         {
-            *max_capability = threshold;
+            *slot = serde_json::Value::from(x);
         }
+        event.action = serde_json::from_value(tree)
+            .map_err(|e| ScenarioError::new(format!("`{path}`: {e}")))?;
     }
     Ok(())
 }
@@ -100,21 +122,35 @@ mod tests {
     }
 
     #[test]
-    fn control_threshold_override_changes_every_event_of_the_instrument() {
+    fn every_numeric_field_of_an_instrument_is_a_path() {
+        let s = export_control();
+        let paths = control_paths(&s);
+        assert!(paths.contains(&"control.us_ai_chips.max_capability".to_string()));
+        assert!(paths.contains(&"control.us_ai_chips.licence_approval_rate".to_string()));
+    }
+
+    #[test]
+    fn an_override_changes_every_event_of_the_instrument() {
         let mut s = export_control();
-        assert_eq!(
-            control_paths(&s),
-            vec!["control.us_ai_chips.max_capability".to_string()]
-        );
         apply_control_override(
             &mut s,
             "control.us_ai_chips.max_capability",
             &ParamValue::Number(-2.0),
         )
         .unwrap();
+        apply_control_override(
+            &mut s,
+            "control.us_ai_chips.licence_approval_rate",
+            &ParamValue::Number(0.4),
+        )
+        .unwrap();
         assert_eq!(
-            control_threshold(&s, "control.us_ai_chips.max_capability"),
+            control_value(&s, "control.us_ai_chips.max_capability"),
             Some(-2.0)
+        );
+        assert_eq!(
+            control_value(&s, "control.us_ai_chips.licence_approval_rate"),
+            Some(0.4)
         );
     }
 
