@@ -72,6 +72,10 @@ fn front_run_announced_controls(
         .stockpile_demand
         .iter_mut()
         .for_each(|row| row.iter_mut().for_each(|d| *d = 0.0));
+    markets
+        .stockpile_orders
+        .iter_mut()
+        .for_each(|row| row.iter_mut().for_each(|d| *d = 0.0));
     if !params.0.mechanisms.stockpiling {
         return;
     }
@@ -83,19 +87,28 @@ fn front_run_announced_controls(
     {
         let c = &a.control;
         let years_left = f64::from(a.effective_tick - clock.tick) * dt;
+        // The suppliers the control will bind, and what each delivered last tick: only goods that
+        // are still flowing can be front-run.
+        let bound: Vec<usize> = structure.sector_firms[c.sector]
+            .iter()
+            .copied()
+            .filter(|&j| {
+                c.binds_directly(j, structure.firm_home[j])
+                    && capabilities.get(roster.firms[j]).expect("roster entity").0
+                        > c.max_capability
+            })
+            .collect();
         for i in (0..structure.n_states).filter(|&i| c.destinations[i]) {
-            let flow: f64 = structure.sector_firms[c.sector]
-                .iter()
-                .filter(|&&j| {
-                    c.binds_directly(j, structure.firm_home[j])
-                        && capabilities.get(roster.firms[j]).expect("roster entity").0
-                            > c.max_capability
-                })
-                .map(|&j| markets.delivered[j][i])
-                .sum();
+            let flow: f64 = bound.iter().map(|&j| markets.delivered[j][i]).sum();
+            if flow <= 0.0 {
+                continue;
+            }
             let target = params.0.stockpiling.ceiling_months / 12.0 * flow;
-            let need = (target - markets.stockpile[c.sector][i]).max(0.0);
-            markets.stockpile_demand[c.sector][i] += need / years_left;
+            let rate = (target - markets.stockpile[c.sector][i]).max(0.0) / years_left;
+            for &j in &bound {
+                markets.stockpile_orders[j][i] += rate * markets.delivered[j][i] / flow;
+            }
+            markets.stockpile_demand[c.sector][i] += rate;
         }
     }
 }

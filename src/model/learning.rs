@@ -27,6 +27,18 @@ pub fn learn(
     )>,
 ) {
     let domestic_tools = domestic_tool_levels(&structure, &roster, &markets, &firms);
+    // Each sector's revenue relative to its start: the scale R&D effort is measured against.
+    let market_growth: Vec<f64> = structure
+        .sector_firms
+        .iter()
+        .map(|members| {
+            let (now, start) = members.iter().fold((0.0, 0.0), |(n, s), &j| {
+                let books = firms.get(roster.firms[j]).expect("roster entity").0;
+                (n + books.revenue, s + books.start_revenue)
+            });
+            if start > 0.0 { now / start } else { 1.0 }
+        })
+        .collect();
     let p = &params.0;
     let l = &p.learning;
     let m = &p.mechanisms;
@@ -74,10 +86,13 @@ pub fn learn(
         let u_setback: f64 = rng.0.random();
         let z = standard_normal(&mut rng.0);
 
-        let start_rd = p.finance.rd_share_of_revenue * books.start_revenue;
-        let effort = if m.rd_drift && start_rd > 0.0 {
-            (books.rd_budget / start_rd)
-                .max(0.0)
+        // R&D effort relative to what the firm would spend at its start share of today's market:
+        // 1 keeps it at the frontier's pace; more buys faster progress, with diminishing returns
+        // and at most `max_rd_effort_ratio` (absorptive capacity).
+        let expected_rd = p.finance.rd_share_of_revenue * books.start_revenue * market_growth[k];
+        let effort = if m.rd_drift && expected_rd > 0.0 {
+            (books.rd_budget / expected_rd)
+                .clamp(0.0, l.max_rd_effort_ratio)
                 .powf(p.finance.rd_returns_exponent)
         } else {
             1.0

@@ -88,7 +88,7 @@ pub fn allocate_markets(
         let mut blocked: Vec<f64> = Vec::with_capacity(n);
         let mut options: Vec<(usize, f64, Option<f64>)> = Vec::with_capacity(2 * n);
         for i in 0..n_states {
-            let demand = markets.demand(k, i);
+            let demand = markets.chosen_demand(k, i);
             markets.blocked[k][i] = 0.0;
             markets.leaked[k][i] = 0.0;
             markets.stock_draw[k][i] = 0.0;
@@ -173,7 +173,9 @@ pub fn allocate_markets(
                 .map(|(_, d)| d)
                 .sum::<f64>();
             for m in 0..n {
-                orders[at(m, i)] = allowed[m];
+                // Front-running orders go straight to the suppliers they are addressed to.
+                orders[at(m, i)] = allowed[m]
+                    + markets.stockpile_orders[suppliers[m].firm][i] * restrictions[m].allowed;
                 spill_weight[at(m, i)] = w[m] * restrictions[m].allowed;
             }
             if blocked_total <= 0.0 {

@@ -2,8 +2,8 @@
 //! clock and never draws an unseeded random number; docs/MODEL.md describes it in ODD form.
 //!
 //! One tick runs these systems in order (MODEL.md, "Process overview and scheduling"):
-//! policy events → demand → market allocation (with leakage) → production → AI compute →
-//! finance and investment → learning → allied compliance → target commitment → metrics.
+//! policy events → allied compliance → demand → market allocation (with leakage) → production →
+//! AI compute → finance and investment → learning → target commitment → metrics.
 
 pub mod alliances;
 pub mod commitment;
@@ -73,13 +73,13 @@ impl Simulation {
         schedule.add_systems(
             (
                 policy::apply_policy_events,
+                alliances::update_compliance,
                 demand::update_demand,
                 market::allocate_markets,
                 production::produce,
                 compute::install_compute,
                 finance::finance_and_invest,
                 learning::learn,
-                alliances::update_compliance,
                 commitment::update_commitment,
                 metrics::record_metrics,
                 advance_clock,

@@ -89,6 +89,9 @@ pub struct LearningParams {
     /// Frontier-years gained per year by a firm funding R&D at its start level (1 by the unit's
     /// definition).
     pub frontier_drift_years_per_year: f64,
+    /// Largest R&D effort, relative to spending at the firm's start share of today's market,
+    /// that still speeds progress (absorptive capacity).
+    pub max_rd_effort_ratio: f64,
     /// Share of the gap to the frontier closed per year at full access to frontier tools.
     pub catch_up_rate_per_year: f64,
     /// Access to the frontier falls as exp(−tool gap / scale).
@@ -254,6 +257,7 @@ impl Default for Parameters {
             },
             learning: LearningParams {
                 frontier_drift_years_per_year: 1.0,
+                max_rd_effort_ratio: 2.0,
                 catch_up_rate_per_year: 0.02,
                 access_scale_years: 3.0,
                 wright_learning_rate: 0.2,

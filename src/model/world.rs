@@ -194,6 +194,8 @@ pub struct Markets {
     pub stockpile_capability: Vec<Vec<f64>>,
     /// Extra demand for building stockpiles this tick [sector][state], $B/yr.
     pub stockpile_demand: Vec<Vec<f64>>,
+    /// The same, by the supplier it is addressed to [firm][state], $B/yr.
+    pub stockpile_orders: Vec<Vec<f64>>,
     /// Blocked demand met from stockpiles this tick [sector][state], $B/yr.
     pub stock_draw: Vec<Vec<f64>>,
     /// Share of each firm's orders in each market that is a redesigned, capped product.
@@ -219,10 +221,16 @@ impl Markets {
             stockpile: grid(n_sectors),
             stockpile_capability: grid(n_sectors),
             stockpile_demand: grid(n_sectors),
+            stockpile_orders: grid(n_firms),
             stock_draw: grid(n_sectors),
             capped_share: grid(n_firms),
             capped_capability: grid(n_firms),
         }
+    }
+
+    /// Demand buyers spread over suppliers by choice: final and derived, without front-running.
+    pub fn chosen_demand(&self, sector: usize, state: usize) -> f64 {
+        self.final_demand[sector][state] + self.derived_demand[sector][state]
     }
 
     /// Total demand in a market, stockpile building included.
