@@ -232,3 +232,16 @@ fn a_bad_spec_is_refused_with_its_position_and_nothing_is_written() {
         assert!(!out.exists(), "case {i} wrote nothing");
     }
 }
+
+#[test]
+fn every_example_spec_runs() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/effects");
+    let out = tempfile::tempdir().unwrap();
+    for entry in fs::read_dir(&dir).unwrap() {
+        let spec = entry.unwrap().path();
+        let mut quick = request(&out.path().join(spec.file_stem().unwrap()));
+        quick.replicates = Some(2);
+        let summary = execute(&spec, &quick).unwrap_or_else(|e| panic!("{}: {e}", spec.display()));
+        assert!(!summary.verdicts.is_empty(), "{} analysed", spec.display());
+    }
+}

@@ -23,6 +23,43 @@ pub const BUNDLED: &[(&str, &str)] = &[
         "export_control_2022.ron",
         include_str!("../../scenarios/export_control_2022.ron"),
     ),
+    (
+        "historical_2022_2025.ron",
+        include_str!("../../scenarios/historical_2022_2025.ron"),
+    ),
+    (
+        "controls_rounds.ron",
+        include_str!("../../scenarios/controls_rounds.ron"),
+    ),
+    ("full_ban.ron", include_str!("../../scenarios/full_ban.ron")),
+    (
+        "full_ban_with_supports.ron",
+        include_str!("../../scenarios/full_ban_with_supports.ron"),
+    ),
+    (
+        "loosen_h200_sovereignty.ron",
+        include_str!("../../scenarios/loosen_h200_sovereignty.ron"),
+    ),
+    (
+        "loosen_h200_addiction.ron",
+        include_str!("../../scenarios/loosen_h200_addiction.ron"),
+    ),
+    (
+        "rare_earth_retaliation.ron",
+        include_str!("../../scenarios/rare_earth_retaliation.ron"),
+    ),
+    (
+        "domestic_substitution.ron",
+        include_str!("../../scenarios/domestic_substitution.ron"),
+    ),
+    (
+        "alliance_erosion.ron",
+        include_str!("../../scenarios/alliance_erosion.ron"),
+    ),
+    (
+        "supply_shock.ron",
+        include_str!("../../scenarios/supply_shock.ron"),
+    ),
 ];
 
 /// The scenario `chokepoint run` uses when none is named.
