@@ -177,9 +177,15 @@ fn interrupted_sweep_with_a_torn_journal_line_resumes_to_identical_outputs() {
         stderr(&resumed)
     );
     assert_same_outputs(&dir.path().join("whole"), &dir.path().join("resumed"));
+    // Charts or repeated runs added to a finished folder leave it finished.
+    fs::create_dir(dir.path().join("resumed/charts")).unwrap();
     let again = chokepoint(&["sweep", "spec.ron", "--out", "resumed"], dir.path());
     assert_ok(&again);
-    assert!(stderr(&again).contains("already complete"));
+    assert!(
+        stderr(&again).contains("already complete"),
+        "{}",
+        stderr(&again)
+    );
 }
 
 /// Starts a long sweep, waits until its journal holds a few runs, and stops it with `signal`.
