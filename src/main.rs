@@ -429,6 +429,9 @@ fn run_sweep(args: SweepArgs) -> Result<(), Failure> {
             done.runs - done.ran_now
         );
     }
+    if done.shard_file.is_none() {
+        eprintln!("charts: chokepoint plot {}", done.dir.display());
+    }
     Ok(())
 }
 

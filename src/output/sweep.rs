@@ -365,7 +365,7 @@ fn summary_csv(
     let names = Names::new(&plan.base);
     let mut out = AtomicFile::create(&dir.join("summary.csv"))?;
     out.line(&format!(
-        "point{},tick,date,metric,state,firm,sector,market,n,mean,sd,p05,p25,p50,p75,p95",
+        "point{},tick,date,metric,state,firm,sector,market,mean,sd,p05,p25,p50,p75,p95,n",
         param_header(plan)
     ))?;
     let reps = plan.spec.replicates as usize;
@@ -383,13 +383,13 @@ fn summary_csv(
                     let p = s.percentiles.map(number);
                     format!(
                         "{},{},{},{}",
-                        s.n,
                         number(s.mean),
                         number(s.sd),
-                        p.join(",")
+                        p.join(","),
+                        s.n
                     )
                 }
-                None => "0,,,,,,,".to_string(),
+                None => ",,,,,,,0".to_string(),
             };
             out.line(&format!(
                 "{point}{params},{},{stats}",
@@ -422,7 +422,7 @@ fn sensitivity_csv(
     let names = Names::new(&plan.base);
     let mut out = AtomicFile::create(&dir.join("sensitivity.csv"))?;
     out.line(
-        "column,tick,date,metric,state,firm,sector,market,parameter,index,estimate,low,high,note",
+        "column,tick,date,metric,state,firm,sector,market,parameter,index,estimate,ci_low,ci_high,note",
     )?;
     // The replicate mean of each design point and outcome (points × columns): the estimators
     // see one output per point. Missing (NaN) in any replicate leaves the mean missing.

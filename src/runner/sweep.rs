@@ -244,6 +244,10 @@ fn prepare_folder(
     if ours_resumable {
         return Ok(FolderState::Resume);
     }
+    // A finished sweep's folder may have gained charts or repeated runs: it is still finished.
+    if ours_complete {
+        return Ok(FolderState::Complete);
+    }
     if !foreign.is_empty() {
         let names: Vec<&str> = foreign.iter().map(|(n, _)| n.as_str()).take(5).collect();
         return Err(SweepError::BadInput(format!(
@@ -254,9 +258,6 @@ fn prepare_folder(
             names.join(", "),
             if foreign.len() > 5 { ", …" } else { "" }
         )));
-    }
-    if ours_complete {
-        return Ok(FolderState::Complete);
     }
     Ok(FolderState::Fresh)
 }
