@@ -524,8 +524,8 @@ pub(crate) const SENSITIVITY_HEADER: [&str; 11] = [
     "parameter",
     "index",
     "estimate",
-    "low",
-    "high",
+    "ci_low",
+    "ci_high",
 ];
 
 pub(crate) fn read_sensitivity(dir: &Path) -> Result<Option<(PathBuf, Vec<SensRow>)>, PlotError> {
@@ -551,8 +551,8 @@ pub(crate) fn read_sensitivity(dir: &Path) -> Result<Option<(PathBuf, Vec<SensRo
             parameter: csv.get(6).to_string(),
             index: csv.get(7).to_string(),
             estimate: csv.f64(8, "estimate")?,
-            ci_low: csv.f64(9, "low")?,
-            ci_high: csv.f64(10, "high")?,
+            ci_low: csv.f64(9, "ci_low")?,
+            ci_high: csv.f64(10, "ci_high")?,
         });
     }
     Ok(Some((path, out)))

@@ -561,11 +561,7 @@ mod catalogue_tests {
     #[test]
     fn every_recorded_row_is_in_the_catalogue() {
         for (name, text) in BUNDLED {
-            let overrides = Overrides {
-                ticks: Some(30),
-                ..Overrides::default()
-            };
-            let scenario = load_str(name, text, &overrides).unwrap();
+            let scenario = load_str(name, text, &Overrides::default()).unwrap();
             let keys: std::collections::HashSet<RowKey> =
                 catalogue(&scenario, &Metric::ALL).into_iter().collect();
             for row in crate::model::run(&scenario, Selection::default()) {

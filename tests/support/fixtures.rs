@@ -341,8 +341,9 @@ pub fn write_sweep(dir: &Path) {
         ("learning_rate", 0.03),
         ("stockpile_months", 0.01),
     ];
-    let mut s =
-        String::from("metric,state,firm,sector,market,tick,parameter,index,estimate,low,high\n");
+    let mut s = String::from(
+        "metric,state,firm,sector,market,tick,parameter,index,estimate,ci_low,ci_high\n",
+    );
     for (metric, st, sector, tick, scale) in [
         ("self_sufficiency", "CN", "foundry_advanced", 11, 0.8),
         ("self_sufficiency", "CN", "foundry_advanced", 23, 1.0),
