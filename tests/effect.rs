@@ -235,10 +235,14 @@ fn a_bad_spec_is_refused_with_its_position_and_nothing_is_written() {
 
 #[test]
 fn every_example_spec_runs() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/effects");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = tempfile::tempdir().unwrap();
-    for entry in fs::read_dir(&dir).unwrap() {
-        let spec = entry.unwrap().path();
+    let mut specs: Vec<_> = fs::read_dir(root.join("scenarios/effects"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    specs.push(root.join("benches/effect_five_doses.ron"));
+    for spec in specs {
         let mut quick = request(&out.path().join(spec.file_stem().unwrap()));
         quick.replicates = Some(2);
         let summary = execute(&spec, &quick).unwrap_or_else(|e| panic!("{}: {e}", spec.display()));

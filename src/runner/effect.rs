@@ -308,7 +308,8 @@ pub fn execute(spec_path: &Path, request: &EffectRequest) -> Result<EffectSummar
                     .unwrap_or_else(|| format!("{} {}", e.action.instrument_id(), e.date))
             }))
             .collect(),
-        Dose::Levels { path, values } => values.iter().map(|v| format!("{path}={v}")).collect(),
+        // The value alone: the path is in the manifest and the summary, and labels stay short on axes.
+        Dose::Levels { values, .. } => values.iter().map(|v| v.to_string()).collect(),
     };
     let files = [
         (
@@ -500,6 +501,12 @@ fn summary_md(
     let _ = writeln!(out, "# Effect analysis `{}`\n", s.name);
     if !s.description.is_empty() {
         let _ = writeln!(out, "{}\n", s.description);
+    }
+    if let Dose::Levels { path, .. } = &s.dose {
+        let _ = writeln!(
+            out,
+            "Dose: `{path}`, set to the value in each row's label.\n"
+        );
     }
     let _ = writeln!(
         out,
