@@ -5,13 +5,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use ron::extensions::Extensions;
 use serde::Deserialize;
 
 use crate::model::metrics::Metric;
 use crate::model::params::{ParamValue, Parameters};
 use crate::scenario::error::{ScenarioError, nth_occurrence};
-use crate::scenario::load::explain_ron_error;
 use crate::scenario::{Date, Event, Scenario, Source};
 
 /// An effect spec as written.
@@ -161,18 +159,13 @@ pub fn read(path: &Path) -> Result<LoadedSpec, ScenarioError> {
         ScenarioError::new(format!("cannot read effect spec: {e}"))
             .in_file(path.display().to_string())
     })?;
-    let options = ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME);
-    let spec: EffectSpec = options.from_str(&text).map_err(|e| {
-        let (message, help) = explain_ron_error(&e.code);
-        let (line, col) = (e.span.start.line, e.span.start.col);
-        let err = ScenarioError::new(message)
-            .in_file(path.display().to_string())
-            .at_position(&text, line, col, 1);
-        match help {
-            Some(h) => err.with_help(h),
-            None => err,
-        }
-    })?;
+    let spec: EffectSpec = crate::scenario::load::parse_ron(&path.display().to_string(), &text)
+        .map_err(|mut err| {
+            err.help = err
+                .help
+                .map(|h| h.replace("docs/SCENARIOS.md", "docs/EFFECTS.md"));
+            err
+        })?;
     let loaded = LoadedSpec {
         spec,
         path: path.to_path_buf(),

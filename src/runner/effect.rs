@@ -353,16 +353,7 @@ pub fn execute(spec_path: &Path, request: &EffectRequest) -> Result<EffectSummar
         (serde_json::to_string_pretty(&manifest).expect("manifest serializes") + "\n").as_bytes(),
     )?;
     let charts = match &request.plots {
-        Some(plots) => {
-            let staging = dir.path("");
-            let plots = crate::charts::PlotRequest {
-                out_dir: Some(staging.join("charts")),
-                ..plots.clone()
-            };
-            crate::charts::plot_directory(&staging, &plots)
-                .map(|f| f.len())
-                .map_err(|e| e.to_string())
-        }
+        Some(plots) => super::draw_charts_into(&dir.path(""), plots),
         None => Ok(0),
     };
     let dir = dir.publish()?;

@@ -13,3 +13,19 @@ pub mod sweep;
 pub const EXIT_BAD_INPUT: i32 = 2;
 /// Exit code for a failure while running or writing (I/O): retrying may help.
 pub const EXIT_FAILURE: i32 = 1;
+
+/// Draws the default charts of a result folder still being staged into its `charts/` folder. The
+/// charts read only the files already written, as `chokepoint plot` would redraw them; a failure is
+/// returned as text, since the results themselves are complete.
+pub fn draw_charts_into(
+    staging: &std::path::Path,
+    plots: &crate::charts::PlotRequest,
+) -> Result<usize, String> {
+    let plots = crate::charts::PlotRequest {
+        out_dir: Some(staging.join("charts")),
+        ..plots.clone()
+    };
+    crate::charts::plot_directory(staging, &plots)
+        .map(|files| files.len())
+        .map_err(|e| e.to_string())
+}

@@ -94,16 +94,7 @@ pub fn execute(loaded: &Loaded, request: &RunRequest) -> Result<RunSummary, Outp
     write_atomic(&dir.path("manifest.json"), manifest.to_json().as_bytes())?;
     // Charts are drawn from the written files, as `chokepoint plot` would redraw them.
     let charts = match &request.plots {
-        Some(plots) => {
-            let staging = dir.path("");
-            let plots = crate::charts::PlotRequest {
-                out_dir: Some(staging.join("charts")),
-                ..plots.clone()
-            };
-            crate::charts::plot_directory(&staging, &plots)
-                .map(|files| files.len())
-                .map_err(|e| e.to_string())
-        }
+        Some(plots) => super::draw_charts_into(&dir.path(""), plots),
         None => Ok(0),
     };
     let dir = dir.publish()?;

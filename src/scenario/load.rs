@@ -342,8 +342,17 @@ fn resolve_extends(
 }
 
 fn parse(name: &str, text: &str) -> Result<ScenarioFile, ScenarioError> {
+    parse_ron(name, text)
+}
+
+/// Parses any RON input file (scenario, sweep or effect spec) with the project's extensions,
+/// turning ron's errors into located [`ScenarioError`]s with the valid options where ron gives them.
+pub fn parse_ron<T: serde::de::DeserializeOwned>(
+    name: &str,
+    text: &str,
+) -> Result<T, ScenarioError> {
     let options = ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME);
-    options.from_str::<ScenarioFile>(text).map_err(|e| {
+    options.from_str::<T>(text).map_err(|e| {
         let (line, col) = (e.span.start.line, e.span.start.col);
         let width = if e.span.end.line == line && e.span.end.col > col {
             e.span.end.col - col

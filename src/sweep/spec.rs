@@ -2,13 +2,11 @@
 //! parameters vary and how, which design, how many replicates, the master seed and the outcomes
 //! to keep. Parsing reports problems with file, line and column like scenario files do.
 
-use ron::extensions::Extensions;
 use serde::{Deserialize, Serialize};
 
 use super::design::Distribution;
 use crate::model::params::ParamValue;
 use crate::scenario::ScenarioError;
-use crate::scenario::load::explain_ron_error;
 
 /// A sweep as written in its spec file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -211,19 +209,8 @@ impl Default for SensitivitySettings {
 
 /// Parses a spec's text; `name` is used in messages.
 pub fn parse(name: &str, text: &str) -> Result<SweepSpec, ScenarioError> {
-    let options = ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME);
-    options.from_str::<SweepSpec>(text).map_err(|e| {
-        let (line, col) = (e.span.start.line, e.span.start.col);
-        let width = if e.span.end.line == line && e.span.end.col > col {
-            e.span.end.col - col
-        } else {
-            1
-        };
-        let (message, help) = explain_ron_error(&e.code);
-        let mut err = ScenarioError::new(message)
-            .in_file(name)
-            .at_position(text, line, col, width);
-        err.help = Some(help.map_or_else(
+    crate::scenario::load::parse_ron(name, text).map_err(|mut err| {
+        err.help = Some(err.help.map_or_else(
             || "docs/SWEEPS.md describes the spec format".to_string(),
             |h| h.replace("docs/SCENARIOS.md", "docs/SWEEPS.md"),
         ));
