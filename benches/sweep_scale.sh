@@ -31,17 +31,21 @@ Sweep(
 SPEC
 }
 
-measure() { # measure NAME THREADS → "seconds max_rss_kb"
-    /usr/bin/time -f "%e %M" -o "$work/$1-$2.time" "$bin" sweep "$work/$1.ron" --threads "$2" --out "$work/out-$1-$2" 2>/dev/null
-    cat "$work/$1-$2.time"
+measure() { # measure NAME THREADS [FLAGS…] → "seconds max_rss_kb"
+    local name=$1 threads=$2
+    shift 2
+    /usr/bin/time -f "%e %M" -o "$work/$name-$threads.time" "$bin" sweep "$work/$name.ron" --threads "$threads" --out "$work/out-$name-$threads" "$@" 2>/dev/null
+    cat "$work/$name-$threads.time"
 }
 
+# Throughput without the default charts (drawn once at the end, on one thread).
 spec speed 100
-read -r t1 _ < <(measure speed 1)
-read -r t2 _ < <(measure speed 2)
+read -r t1 _ < <(measure speed 1 --no-plots)
+read -r t2 _ < <(measure speed 2 --no-plots)
 cmp "$work/out-speed-1/runs.csv" "$work/out-speed-2/runs.csv"
 echo "400 runs: 1 thread ${t1} s ($(echo "400 / $t1" | bc -l | xargs printf '%.1f') runs/s), 2 threads ${t2} s ($(echo "400 / $t2" | bc -l | xargs printf '%.1f') runs/s), speed-up $(echo "$t1 / $t2" | bc -l | xargs printf '%.2f')×"
 
+# Scale as a user runs it: default charts included.
 spec k1 250
 spec k10 2500
 read -r s1 m1 < <(measure k1 2)

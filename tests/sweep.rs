@@ -224,11 +224,15 @@ fn start_and_stop(dir: &Path, signal: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
-/// 40 LHS points × 5 replicates on the full horizon: long enough to interrupt.
+/// Replicates per point of [`long_spec`]: enough runs to interrupt mid-way in either profile
+/// (a release build runs the test world about 100× faster).
+const LONG_REPLICATES: usize = if cfg!(debug_assertions) { 5 } else { 100 };
+
+/// 40 LHS points × [`LONG_REPLICATES`] on the full horizon: long enough to interrupt.
 fn long_spec() -> String {
     SOBOL
         .replace("Sobol(base_samples: 4)", "LatinHypercube(points: 40)")
-        .replace("replicates: 2", "replicates: 5")
+        .replace("replicates: 2", &format!("replicates: {LONG_REPLICATES}"))
         .replace("ticks: 12,", "")
         .replace("ticks: [5, 11]", "ticks: [35]")
 }
@@ -266,7 +270,7 @@ fn killed_sweep_resumes_without_losing_or_duplicating_runs() {
     ));
     assert_same_outputs(&dir.path().join("whole"), &dir.path().join("stopped"));
     let runs = fs::read_to_string(dir.path().join("stopped/runs.csv")).unwrap();
-    assert_eq!(runs.lines().count(), 201);
+    assert_eq!(runs.lines().count(), 1 + 40 * LONG_REPLICATES);
 }
 
 #[test]

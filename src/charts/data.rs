@@ -436,7 +436,10 @@ pub(crate) struct SRow {
 pub(crate) struct Summary {
     pub path: PathBuf,
     pub names: Names,
+    /// The rows of one design point (the one asked for, else the smallest).
     pub rows: Vec<SRow>,
+    /// Every design point in the file.
+    pub points: BTreeSet<u32>,
     pub tick_year: BTreeMap<u32, f64>,
     pub metric_order: Vec<u32>,
 }
@@ -447,7 +450,9 @@ pub(crate) const SUMMARY_HEADER: [&str; 16] = [
 ];
 
 impl Summary {
-    pub(crate) fn read(dir: &Path) -> Result<Summary, PlotError> {
+    /// Reads `summary.csv`, keeping the rows of design point `point` (default: the smallest), so
+    /// that memory stays flat however many points a sweep has.
+    pub(crate) fn read(dir: &Path, point: Option<u32>) -> Result<Summary, PlotError> {
         let path = dir.join("summary.csv");
         let mut csv = Csv::open(&path, &SUMMARY_HEADER, "a sweep result needs summary.csv")?;
         let mut names = Names::default();
@@ -455,8 +460,21 @@ impl Summary {
         let mut tick_year = BTreeMap::new();
         let mut metric_order = Vec::new();
         let mut seen = BTreeSet::new();
+        let mut points = BTreeSet::new();
+        let mut kept_so_far = None;
         while csv.next_row()?.is_some() {
-            let point = csv.u32(0, "point")?;
+            let row_point = csv.u32(0, "point")?;
+            points.insert(row_point);
+            let kept = point.unwrap_or_else(|| *points.first().unwrap_or(&row_point));
+            if row_point != kept {
+                continue;
+            }
+            // Without a requested point a smaller one may turn up later: keep that one instead.
+            if kept_so_far != Some(kept) {
+                rows.clear();
+                kept_so_far = Some(kept);
+            }
+            let point = row_point;
             let tick = csv.u32(1, "tick")?;
             if let std::collections::btree_map::Entry::Vacant(e) = tick_year.entry(tick) {
                 let date = csv.get(2);
@@ -492,6 +510,7 @@ impl Summary {
             path,
             names,
             rows,
+            points,
             tick_year,
             metric_order,
         })

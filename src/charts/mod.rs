@@ -130,7 +130,7 @@ pub struct ChartInfo {
 
 /// The charts `dir` can make, in the order [`plot_directory`] draws them.
 pub fn available_charts(dir: &Path) -> Result<Vec<ChartInfo>, PlotError> {
-    let loaded = Loaded::load(dir)?;
+    let loaded = Loaded::load(dir, None)?;
     Ok(loaded
         .catalogue()
         .into_iter()
@@ -150,7 +150,7 @@ pub fn plot_directory(dir: &Path, req: &PlotRequest) -> Result<Vec<PathBuf>, Plo
             req.png_scale
         )));
     }
-    let loaded = Loaded::load(dir)?;
+    let loaded = Loaded::load(dir, req.point)?;
     let catalogue = loaded.catalogue();
     let available: Vec<&CatalogueEntry> = catalogue.iter().filter(|c| c.available).collect();
     let names: Vec<String> = if req.only.is_empty() {
@@ -272,11 +272,13 @@ enum Loaded {
 }
 
 impl Loaded {
-    fn load(dir: &Path) -> Result<Loaded, PlotError> {
+    /// Reads a result folder; a sweep keeps the summary rows of design point `point` only (by
+    /// default the first), so memory does not grow with the number of design points.
+    fn load(dir: &Path, point: Option<u32>) -> Result<Loaded, PlotError> {
         let manifest = data::read_manifest(dir)?;
         Ok(match manifest.kind {
             Kind::Run => Loaded::Run(run::RunData::load(dir, manifest)?),
-            Kind::Sweep => Loaded::Sweep(sweep::SweepData::load(dir, manifest)?),
+            Kind::Sweep => Loaded::Sweep(sweep::SweepData::load(dir, manifest, point)?),
             Kind::Effect => Loaded::Effect(effect::EffectData::load(dir, manifest)?),
         })
     }

@@ -42,8 +42,12 @@ struct Who {
 }
 
 impl SweepData {
-    pub(crate) fn load(dir: &std::path::Path, manifest: Manifest) -> Result<SweepData, PlotError> {
-        let s = Summary::read(dir)?;
+    pub(crate) fn load(
+        dir: &std::path::Path,
+        manifest: Manifest,
+        point: Option<u32>,
+    ) -> Result<SweepData, PlotError> {
+        let s = Summary::read(dir, point)?;
         let sens = read_sensitivity(dir)?;
         let firms = read_firms(dir)?.unwrap_or_default();
         let states = read_states(dir)?;
@@ -124,7 +128,7 @@ impl SweepData {
     }
 
     fn points(&self) -> BTreeSet<u32> {
-        self.s.rows.iter().map(|r| r.point).collect()
+        self.s.points.clone()
     }
 
     fn point(&self, ctx: &Ctx) -> u32 {
