@@ -17,6 +17,7 @@ use super::journal::{
     read_shard_header, scan_shard, write_shard,
 };
 use super::progress::Progress;
+use super::slurm::SLURM_DIR;
 use super::{EXIT_BAD_INPUT, EXIT_FAILURE};
 use crate::output::manifest::build_info;
 use crate::output::sweep::write_outputs;
@@ -191,6 +192,10 @@ fn prepare_folder(
             removable.push(path);
             continue;
         }
+        if name == SLURM_DIR && path.is_dir() {
+            // The script `--emit-slurm` wrote, its README and the array tasks' logs: kept.
+            continue;
+        }
         let same_sweep_other_shard =
             |id: Option<String>, own: bool| -> Option<bool> { Some(id? == plan_id && !own) };
         if name.starts_with("journal") && name.ends_with(".txt") {
@@ -259,6 +264,12 @@ fn prepare_folder(
         return Ok(FolderState::Complete);
     }
     Ok(FolderState::Fresh)
+}
+
+/// Checks, without changing anything, that a sharded run of this sweep could use `dir`: refuses
+/// a folder holding another sweep's files (what `--emit-slurm` checks on the login node).
+pub(crate) fn check_folder(dir: &Path, plan_id: &str, shard: Shard) -> Result<(), SweepError> {
+    prepare_folder(dir, plan_id, shard, false, false).map(|_| ())
 }
 
 /// Files a finished unsharded sweep writes.
