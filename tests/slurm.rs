@@ -118,7 +118,7 @@ fn ensure_slurm() -> Result<(), String> {
         "slurm test: installing {} with apt-get …",
         PACKAGES.join(" ")
     );
-    let mut install = vec!["install", "-y", "-q", "--no-install-recommends"];
+    let mut install = vec!["install", "-y", "-q"];
     install.extend(PACKAGES);
     if let Err(first) = apt_get(&install) {
         // Maybe the package lists are stale or absent: refresh them once and retry.

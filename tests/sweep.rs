@@ -700,11 +700,12 @@ fn emit_slurm_refuses_bad_input_on_the_login_node() {
         &["--emit-slurm", "4", "--out", "a_file"],
         &["exists and is not a folder"],
     );
-    refused(
+    let dir = refused(
         SOBOL,
         &["--emit-slurm", "4", "--out", "with space"],
         &["#SBATCH line cannot carry"],
     );
+    assert!(!dir.path().join("with space").exists(), "nothing created");
     refused(
         SOBOL,
         &["--emit-slurm", "4", "--shard", "0/4"],

@@ -283,13 +283,20 @@ pub fn emit(request: &EmitRequest) -> Result<EmitSummary, SweepError> {
             request.binary.display()
         ))
     })?;
+    let spec_text = script_text("the spec path", &spec)?;
+    let binary_text = script_text("the chokepoint binary", &binary)?;
     let out = request
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&plan.spec.name));
+    // Refuse a path the script cannot carry before creating anything.
+    let absolute = std::path::absolute(&out)
+        .map_err(|e| bad(format!("cannot resolve `{}`: {e}", out.display())))?;
+    script_text("the output folder", &absolute)?;
     probe_folder(&out)?;
     let out = fs::canonicalize(&out)
         .map_err(|e| bad(format!("cannot resolve `{}`: {e}", out.display())))?;
+    let out_text = script_text("the output folder", &out)?;
     // The folder may already hold this sweep's shards (re-emitting is harmless), never another
     // sweep's files or this sweep cut differently.
     check_folder(
@@ -301,11 +308,6 @@ pub fn emit(request: &EmitRequest) -> Result<EmitSummary, SweepError> {
         },
     )?;
     check_shard_count(&out, request.shards)?;
-    let (spec_text, out_text, binary_text) = (
-        script_text("the spec path", &spec)?,
-        script_text("the output folder", &out)?,
-        script_text("the chokepoint binary", &binary)?,
-    );
     let paths = ScriptPaths {
         spec: &spec_text,
         out: &out_text,

@@ -47,6 +47,8 @@ start() {
     for tool in munged slurmctld slurmd sbatch squeue sinfo; do
         command -v "$tool" >/dev/null || { log "$tool is not installed"; exit 1; }
     done
+    # A start that fails half-way stops whatever it had started.
+    trap 'log "start failed; stopping what started"; stop' ERR
     mkdir -p "$dir"/{state,spool,log,munge}
     chmod 755 "$dir"
     # munged runs as the munge user, with its own key, socket, pid, seed and log files.
@@ -64,7 +66,7 @@ start() {
     local host node ctld_port slurmd_port
     host=$(hostname -s)
     # The node line as slurmd sees this machine, addressed on loopback.
-    node=$(slurmd -C | head -n 1)
+    node=$(slurmd -C | sed -n 1p)
     # Ports chosen per cluster so that two test runs (or a system Slurm) do not collide.
     ctld_port=$((20000 + RANDOM % 20000))
     slurmd_port=$((ctld_port + 1))
@@ -113,12 +115,15 @@ EOF
         if [[ $state == idle* ]]; then
             log "node $host is $state after $((SECONDS - t0)) s (slurmctld pid $(cat "$dir/slurmctld.pid"), slurmd pid $(cat "$dir/slurmd.pid"), munged pid $(cat "$dir/munged.pid"))"
             echo "export SLURM_CONF=$SLURM_CONF"
+            trap - ERR
             return 0
         fi
         sleep 0.3
     done
     log "the node did not become idle in 60 s (state: '${state}'); logs in $dir/log"
     tail -n 20 "$dir"/log/*.log >&2 || true
+    trap - ERR
+    stop
     exit 1
 }
 
