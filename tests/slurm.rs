@@ -99,10 +99,15 @@ fn apt_get(args: &[&str]) -> Result<(), String> {
 /// `Err` holds the reason to skip.
 fn ensure_slurm() -> Result<(), String> {
     if !is_root() {
-        return Err(format!(
-            "the test cluster needs root (slurmd, munge); not root, Slurm tools missing: {:?}",
-            missing_tools()
-        ));
+        return Err(match missing_tools().as_slice() {
+            [] => "Slurm is installed, but starting the test cluster needs root (munged runs as \
+                   the munge user, slurmd launches the jobs)"
+                .to_string(),
+            missing => format!(
+                "not root, so {} cannot be installed ({missing:?} missing)",
+                PACKAGES.join(" ")
+            ),
+        });
     }
     if missing_tools().is_empty() {
         return Ok(());
