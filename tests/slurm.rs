@@ -471,13 +471,19 @@ fn slurm_array_job_merges_to_the_unsharded_outputs_and_a_cancelled_shard_is_name
     assert!(!work.join("cut/shard-2-of-4.txt").exists());
     let refused = chokepoint(&["merge", "cut", "--out", "cut", "--no-plots"], &work);
     let err = stderr(&refused);
-    eprintln!("  merge refused: {}", err.lines().next().unwrap_or(""));
+    for line in err.lines() {
+        eprintln!("  merge refused: {line}");
+    }
     assert_eq!(refused.status.code(), Some(2), "{err}");
     assert!(
         err.contains("1 of 4 shards missing or incomplete: 2"),
         "{err}"
     );
     assert!(err.contains("--array=2 "), "{err}");
+    assert!(
+        err.contains("sbatch --array=2 cut/slurm/sweep.sbatch"),
+        "merge names the emitted script: {err}"
+    );
     assert!(!work.join("cut/manifest.json").exists(), "nothing merged");
 
     // 3. Resubmit only the named shard (with the real binary): it resumes from its journal.

@@ -628,8 +628,25 @@ pub fn merge(request: &MergeRequest) -> Result<MergeSummary, SweepError> {
     let missing: Vec<usize> = (0..n).filter(|&i| shards[i].is_none()).collect();
     if !missing.is_empty() {
         let present: Vec<usize> = (0..n).filter(|&i| shards[i].is_some()).collect();
+        // The script `--emit-slurm` wrote for this shard count, if an input folder holds one.
+        let script = request
+            .inputs
+            .iter()
+            .map(|dir| {
+                dir.join(super::slurm::SLURM_DIR)
+                    .join(super::slurm::SCRIPT_NAME)
+            })
+            .find(|p| fs::read_to_string(p).is_ok_and(|t| t.contains(&format!("\nSHARDS={n}\n"))))
+            .map(|p| {
+                format!(
+                    "\n  with the script --emit-slurm wrote: sbatch --array={} {}",
+                    array_syntax(&missing),
+                    p.display()
+                )
+            })
+            .unwrap_or_default();
         return Err(SweepError::BadInput(format!(
-            "cannot merge sweep `{}`: {} of {n} shards missing or incomplete: {}\n{}  found complete: {}\n  rerun them, e.g. sbatch --array={} … chokepoint sweep {} --shard env/{n}",
+            "cannot merge sweep `{}`: {} of {n} shards missing or incomplete: {}\n{}  found complete: {}\n  rerun them, e.g. sbatch --array={} … chokepoint sweep {} --shard env/{n}{script}",
             first.name,
             missing.len(),
             array_syntax(&missing),
