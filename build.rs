@@ -24,6 +24,18 @@ fn main() {
         commit
     };
     println!("cargo:rustc-env=CHOKEPOINT_GIT_COMMIT={value}");
-    println!("cargo:rerun-if-changed=.git/HEAD");
-    println!("cargo:rerun-if-changed=.git/index");
+    // In a git worktree `.git` is a file and HEAD and the index live elsewhere; a path that does
+    // not exist would rerun this script, and rebuild the crate, on every cargo command.
+    for file in ["HEAD", "index"] {
+        let path = Command::new("git")
+            .args(["rev-parse", "--git-path", file])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| format!(".git/{file}"));
+        println!("cargo:rerun-if-changed={path}");
+    }
 }

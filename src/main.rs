@@ -50,7 +50,8 @@ enum Command {
         after_help = "Examples:\n  chokepoint sweep scenarios/sweeps/lhs_behaviour.ron\n  \
                             chokepoint sweep scenarios/sweeps/sobol_behaviour.ron --threads 2 --out output/sobol\n  \
                             chokepoint sweep spec.ron --shard 3/10               run one tenth of the design\n  \
-                            chokepoint sweep spec.ron --shard env/10             index from SLURM_ARRAY_TASK_ID\n\n\
+                            chokepoint sweep spec.ron --shard env/10             index from SLURM_ARRAY_TASK_ID\n  \
+                            chokepoint sweep spec.ron --emit-slurm 10 --out /scratch/lhs   write a Slurm array script\n\n\
                             Outputs (docs/SWEEPS.md): runs.csv, summary.csv, columns.csv, sensitivity.csv (Sobol, Morris),\n\
                             manifest.json, scenario.ron, sweep.ron. An interrupted sweep (Ctrl-C, kill, power loss) resumes\n\
                             when the same command is run again. Exit codes: 0 done; 2 bad input; 1 failure; 130 interrupted."
@@ -177,6 +178,10 @@ struct SweepArgs {
     /// SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX.
     #[arg(long, value_name = "I/N")]
     shard: Option<String>,
+    /// Write a Slurm array script for N shards (and a README) into OUT/slurm/ after checking the
+    /// spec and the output folder; runs nothing. Submit it with sbatch, then `chokepoint merge`.
+    #[arg(long, value_name = "N", conflicts_with_all = ["shard", "stop_after", "force", "threads"])]
+    emit_slurm: Option<usize>,
     /// Stop as if interrupted after this many runs (for testing resumption).
     #[arg(long, hide = true)]
     stop_after: Option<usize>,
@@ -396,6 +401,9 @@ fn plot(args: PlotArgs) -> Result<(), Failure> {
 }
 
 fn run_sweep(args: SweepArgs) -> Result<(), Failure> {
+    if let Some(shards) = args.emit_slurm {
+        return emit_slurm(args.spec, shards, args.out);
+    }
     let shard = args
         .shard
         .as_deref()
@@ -432,6 +440,31 @@ fn run_sweep(args: SweepArgs) -> Result<(), Failure> {
     if done.shard_file.is_none() {
         eprintln!("charts: chokepoint plot {}", done.dir.display());
     }
+    Ok(())
+}
+
+/// `sweep --emit-slurm N`: checks everything on the login node, writes the array script.
+fn emit_slurm(spec: PathBuf, shards: usize, out: Option<PathBuf>) -> Result<(), Failure> {
+    let binary = std::env::current_exe().map_err(|e| Failure {
+        message: format!("cannot find the path of this chokepoint binary: {e}"),
+        code: EXIT_FAILURE,
+    })?;
+    let done = chokepoint::runner::slurm::emit(&chokepoint::runner::slurm::EmitRequest {
+        spec,
+        shards,
+        out,
+        binary,
+    })?;
+    eprintln!(
+        "sweep `{}` checked: {} runs in {shards} shards of about {} runs; wrote {} and {}",
+        done.name,
+        done.runs,
+        done.runs.div_ceil(shards),
+        done.script.display(),
+        done.readme.display()
+    );
+    eprintln!("submit it with (edit its #SBATCH lines first if needed):");
+    println!("sbatch {}", done.script.display());
     Ok(())
 }
 

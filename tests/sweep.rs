@@ -657,3 +657,183 @@ fn a_finished_sweep_draws_its_default_charts() {
         "Sobol bars: {names:?}"
     );
 }
+
+/// `--emit-slurm` refuses, with exit code 2 and before writing any script, everything an array
+/// task would trip on.
+#[test]
+fn emit_slurm_refuses_bad_input_on_the_login_node() {
+    let refused = |spec: &str, args: &[&str], expected: &[&str]| {
+        let dir = sweep_dir(spec);
+        fs::write(dir.path().join("a_file"), "x").unwrap();
+        let mut all = vec!["sweep", "spec.ron"];
+        all.extend_from_slice(args);
+        let out = chokepoint(&all, dir.path());
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "exit 2 expected:\n{err}");
+        for needle in expected {
+            assert!(
+                err.contains(needle),
+                "stderr should contain {needle:?}:\n{err}"
+            );
+        }
+        assert!(!dir.path().join("out/slurm").exists(), "no script written");
+        dir
+    };
+    refused(
+        SOBOL,
+        &["--emit-slurm", "0", "--out", "out"],
+        &["N must be at least 1"],
+    );
+    refused(SOBOL, &["--emit-slurm", "-3", "--out", "out"], &["-3"]);
+    refused(
+        SOBOL,
+        &["--emit-slurm", "33", "--out", "out"],
+        &["only 32 runs"],
+    );
+    let dir = refused(
+        &SOBOL.replace("market.home_bias", "market.home_bais"),
+        &["--emit-slurm", "4", "--out", "out"],
+        &["unknown parameter `market.home_bais`", "spec.ron:10:"],
+    );
+    assert!(!dir.path().join("out").exists());
+    refused(
+        &SOBOL.replace("\"small_world.ron\"", "\"nowhere.ron\""),
+        &["--emit-slurm", "4", "--out", "out"],
+        &["no scenario `nowhere.ron`"],
+    );
+    refused(
+        SOBOL,
+        &["--emit-slurm", "4", "--out", "a_file/out"],
+        &["cannot create the output folder"],
+    );
+    refused(
+        SOBOL,
+        &["--emit-slurm", "4", "--out", "a_file"],
+        &["exists and is not a folder"],
+    );
+    let dir = refused(
+        SOBOL,
+        &["--emit-slurm", "4", "--out", "with space"],
+        &["#SBATCH line cannot carry"],
+    );
+    assert!(!dir.path().join("with space").exists(), "nothing created");
+    refused(
+        SOBOL,
+        &["--emit-slurm", "4", "--shard", "0/4"],
+        &["cannot be used with"],
+    );
+    // A folder that is not writable (root writes anywhere, so only when not root).
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = sweep_dir(SOBOL);
+        fs::create_dir(dir.path().join("ro")).unwrap();
+        fs::set_permissions(dir.path().join("ro"), fs::Permissions::from_mode(0o555)).unwrap();
+        let out = chokepoint(
+            &["sweep", "spec.ron", "--emit-slurm", "4", "--out", "ro"],
+            dir.path(),
+        );
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains("cannot write in the output folder"));
+    }
+    // A folder holding another sweep, or this sweep cut into another number of shards.
+    let dir = sweep_dir(SOBOL);
+    assert_ok(&chokepoint(
+        &["sweep", "spec.ron", "--out", "s", "--shard", "0/3"],
+        dir.path(),
+    ));
+    let out = chokepoint(
+        &["sweep", "spec.ron", "--emit-slurm", "4", "--out", "s"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("shard-0-of-3.txt"),
+        "{}",
+        stderr(&out)
+    );
+    fs::write(
+        dir.path().join("other.ron"),
+        SOBOL.replace("seed: 3", "seed: 4"),
+    )
+    .unwrap();
+    let out = chokepoint(
+        &["sweep", "other.ron", "--emit-slurm", "3", "--out", "s"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("not this sweep's"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.path().join("s/slurm").exists());
+}
+
+/// The emitted script, run by bash as Slurm would run each array task (no Slurm needed), gives
+/// shards that merge — with the command the script prints — into the unsharded bytes.
+#[test]
+fn emitted_slurm_script_runs_each_shard_and_merges_to_the_unsharded_outputs() {
+    let dir = sweep_dir(SOBOL);
+    let root = fs::canonicalize(dir.path()).unwrap();
+    let spec = root.join("spec.ron");
+    let spec = spec.to_str().unwrap();
+    let emitted = chokepoint(&["sweep", spec, "--emit-slurm", "3", "--out", "job"], &root);
+    assert_ok(&emitted);
+    let script_path = root.join("job/slurm/sweep.sbatch");
+    assert_eq!(
+        String::from_utf8_lossy(&emitted.stdout).trim(),
+        format!("sbatch {}", script_path.display())
+    );
+    let script = fs::read_to_string(&script_path).unwrap();
+    assert!(script.contains("#SBATCH --array=0-2\n"), "{script}");
+    assert!(script.contains(&format!("--output={}/job/slurm/%A_%a.log", root.display())));
+    assert!(
+        fs::read_to_string(root.join("job/slurm/README.md"))
+            .unwrap()
+            .contains("sbatch --array=3,5")
+    );
+    // Without SLURM_ARRAY_TASK_ID the script refuses with the "do not retry" code.
+    let out = Command::new("bash")
+        .arg(&script_path)
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    for task in ["0", "1", "2"] {
+        let out = Command::new("bash")
+            .arg(&script_path)
+            .env("SLURM_ARRAY_TASK_ID", task)
+            .env("SLURM_CPUS_PER_TASK", "1")
+            .current_dir("/")
+            .output()
+            .unwrap();
+        assert_ok(&out);
+    }
+    // Re-emitting over this sweep's own shards is harmless, and writes the same bytes.
+    assert_ok(&chokepoint(
+        &["sweep", spec, "--emit-slurm", "3", "--out", "job"],
+        &root,
+    ));
+    assert_eq!(fs::read_to_string(&script_path).unwrap(), script);
+    let merge_line = script
+        .lines()
+        .find(|l| l.starts_with("#   ") && l.contains(" merge "))
+        .unwrap()
+        .trim_start_matches("#")
+        .trim();
+    let out = Command::new("bash")
+        .args(["-c", &format!("{merge_line} --no-plots")])
+        .current_dir("/")
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    assert_ok(&chokepoint(&["sweep", spec, "--out", "whole"], &root));
+    for name in OUTPUTS {
+        assert!(
+            fs::read(root.join("job").join(name)).unwrap()
+                == fs::read(root.join("whole").join(name)).unwrap(),
+            "{name} differs"
+        );
+    }
+}

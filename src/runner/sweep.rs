@@ -17,6 +17,7 @@ use super::journal::{
     read_shard_header, scan_shard, write_shard,
 };
 use super::progress::Progress;
+use super::slurm::SLURM_DIR;
 use super::{EXIT_BAD_INPUT, EXIT_FAILURE};
 use crate::output::manifest::build_info;
 use crate::output::sweep::write_outputs;
@@ -191,6 +192,10 @@ fn prepare_folder(
             removable.push(path);
             continue;
         }
+        if name == SLURM_DIR && path.is_dir() {
+            // The script `--emit-slurm` wrote, its README and the array tasks' logs: kept.
+            continue;
+        }
         let same_sweep_other_shard =
             |id: Option<String>, own: bool| -> Option<bool> { Some(id? == plan_id && !own) };
         if name.starts_with("journal") && name.ends_with(".txt") {
@@ -260,6 +265,12 @@ fn prepare_folder(
         )));
     }
     Ok(FolderState::Fresh)
+}
+
+/// Checks, without changing anything, that a sharded run of this sweep could use `dir`: refuses
+/// a folder holding another sweep's files (what `--emit-slurm` checks on the login node).
+pub(crate) fn check_folder(dir: &Path, plan_id: &str, shard: Shard) -> Result<(), SweepError> {
+    prepare_folder(dir, plan_id, shard, false, false).map(|_| ())
 }
 
 /// Files a finished unsharded sweep writes.
@@ -618,8 +629,25 @@ pub fn merge(request: &MergeRequest) -> Result<MergeSummary, SweepError> {
     let missing: Vec<usize> = (0..n).filter(|&i| shards[i].is_none()).collect();
     if !missing.is_empty() {
         let present: Vec<usize> = (0..n).filter(|&i| shards[i].is_some()).collect();
+        // The script `--emit-slurm` wrote for this shard count, if an input folder holds one.
+        let script = request
+            .inputs
+            .iter()
+            .map(|dir| {
+                dir.join(super::slurm::SLURM_DIR)
+                    .join(super::slurm::SCRIPT_NAME)
+            })
+            .find(|p| fs::read_to_string(p).is_ok_and(|t| t.contains(&format!("\nSHARDS={n}\n"))))
+            .map(|p| {
+                format!(
+                    "\n  with the script --emit-slurm wrote: sbatch --array={} {}",
+                    array_syntax(&missing),
+                    p.display()
+                )
+            })
+            .unwrap_or_default();
         return Err(SweepError::BadInput(format!(
-            "cannot merge sweep `{}`: {} of {n} shards missing or incomplete: {}\n{}  found complete: {}\n  rerun them, e.g. sbatch --array={} … chokepoint sweep {} --shard env/{n}",
+            "cannot merge sweep `{}`: {} of {n} shards missing or incomplete: {}\n{}  found complete: {}\n  rerun them, e.g. sbatch --array={} … chokepoint sweep {} --shard env/{n}{script}",
             first.name,
             missing.len(),
             array_syntax(&missing),
