@@ -9,7 +9,7 @@
 //! with `cargo test --release --test slurm -- --ignored --nocapture` and reports whether it ran.
 //! Where Slurm is missing and cannot be installed (not root, no apt-get, no network to the
 //! package archive) it prints `SKIPPED: <why>` on stderr and returns; with
-//! `CHOKEPOINT_SLURM_TEST=require` a skip is a failure instead.
+//! `CHOKEPOINT_SLURM_TEST=require` a skip is a failure instead; unset, the test skips (opt-in).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -365,9 +365,17 @@ fn emit(work: &Path, spec: &Path, out: &str) -> PathBuf {
 }
 
 #[test]
-#[ignore = "needs root and Slurm (installs it with apt-get); .ci/run runs it with --ignored"]
 fn slurm_array_job_merges_to_the_unsharded_outputs_and_a_cancelled_shard_is_named() {
     let started = Instant::now();
+    // Opt-in: the test starts daemons and may install packages as root, which a plain
+    // `cargo test` on a developer's machine should not do. `.ci/run` sets the variable.
+    let mode = std::env::var("CHOKEPOINT_SLURM_TEST").unwrap_or_default();
+    if mode.is_empty() {
+        eprintln!(
+            "SKIPPED: slurm integration test: set CHOKEPOINT_SLURM_TEST=run (as .ci/run does) to bring up a real Slurm"
+        );
+        return;
+    }
     if let Err(why) = ensure_slurm() {
         if std::env::var("CHOKEPOINT_SLURM_TEST").as_deref() == Ok("require") {
             panic!("CHOKEPOINT_SLURM_TEST=require, but the Slurm test cannot run: {why}");

@@ -466,7 +466,9 @@ fn run_all(
         });
         let mut last_sync = Instant::now();
         for (run, result) in rx {
-            if error.is_some() {
+            // `--stop-after k` simulates an interruption after exactly k runs: results of runs
+            // still in flight are dropped (a real interruption keeps them, as nothing is lost).
+            if error.is_some() || stop_after.is_some_and(|k| finished >= k) {
                 continue;
             }
             let values = match result {
