@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use chokepoint::charts::{OutputFormat, PlotRequest, SizePreset, available_charts, plot_directory};
-use chokepoint::model::params::{ParamValue, Parameters};
 use chokepoint::runner::{EXIT_BAD_INPUT, EXIT_FAILURE, single, sweep};
+use chokepoint::scenario::params::{ParamValue, Parameters};
 use chokepoint::scenario::{self, Overrides, load::BUNDLED};
 
 #[derive(Parser)]

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::model::metrics::Metric;
-use crate::model::params::{ParamValue, Parameters};
 use crate::scenario::error::{ScenarioError, nth_occurrence};
+use crate::scenario::params::{ParamValue, Parameters};
 use crate::scenario::{Date, Event, Scenario, Source};
 
 /// An effect spec as written.
@@ -227,7 +227,7 @@ fn check(l: &LoadedSpec) -> Result<(), ScenarioError> {
                 ));
             }
             if !path.starts_with("control.") && !Parameters::paths().contains(path) {
-                let suggestion = crate::model::params::closest(path, &Parameters::paths());
+                let suggestion = crate::scenario::params::closest(path, &Parameters::paths());
                 return Err(l
                     .error(
                         None,

@@ -3,7 +3,7 @@
 //! form after the control, rises with the gray-market premium (itself raised by shortage), and
 //! falls with enforcement (raised by anti-transshipment agreements).
 
-use super::params::LeakageParams;
+use crate::scenario::params::LeakageParams;
 
 /// Share of blocked demand that leaks:
 /// `max_share × (1 − e^(−months/τ)) × premium/(premium + k) × (1 − enforcement)`, with
@@ -23,7 +23,7 @@ pub fn leak_fraction(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::params::Parameters;
+    use crate::scenario::params::Parameters;
 
     #[test]
     fn leakage_falls_as_enforcement_rises() {

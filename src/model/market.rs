@@ -386,7 +386,7 @@ fn market_leak_fraction(
     k: usize,
     i: usize,
     tick: u32,
-    p: &super::params::Parameters,
+    p: &crate::scenario::params::Parameters,
     dt: f64,
 ) -> f64 {
     let oldest = regime

@@ -14,7 +14,6 @@ pub mod leakage;
 pub mod learning;
 pub mod market;
 pub mod metrics;
-pub mod params;
 pub mod policy;
 pub mod production;
 pub mod world;

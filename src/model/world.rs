@@ -6,7 +6,7 @@ use bevy_ecs::prelude::*;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use super::params::Parameters;
+use crate::scenario::params::Parameters;
 use crate::scenario::{InputRole, Scenario};
 
 /// A firm's fixed identity: its position in the scenario's firm list, home state and sector.
@@ -248,28 +248,6 @@ impl Markets {
     }
 }
 
-/// Sector indices ordered so that every `Material` input precedes its users, or `None` when
-/// material inputs form a cycle.
-pub fn material_order(scenario: &Scenario) -> Option<Vec<usize>> {
-    let n = scenario.sectors.len();
-    let index = |id: &str| scenario.sectors.iter().position(|s| s.id == id);
-    let mut order = Vec::with_capacity(n);
-    let mut placed = vec![false; n];
-    while order.len() < n {
-        let ready = (0..n).find(|&s| {
-            !placed[s]
-                && scenario.sectors[s]
-                    .inputs
-                    .iter()
-                    .filter(|i| i.role == InputRole::Material)
-                    .all(|i| index(&i.sector).is_none_or(|k| placed[k]))
-        })?;
-        placed[ready] = true;
-        order.push(ready);
-    }
-    Some(order)
-}
-
 /// Multinomial-logit shares of `utilities` at scale `mu`, written into `out` (max-subtracted for
 /// numerical safety). Entries of `-inf` get share 0; all `-inf` gives all zeros.
 pub fn logit_shares(utilities: &[f64], mu: f64, out: &mut [f64]) {
@@ -368,7 +346,9 @@ pub fn build(scenario: &Scenario) -> World {
         })
         .collect();
     let structure = Structure {
-        material_order: material_order(scenario).expect("validated: no material cycle"),
+        material_order: scenario
+            .material_order()
+            .expect("validated: no material cycle"),
         sectors,
         sector_firms,
         n_states,

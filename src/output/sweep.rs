@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use super::files::{OutputError, io_error};
 use super::manifest::{FileRecord, build_info, scenario_hash, sha256_hex};
 use super::tidy::Names;
-use crate::model::params::ParamValue;
+use crate::scenario::params::ParamValue;
 use crate::sweep::plan::{Layout, Plan, purpose_rng};
 use crate::sweep::sensitivity::{morris_indices, sobol_indices};
 use crate::sweep::stats::{self, summarize};

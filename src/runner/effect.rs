@@ -16,10 +16,10 @@ use sha2::{Digest, Sha256};
 use crate::effect::spec::{self, Dose, LoadedSpec};
 use crate::effect::stats::{self, DoseResponse, Estimate};
 use crate::model::metrics::{Metric, NONE, Selection, WORLD};
-use crate::model::params::ParamValue;
 use crate::output::files::write_atomic;
 use crate::output::manifest::{FileRecord, build_info, scenario_hash, sha256_hex};
 use crate::output::{OutputDir, OutputError};
+use crate::scenario::params::ParamValue;
 use crate::scenario::{Overrides, Scenario, ScenarioError};
 
 /// How to run an effect analysis.

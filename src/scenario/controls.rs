@@ -6,7 +6,7 @@
 
 use super::error::ScenarioError;
 use super::types::{Action, Scenario};
-use crate::model::params::ParamValue;
+use crate::scenario::params::ParamValue;
 
 /// The prefix of control override paths.
 pub const CONTROL_PREFIX: &str = "control.";

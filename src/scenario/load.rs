@@ -11,7 +11,7 @@ use super::controls;
 use super::error::{ScenarioError, locate, nth_occurrence};
 use super::types::{Alliance, Date, Event, Firm, Scenario, Sector, State};
 use super::validate;
-use crate::model::params::{ParamError, ParamValue, Parameters};
+use crate::scenario::params::{ParamError, ParamValue, Parameters};
 
 /// Scenarios shipped inside the binary: `(file name, text)`.
 pub const BUNDLED: &[(&str, &str)] = &[

@@ -7,7 +7,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::model::params::Parameters;
+use crate::scenario::params::Parameters;
 
 /// A calendar date as written in scenario files: `"2022-10"` or `"2022-10-07"`.
 ///
@@ -491,7 +491,7 @@ pub struct Scenario {
     /// Alliances.
     pub alliances: Vec<Alliance>,
     /// Model parameters in force, written as `"section.name": value` pairs.
-    #[serde(with = "crate::model::params::flat")]
+    #[serde(with = "crate::scenario::params::flat")]
     pub parameters: Parameters,
     /// The policy timeline, in date order.
     pub events: Vec<Event>,
@@ -508,5 +508,28 @@ impl Scenario {
     pub fn tick_of_date(&self, date: Date) -> i64 {
         let months_per_tick = i64::from(12 / self.ticks_per_year);
         (date.month_index() - self.start.month_index()).div_euclid(months_per_tick)
+    }
+
+    /// Sector indices ordered so that every `Material` input precedes its users, or `None` when
+    /// material inputs form a cycle.
+    pub fn material_order(&self) -> Option<Vec<usize>> {
+        let scenario = self;
+        let n = scenario.sectors.len();
+        let index = |id: &str| scenario.sectors.iter().position(|s| s.id == id);
+        let mut order = Vec::with_capacity(n);
+        let mut placed = vec![false; n];
+        while order.len() < n {
+            let ready = (0..n).find(|&s| {
+                !placed[s]
+                    && scenario.sectors[s]
+                        .inputs
+                        .iter()
+                        .filter(|i| i.role == InputRole::Material)
+                        .all(|i| index(&i.sector).is_none_or(|k| placed[k]))
+            })?;
+            placed[ready] = true;
+            order.push(ready);
+        }
+        Some(order)
     }
 }

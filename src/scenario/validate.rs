@@ -330,7 +330,7 @@ impl Ctx<'_> {
             .enumerate()
             .map(|(i, s)| (s.id.as_str(), i))
             .collect();
-        if crate::model::world::material_order(self.s).is_none() {
+        if self.s.material_order().is_none() {
             let cyclic: Vec<&str> = self
                 .s
                 .sectors

@@ -14,13 +14,13 @@ use sha2::{Digest, Sha256};
 use super::design::{self, MorrisDesign, SaltelliDesign};
 use super::spec::{self, DesignSpec, Dist, SensitivitySettings, SweepSpec};
 use crate::model::metrics::{self, Metric, NONE, RowKey, Selection, WORLD};
-use crate::model::params::{ParamValue, Parameters, closest};
 use crate::model::{self as sim};
 use crate::output::manifest::{scenario_hash, sha256_hex};
 use crate::output::tidy::Names;
 use crate::scenario::controls::{apply_control_override, control_paths, is_control_path};
 use crate::scenario::error::locate;
 use crate::scenario::load::BUNDLED;
+use crate::scenario::params::{ParamValue, Parameters, closest};
 use crate::scenario::{Overrides, Scenario, ScenarioError, Source};
 
 /// What kind of value a varied parameter takes.

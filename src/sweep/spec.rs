@@ -5,8 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::design::Distribution;
-use crate::model::params::ParamValue;
 use crate::scenario::ScenarioError;
+use crate::scenario::params::ParamValue;
 
 /// A sweep as written in its spec file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A throw-away single-node Slurm cluster on 127.0.0.1, for tests/slurm.rs (and for trying the
+# A throw-away single-node Slurm cluster on 127.0.0.1, for tests/it/slurm.rs (and for trying the
 # emitted sbatch scripts by hand). Needs root and Debian's slurmctld, slurmd, slurm-client, munge.
 # No systemd: the daemons are started by hand, and everything they write — config, munge key and
 # socket, state, spool, logs, pid files — lives in one folder, DIR.

@@ -5,6 +5,7 @@
 use std::fs;
 use std::path::Path;
 
+use crate::support::SMALL_WORLD;
 use chokepoint::effect::stats::Verdict;
 use chokepoint::runner::effect::{EffectRequest, EffectSummary, execute};
 
@@ -66,8 +67,6 @@ fn equal_rounds_without_adaptation_are_not_diminishing_on_the_default_world() {
         "with the adaptation mechanisms off, equal rounds must not look diminishing"
     );
 }
-
-const SMALL_WORLD: &str = include_str!("fixtures/small_world.ron");
 
 /// Leakage whose rate rises with the shortage a control causes: each further slice blocked leaks a
 /// larger share, so the target's loss of compute is concave in the dose — diminishing by

@@ -3,11 +3,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::support::SMALL_WORLD;
+use chokepoint::model;
 use chokepoint::model::metrics::{Metric, NONE, Row, Selection, WORLD};
-use chokepoint::model::{self, params::ParamValue};
+use chokepoint::scenario::params::ParamValue;
 use chokepoint::scenario::{Overrides, Scenario, Source, load, load::BUNDLED, load_str};
-
-const SMALL_WORLD: &str = include_str!("fixtures/small_world.ron");
 
 fn small_world() -> Scenario {
     load_str("small_world.ron", SMALL_WORLD, &Overrides::default()).expect("fixture loads")

@@ -5,18 +5,17 @@
 //! `merge` refuse and name it; resubmitting only that shard and merging again gives the same
 //! bytes. The daemons are stopped by pid, even when the test fails.
 //!
-//! Ignored by a plain `cargo test` (it needs root and may install packages); `.ci/run` runs it
-//! with `cargo test --release --test slurm -- --ignored --nocapture` and reports whether it ran.
+//! Skipped by a plain `cargo test` (it needs root and may install packages); `.ci/run` runs it
+//! with `CHOKEPOINT_SLURM_TEST=run cargo test --release --test it slurm:: -- --nocapture` and reports whether it ran.
 //! Where Slurm is missing and cannot be installed (not root, no apt-get, no network to the
 //! package archive) it prints `SKIPPED: <why>` on stderr and returns; with
 //! `CHOKEPOINT_SLURM_TEST=require` a skip is a failure instead; unset, the test skips (opt-in).
 
+use crate::support::{SMALL_WORLD, chokepoint, stderr};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-const SMALL_WORLD: &str = include_str!("fixtures/small_world.ron");
 
 /// 6 Latin-hypercube points × 2 replicates = 12 runs on the test world, one simulated year.
 const SPEC: &str = r#"// Question: does the Slurm path give the same bytes as one machine?
@@ -300,18 +299,6 @@ impl Drop for Cluster {
             );
         }
     }
-}
-
-fn chokepoint(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chokepoint"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("binary runs")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 fn assert_ok(out: &Output) {

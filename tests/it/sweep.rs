@@ -3,29 +3,20 @@
 //! merged from shards; a run's repeat command reproduces its value; every kind of bad input exits
 //! with code 2 and writes nothing. Small designs on the test world keep this file fast.
 
+use crate::support::{self, SMALL_WORLD, stderr};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const SMALL_WORLD: &str = include_str!("fixtures/small_world.ron");
-
-/// Runs the binary; sweeps and merges skip their charts here (tests/charts.rs covers charts, and
+/// Runs the binary; sweeps and merges skip their charts here (the `charts` module covers charts, and
 /// `a_finished_sweep_draws_its_default_charts` the default drawing).
 fn chokepoint(args: &[&str], cwd: &Path) -> Output {
     let mut all = args.to_vec();
     if matches!(args.first(), Some(&"sweep") | Some(&"merge")) {
         all.push("--no-plots");
     }
-    Command::new(env!("CARGO_BIN_EXE_chokepoint"))
-        .args(all)
-        .current_dir(cwd)
-        .output()
-        .expect("binary runs")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    support::chokepoint(&all, cwd)
 }
 
 fn assert_ok(out: &Output) {
@@ -196,7 +187,7 @@ fn interrupted_sweep_with_a_torn_journal_line_resumes_to_identical_outputs() {
 
 /// Starts a long sweep, waits until its journal holds a few runs, and stops it with `signal`.
 fn start_and_stop(dir: &Path, signal: &str) -> Output {
-    let child = Command::new(env!("CARGO_BIN_EXE_chokepoint"))
+    let child = support::command()
         .args([
             "sweep",
             "spec.ron",
@@ -317,7 +308,7 @@ fn three_shards_merge_to_the_unsharded_outputs_byte_for_byte() {
 #[test]
 fn shard_index_from_the_scheduler_environment() {
     let dir = sweep_dir(SOBOL);
-    let out = Command::new(env!("CARGO_BIN_EXE_chokepoint"))
+    let out = support::command()
         .args([
             "sweep",
             "spec.ron",
@@ -635,7 +626,7 @@ fn example_sweeps_load_and_run() {
 #[test]
 fn a_finished_sweep_draws_its_default_charts() {
     let dir = sweep_dir(SOBOL);
-    let out = Command::new(env!("CARGO_BIN_EXE_chokepoint"))
+    let out = support::command()
         .args(["sweep", "spec.ron", "--out", "charted"])
         .current_dir(dir.path())
         .output()

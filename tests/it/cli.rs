@@ -2,23 +2,9 @@
 //! the file with line and column (or the value's path), says what is wrong and what is valid, and
 //! leaves no output folder behind; good runs are byte-for-byte reproducible.
 
+use crate::support::{self, SMALL_WORLD, chokepoint, stderr};
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-const SMALL_WORLD: &str = include_str!("fixtures/small_world.ron");
-
-fn chokepoint(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chokepoint"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("binary runs")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use std::path::PathBuf;
 
 /// A scratch folder holding `scenario.ron` with `text`.
 fn scenario_dir(text: &str) -> (tempfile::TempDir, PathBuf) {
@@ -340,7 +326,7 @@ fn two_runs_in_parallel_write_identical_metrics() {
     let children: Vec<_> = ["a", "b", "c"]
         .iter()
         .map(|out| {
-            Command::new(env!("CARGO_BIN_EXE_chokepoint"))
+            support::command()
                 .args(["run", &file, "--out", out, "--no-plots"])
                 .current_dir(dir.path())
                 .spawn()

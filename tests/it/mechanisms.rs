@@ -5,10 +5,9 @@
 //! ai_accelerator; firms us_minerals, cn_minerals, us_tools, jp_tools, cn_tools, tw_fab, cn_fab,
 //! us_chips, cn_chips (see tests/fixtures/small_world.ron).
 
+use crate::support::SMALL_WORLD;
 use chokepoint::model::metrics::{Metric, Row, Selection, WORLD};
 use chokepoint::scenario::{Overrides, Scenario, load_str};
-
-const SMALL_WORLD: &str = include_str!("fixtures/small_world.ron");
 
 /// The AI-chip control every adaptation test starts from: A100-class and above to CN from 2022-10.
 const AI_CONTROL: &str = r#"Event(date: "2022-10", action: ExportControl(id: "ai", controller: "US", sector: "ai_accelerator", max_capability: -0.25, destinations: ["CN"]))"#;

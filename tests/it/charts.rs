@@ -1,7 +1,6 @@
 //! Specifications of the chart module, checked against the fixture result directories.
 
-#[path = "support/fixtures.rs"]
-mod fixtures;
+use crate::fixtures;
 
 use std::path::{Path, PathBuf};
 
@@ -13,7 +12,7 @@ fn fixture(kind: &str) -> PathBuf {
         .join(kind)
 }
 
-/// The committed fixtures are exactly what the generator in `tests/support/fixtures.rs` writes.
+/// The committed fixtures are exactly what the generator in `tests/it/fixtures.rs` writes.
 /// After changing the generator, run with `CHOKEPOINT_REGENERATE_FIXTURES=1` to rewrite them.
 #[test]
 fn fixtures_match_their_generator() {

@@ -1,5 +1,5 @@
 //! Writes the fixture directories under tests/fixtures/ (run with
-//! `cargo test --test charts -- --ignored regenerate_fixtures`). Deterministic: a fixed
+//! `cargo test --test it -- --ignored charts::regenerate_fixtures`). Deterministic: a fixed
 //! xorshift generator, no external randomness.
 
 use std::fmt::Write as _;

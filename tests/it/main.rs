@@ -1,0 +1,16 @@
+//! chokepoint's integration tests, in one binary so that bevy_ecs and plotters are linked once.
+//!
+//! One module per area; `support` holds what they share: the path to the built executable and the
+//! small test world. The real-Slurm test (`slurm`) only brings up a cluster when
+//! `CHOKEPOINT_SLURM_TEST` is set (`.ci/run` sets it); otherwise it says why it skipped.
+
+mod calibration;
+mod charts;
+mod cli;
+mod effect;
+mod fixtures;
+mod mechanisms;
+mod model;
+mod slurm;
+mod support;
+mod sweep;
