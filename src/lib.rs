@@ -7,8 +7,10 @@
 
 pub mod charts;
 pub mod effect;
+pub mod labels;
 pub mod model;
 pub mod output;
+pub mod provenance;
 pub mod runner;
 pub mod scenario;
 pub mod sweep;

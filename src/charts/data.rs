@@ -286,14 +286,14 @@ pub(crate) struct Metrics {
     pub metric_order: Vec<u32>,
 }
 
-pub(crate) const METRICS_HEADER: [&str; 8] = [
-    "tick", "date", "metric", "state", "firm", "sector", "market", "value",
-];
-
 impl Metrics {
     pub(crate) fn read(dir: &Path) -> Result<Metrics, PlotError> {
         let path = dir.join("metrics.csv");
-        let mut csv = Csv::open(&path, &METRICS_HEADER, "a run result needs metrics.csv")?;
+        let mut csv = Csv::open(
+            &path,
+            &crate::labels::METRICS_COLUMNS,
+            "a run result needs metrics.csv",
+        )?;
         let mut names = Names::default();
         let mut rows = Vec::new();
         let mut tick_year = BTreeMap::new();

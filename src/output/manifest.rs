@@ -6,32 +6,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
-use crate::scenario::{Scenario, load};
-
-/// The crate version and git commit (with `-dirty` when built from a modified tree), when known.
-pub fn build_info() -> (String, Option<String>) {
-    let commit = env!("CHOKEPOINT_GIT_COMMIT");
-    (
-        env!("CARGO_PKG_VERSION").to_string(),
-        (!commit.is_empty()).then(|| commit.to_string()),
-    )
-}
-
-/// Lowercase hex SHA-256 of bytes.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// SHA-256 of the effective scenario's canonical RON form (what `scenario.ron` holds, without
-/// its comment header).
-pub fn scenario_hash(scenario: &Scenario) -> String {
-    sha256_hex(load::canonical_ron(scenario).as_bytes())
-}
+use crate::provenance::build_info;
+use crate::scenario::{Scenario, scenario_hash};
 
 /// A produced file's record in the manifest.
 #[derive(Clone, Debug, Serialize)]

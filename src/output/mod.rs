@@ -5,6 +5,7 @@
 pub mod files;
 pub mod manifest;
 pub mod sweep;
+pub mod table;
 pub mod tidy;
 
 pub use files::{OutputDir, OutputError};

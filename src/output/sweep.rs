@@ -14,12 +14,15 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::files::{OutputError, io_error};
-use super::manifest::{FileRecord, build_info, scenario_hash, sha256_hex};
-use super::tidy::Names;
+use super::manifest::FileRecord;
+use super::table::CsvText;
+use crate::labels::{INDEX_COLUMNS, Names};
+use crate::provenance::{build_info, sha256_hex};
 use crate::scenario::params::ParamValue;
-use crate::sweep::plan::{Layout, Plan, purpose_rng};
-use crate::sweep::sensitivity::{morris_indices, sobol_indices};
-use crate::sweep::stats::{self, summarize};
+use crate::scenario::scenario_hash;
+use crate::sweep::indices::{column_indices, point_means};
+use crate::sweep::plan::{Layout, Plan};
+use crate::sweep::stats::summarize;
 
 /// A file written through a temporary name, hashed as it is written, and renamed into place by
 /// [`AtomicFile::commit`]; dropped uncommitted, it leaves nothing behind.
@@ -87,15 +90,6 @@ impl Drop for AtomicFile {
             self.writer = None;
             let _ = fs::remove_file(&self.tmp);
         }
-    }
-}
-
-/// Quotes a CSV field when it needs it.
-fn field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
     }
 }
 
@@ -293,18 +287,14 @@ fn to_json<T: Serialize>(value: &T) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
-fn param_header(plan: &Plan) -> String {
-    plan.factors
-        .iter()
-        .map(|f| format!(",{}", field(&f.path)))
-        .collect()
+/// The varied parameters' paths, as header fields.
+fn param_header(plan: &Plan) -> impl Iterator<Item = String> + '_ {
+    plan.factors.iter().map(|f| f.path.clone())
 }
 
-fn param_values(plan: &Plan, point: usize) -> String {
-    plan.points[point]
-        .iter()
-        .map(|v| format!(",{}", field(&value_text(v))))
-        .collect()
+/// A design point's values, as fields.
+fn param_values(plan: &Plan, point: usize) -> impl Iterator<Item = String> + '_ {
+    plan.points[point].iter().map(value_text)
 }
 
 fn runs_csv(
@@ -313,48 +303,56 @@ fn runs_csv(
     records: &mut dyn RunValues,
 ) -> Result<FileRecord, OutputError> {
     let mut out = AtomicFile::create(&dir.join("runs.csv"))?;
-    let outcome_header: String = plan
-        .columns
-        .iter()
-        .map(|c| format!(",{}", field(&c.name)))
-        .collect();
-    out.line(&format!(
-        "run,point,replicate,seed{}{outcome_header},repeat",
-        param_header(plan)
-    ))?;
+    let mut csv = CsvText::new();
+    let header = ["run", "point", "replicate", "seed"]
+        .map(String::from)
+        .into_iter()
+        .chain(param_header(plan))
+        .chain(plan.columns.iter().map(|c| c.name.clone()))
+        .chain(["repeat".to_string()]);
+    out.line(&csv.line(header))?;
     for run in 0..plan.runs() {
         let values = records.values(run)?;
         let point = plan.point_of(run);
-        let mut line = format!(
-            "{run},{point},{},{}{}",
-            plan.replicate_of(run),
-            plan.seed_of(run),
-            param_values(plan, point)
-        );
-        for &v in &values {
-            line.push(',');
-            line.push_str(&number(v));
-        }
-        line.push(',');
-        line.push_str(&field(&plan.repeat_command(run)));
-        out.line(&line)?;
+        let fields = [
+            run.to_string(),
+            point.to_string(),
+            plan.replicate_of(run).to_string(),
+            plan.seed_of(run).to_string(),
+        ]
+        .into_iter()
+        .chain(param_values(plan, point))
+        .chain(values.iter().map(|&v| number(v)))
+        .chain([plan.repeat_command(run)]);
+        out.line(&csv.line(fields))?;
     }
     out.commit(1)
 }
 
-fn entity_fields(names: &Names<'_>, plan: &Plan, c: usize) -> String {
+/// The index columns of outcome column `c`: tick, date, metric, state, firm, sector, market.
+fn entity_fields(names: &Names<'_>, plan: &Plan, c: usize) -> [String; 7] {
     let col = &plan.columns[c];
     let (metric, s, f, k, m) = col.key;
-    format!(
-        "{},{},{},{},{},{},{}",
-        col.tick,
-        names.date(col.tick),
-        metric.name(),
-        names.state(s),
-        names.firm(f),
-        names.sector(k),
-        names.market(m)
-    )
+    [
+        col.tick.to_string(),
+        names.date(col.tick).to_string(),
+        metric.name().to_string(),
+        names.state(s).to_string(),
+        names.firm(f).to_string(),
+        names.sector(k).to_string(),
+        names.market(m).to_string(),
+    ]
+}
+
+/// A header: `first`, the index columns, then `last`.
+fn header_around<'a>(
+    first: impl IntoIterator<Item = String> + 'a,
+    last: &'a [&'a str],
+) -> impl Iterator<Item = String> + 'a {
+    first
+        .into_iter()
+        .chain(INDEX_COLUMNS.map(String::from))
+        .chain(last.iter().map(|s| s.to_string()))
 }
 
 fn summary_csv(
@@ -364,37 +362,37 @@ fn summary_csv(
 ) -> Result<FileRecord, OutputError> {
     let names = Names::new(&plan.base);
     let mut out = AtomicFile::create(&dir.join("summary.csv"))?;
-    out.line(&format!(
-        "point{},tick,date,metric,state,firm,sector,market,mean,sd,p05,p25,p50,p75,p95,n",
-        param_header(plan)
-    ))?;
+    let mut csv = CsvText::new();
+    let first = std::iter::once("point".to_string()).chain(param_header(plan));
+    let stats_columns = ["mean", "sd", "p05", "p25", "p50", "p75", "p95", "n"];
+    out.line(&csv.line(header_around(first, &stats_columns)))?;
     let reps = plan.spec.replicates as usize;
     let mut values = Vec::with_capacity(reps);
     for point in 0..plan.points.len() {
         let runs: Vec<Vec<f64>> = (point * reps..(point + 1) * reps)
             .map(|run| records.values(run))
             .collect::<Result<_, _>>()?;
-        let params = param_values(plan, point);
         for c in 0..plan.columns.len() {
             values.clear();
             values.extend(runs.iter().map(|r| r[c]));
-            let stats = match summarize(&values) {
-                Some(s) => {
-                    let p = s.percentiles.map(number);
-                    format!(
-                        "{},{},{},{}",
-                        number(s.mean),
-                        number(s.sd),
-                        p.join(","),
-                        s.n
-                    )
-                }
-                None => ",,,,,,,0".to_string(),
+            let stats: Vec<String> = match summarize(&values) {
+                Some(s) => [number(s.mean), number(s.sd)]
+                    .into_iter()
+                    .chain(s.percentiles.map(number))
+                    .chain([s.n.to_string()])
+                    .collect(),
+                // No value recorded: every statistic empty, n = 0.
+                None => [""; 7]
+                    .map(String::from)
+                    .into_iter()
+                    .chain(["0".to_string()])
+                    .collect(),
             };
-            out.line(&format!(
-                "{point}{params},{},{stats}",
-                entity_fields(&names, plan, c)
-            ))?;
+            let fields = std::iter::once(point.to_string())
+                .chain(param_values(plan, point))
+                .chain(entity_fields(&names, plan, c))
+                .chain(stats);
+            out.line(&csv.line(fields))?;
         }
     }
     out.commit(1)
@@ -403,17 +401,17 @@ fn summary_csv(
 fn columns_csv(dir: &Path, plan: &Plan) -> Result<FileRecord, OutputError> {
     let names = Names::new(&plan.base);
     let mut out = AtomicFile::create(&dir.join("columns.csv"))?;
-    out.line("column,tick,date,metric,state,firm,sector,market")?;
+    let mut csv = CsvText::new();
+    out.line(&csv.line(header_around(["column".to_string()], &[])))?;
     for (c, col) in plan.columns.iter().enumerate() {
-        out.line(&format!(
-            "{},{}",
-            field(&col.name),
-            entity_fields(&names, plan, c)
-        ))?;
+        let fields = std::iter::once(col.name.clone()).chain(entity_fields(&names, plan, c));
+        out.line(&csv.line(fields))?;
     }
     out.commit(1)
 }
 
+/// `sensitivity.csv`: the indices [`crate::sweep::indices`] computes, one row per outcome
+/// column, varied parameter and index.
 fn sensitivity_csv(
     dir: &Path,
     plan: &Plan,
@@ -421,114 +419,31 @@ fn sensitivity_csv(
 ) -> Result<FileRecord, OutputError> {
     let names = Names::new(&plan.base);
     let mut out = AtomicFile::create(&dir.join("sensitivity.csv"))?;
-    out.line(
-        "column,tick,date,metric,state,firm,sector,market,parameter,index,estimate,ci_low,ci_high,note",
-    )?;
-    // The replicate mean of each design point and outcome (points × columns): the estimators
-    // see one output per point. Missing (NaN) in any replicate leaves the mean missing.
-    let reps = plan.spec.replicates as usize;
-    let columns = plan.columns.len();
-    let mut means = vec![0.0; plan.points.len() * columns];
-    let mut replicates: Vec<Vec<f64>> = Vec::with_capacity(reps);
-    let mut column_values = Vec::with_capacity(reps);
-    for point in 0..plan.points.len() {
-        replicates.clear();
-        for run in point * reps..(point + 1) * reps {
-            replicates.push(records.values(run)?);
-        }
-        for c in 0..columns {
-            column_values.clear();
-            column_values.extend(replicates.iter().map(|r| r[c]));
-            means[point * columns + c] = if column_values.iter().any(|v| v.is_nan()) {
-                f64::NAN
-            } else {
-                stats::mean(&column_values)
-            };
-        }
-    }
-    for c in 0..columns {
-        let y: Vec<f64> = (0..plan.points.len())
-            .map(|point| means[point * columns + c])
-            .collect();
-        let prefix = format!(
-            "{},{}",
-            field(&plan.columns[c].name),
-            entity_fields(&names, plan, c)
-        );
-        let row = |out: &mut AtomicFile,
-                   path: &str,
-                   index: &str,
-                   e: f64,
-                   lo: f64,
-                   hi: f64,
-                   note: &str| {
-            out.line(&format!(
-                "{prefix},{},{index},{},{},{},{}",
-                field(path),
-                number(e),
-                number(lo),
-                number(hi),
-                field(note)
-            ))
-        };
-        match &plan.layout {
-            Layout::Plain => {}
-            Layout::Saltelli(design) => {
-                let mut rng = purpose_rng("bootstrap", plan.spec.seed, c as u64);
-                let result = sobol_indices(
-                    design,
-                    &y,
-                    plan.sensitivity.bootstrap,
-                    plan.sensitivity.confidence,
-                    &mut rng,
-                );
-                for (i, f) in plan.factors.iter().enumerate() {
-                    match &result {
-                        Ok(idx) => {
-                            let (s1, st) = (idx[i].first_order, idx[i].total);
-                            row(&mut out, &f.path, "S1", s1.estimate, s1.low, s1.high, "")?;
-                            row(&mut out, &f.path, "ST", st.estimate, st.low, st.high, "")?;
-                        }
-                        Err(e) => {
-                            let note = note_of(e);
-                            row(&mut out, &f.path, "S1", f64::NAN, f64::NAN, f64::NAN, &note)?;
-                            row(&mut out, &f.path, "ST", f64::NAN, f64::NAN, f64::NAN, &note)?;
-                        }
-                    }
-                }
-            }
-            Layout::Morris(design) => {
-                let result = morris_indices(design, &y);
-                for (i, f) in plan.factors.iter().enumerate() {
-                    let nan = f64::NAN;
-                    match &result {
-                        Ok(idx) => {
-                            let m = idx[i];
-                            row(&mut out, &f.path, "mu_star", m.mu_star, nan, nan, "")?;
-                            row(&mut out, &f.path, "sigma", m.sigma, nan, nan, "")?;
-                            row(&mut out, &f.path, "mu", m.mu, nan, nan, "")?;
-                        }
-                        Err(e) => {
-                            let note = note_of(e);
-                            for index in ["mu_star", "sigma", "mu"] {
-                                row(&mut out, &f.path, index, nan, nan, nan, &note)?;
-                            }
-                        }
-                    }
-                }
-            }
+    let mut csv = CsvText::new();
+    let last = [
+        "parameter",
+        "index",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "note",
+    ];
+    out.line(&csv.line(header_around(["column".to_string()], &last)))?;
+    let means = point_means(plan, |run| records.values(run))?;
+    for c in 0..plan.columns.len() {
+        for row in column_indices(plan, c, &means) {
+            let fields = std::iter::once(plan.columns[c].name.clone())
+                .chain(entity_fields(&names, plan, c))
+                .chain([
+                    plan.factors[row.factor].path.clone(),
+                    row.index.to_string(),
+                    number(row.estimate),
+                    number(row.low),
+                    number(row.high),
+                    row.note,
+                ]);
+            out.line(&csv.line(fields))?;
         }
     }
     out.commit(1)
-}
-
-fn note_of(e: &crate::sweep::design::DesignError) -> String {
-    use crate::sweep::design::DesignError as E;
-    match e {
-        E::NonFiniteOutput { .. } => {
-            "not recorded in every run (the metric is undefined for some runs)".into()
-        }
-        E::ZeroVariance => "the outcome did not vary: indices are undefined".into(),
-        other => other.to_string(),
-    }
 }

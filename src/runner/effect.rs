@@ -17,9 +17,12 @@ use crate::effect::spec::{self, Dose, LoadedSpec};
 use crate::effect::stats::{self, DoseResponse, Estimate};
 use crate::model::metrics::{Metric, NONE, Selection, WORLD};
 use crate::output::files::write_atomic;
-use crate::output::manifest::{FileRecord, build_info, scenario_hash, sha256_hex};
+use crate::output::manifest::FileRecord;
+use crate::output::table::CsvText;
 use crate::output::{OutputDir, OutputError};
+use crate::provenance::{build_info, sha256_hex};
 use crate::scenario::params::ParamValue;
+use crate::scenario::scenario_hash;
 use crate::scenario::{Overrides, Scenario, ScenarioError};
 
 /// How to run an effect analysis.
@@ -377,7 +380,7 @@ pub fn execute(spec_path: &Path, request: &EffectRequest) -> Result<EffectSummar
 }
 
 fn csv_row(
-    out: &mut String,
+    out: &mut CsvText,
     ablation: &str,
     outcome: &str,
     dose: usize,
@@ -386,16 +389,17 @@ fn csv_row(
     e: &Estimate,
     n: usize,
 ) {
-    let quoted = if label.contains([',', '"']) {
-        format!("\"{}\"", label.replace('"', "\"\""))
-    } else {
-        label.to_string()
-    };
-    let _ = writeln!(
-        out,
-        "{ablation},{outcome},{dose},{quoted},{quantity},{},{},{},{n}",
-        e.estimate, e.low, e.high
-    );
+    out.record([
+        ablation,
+        outcome,
+        &dose.to_string(),
+        label,
+        quantity,
+        &e.estimate.to_string(),
+        &e.low.to_string(),
+        &e.high.to_string(),
+        &n.to_string(),
+    ]);
 }
 
 /// `effects.csv`: `ablation,outcome,dose,dose_label,quantity,estimate,ci_low,ci_high,n`.
@@ -405,8 +409,18 @@ fn effects_csv(
     results: &[(usize, usize, DoseResponse)],
     labels: &[String],
 ) -> String {
-    let mut out =
-        String::from("ablation,outcome,dose,dose_label,quantity,estimate,ci_low,ci_high,n\n");
+    let mut out = CsvText::new();
+    out.record([
+        "ablation",
+        "outcome",
+        "dose",
+        "dose_label",
+        "quantity",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "n",
+    ]);
     for (a, o, r) in results {
         let (ab, oc, n) = (&ablations[*a].0, &l.spec.outcomes[*o].label, r.curvature.n);
         for k in 0..labels.len() {
@@ -420,7 +434,7 @@ fn effects_csv(
             }
         }
     }
-    out
+    out.finish()
 }
 
 /// `replicates.csv`: every run's outcome, `ablation,outcome,dose,replicate,seed,value`.
@@ -431,23 +445,25 @@ fn replicates_csv(
     replicates: usize,
     doses: usize,
 ) -> String {
-    let mut out = String::from("ablation,outcome,dose,replicate,seed,value\n");
+    let mut out = CsvText::new();
+    out.record(["ablation", "outcome", "dose", "replicate", "seed", "value"]);
     for (a, (name, _)) in ablations.iter().enumerate() {
         for (o, outcome) in l.spec.outcomes.iter().enumerate() {
             for k in 0..doses {
                 for r in 0..replicates {
-                    let _ = writeln!(
-                        out,
-                        "{name},{},{k},{r},{},{}",
-                        outcome.label,
-                        replicate_seed(l.spec.seed, r as u64),
-                        values[a * replicates + r][k][o]
-                    );
+                    out.record([
+                        name,
+                        &outcome.label,
+                        &k.to_string(),
+                        &r.to_string(),
+                        &replicate_seed(l.spec.seed, r as u64).to_string(),
+                        &values[a * replicates + r][k][o].to_string(),
+                    ]);
                 }
             }
         }
     }
-    out
+    out.finish()
 }
 
 #[derive(Serialize)]

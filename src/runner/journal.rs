@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::output::OutputError;
-use crate::output::manifest::sha256_hex;
 use crate::output::sweep::{AtomicFile, RunValues};
+use crate::provenance::{hex, sha256_hex};
 
 /// One shard of a sweep: `index` of `count` (the unsharded sweep is shard 0 of 1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -380,14 +380,10 @@ pub fn write_shard(
         digest.update(b"\n");
         out.line(&body)?;
     }
-    let hex: String = digest
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
     out.line(&format!(
-        "end rows={} sha256={hex}",
-        header.end_run - header.first_run
+        "end rows={} sha256={}",
+        header.end_run - header.first_run,
+        hex(&digest.finalize())
     ))?;
     out.commit(0).map(|_| ())
 }
@@ -441,14 +437,11 @@ pub fn scan_shard(path: &Path) -> Result<(ShardHeader, Vec<u64>), String> {
         }
         digest.update(line.as_bytes());
     }
-    let hex: String = digest
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    if line.trim_end() != format!("end rows={expected_rows} sha256={hex}")
-        || offsets.len() != expected_rows
-    {
+    let footer = format!(
+        "end rows={expected_rows} sha256={}",
+        hex(&digest.finalize())
+    );
+    if line.trim_end() != footer || offsets.len() != expected_rows {
         return Err("incomplete or corrupt: footer does not match its records".into());
     }
     if next(&mut line, &mut offset)? {

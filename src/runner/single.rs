@@ -6,8 +6,9 @@ use std::time::Instant;
 
 use crate::model::{self, metrics::Selection};
 use crate::output::files::write_atomic;
-use crate::output::manifest::{FileRecord, RunManifest, sha256_hex};
+use crate::output::manifest::{FileRecord, RunManifest};
 use crate::output::{OutputDir, OutputError, tidy};
+use crate::provenance::sha256_hex;
 use crate::scenario::{Loaded, to_ron};
 
 /// What a single run should write, and where.

@@ -19,8 +19,8 @@ use super::journal::{
 use super::progress::Progress;
 use super::slurm::SLURM_DIR;
 use super::{EXIT_BAD_INPUT, EXIT_FAILURE};
-use crate::output::manifest::build_info;
 use crate::output::sweep::write_outputs;
+use crate::provenance::build_info;
 use crate::scenario::{Overrides, ScenarioError, load_str, to_ron};
 use crate::sweep::plan::{Plan, load_plan};
 use crate::sweep::spec;

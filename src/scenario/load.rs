@@ -2,13 +2,14 @@
 //! then validation. The result is a [`Scenario`] that a run can execute without further checks.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use ron::extensions::Extensions;
 use serde::Deserialize;
 
 use super::controls;
-use super::error::{ScenarioError, locate, nth_occurrence};
+use super::error::ScenarioError;
+use super::source::{Origins, Source, SourceTexts};
 use super::types::{Alliance, Date, Event, Firm, Scenario, Sector, State};
 use super::validate;
 use crate::scenario::params::{ParamError, ParamValue, Parameters};
@@ -86,25 +87,6 @@ struct ScenarioFile {
     replace_events: Option<bool>,
 }
 
-/// Where a scenario's text came from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Source {
-    /// A file on disk.
-    File(PathBuf),
-    /// A scenario bundled in the binary, by file name.
-    Bundled(String),
-}
-
-impl Source {
-    /// How the source is named in messages and manifests.
-    pub fn display(&self) -> String {
-        match self {
-            Source::File(p) => p.display().to_string(),
-            Source::Bundled(name) => format!("<bundled>/{name}"),
-        }
-    }
-}
-
 /// Changes requested on top of the files, usually from the command line.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Overrides {
@@ -114,61 +96,6 @@ pub struct Overrides {
     pub ticks: Option<u32>,
     /// Parameter overrides `(path, value)`, applied after the files' own.
     pub parameters: Vec<(String, ParamValue)>,
-}
-
-/// The text of every file in an `extends` chain, kept to locate errors found after parsing.
-#[derive(Clone, Debug, Default)]
-pub struct SourceTexts {
-    files: Vec<(String, String)>,
-}
-
-impl SourceTexts {
-    /// Keeps the text of one more file; returns its index.
-    pub fn add_text(&mut self, name: String, text: String) -> usize {
-        self.add(name, text)
-    }
-
-    fn add(&mut self, name: String, text: String) -> usize {
-        self.files.push((name, text));
-        self.files.len() - 1
-    }
-
-    /// Builds an error located in file `file` at the first match of `needle` after `anchor`.
-    pub fn error_at(
-        &self,
-        file: usize,
-        anchor: Option<&str>,
-        needle: &str,
-        message: String,
-    ) -> ScenarioError {
-        let (name, text) = &self.files[file];
-        let err = ScenarioError::new(message).in_file(name.clone());
-        match locate(text, anchor, needle) {
-            Some((line, col)) => err.at_position(text, line, col, needle.chars().count()),
-            None => err,
-        }
-    }
-
-    /// The `n`-th occurrence of `needle` in file `file`, as an anchor string for [`Self::error_at`].
-    pub fn anchor_of_nth(&self, file: usize, needle: &str, n: usize) -> Option<String> {
-        let text = &self.files[file].1;
-        nth_occurrence(text, needle, n)
-            .map(|at| text[at..].lines().next().unwrap_or("").to_string())
-    }
-}
-
-/// Where each entity and event of the merged scenario was written: file index and, for events,
-/// the event's position within that file.
-#[derive(Clone, Debug, Default)]
-pub struct Origins {
-    /// File index per `(kind, id)`, kind being "sector", "state", "firm" or "alliance".
-    pub entities: BTreeMap<(&'static str, String), usize>,
-    /// File index and index within that file, per merged event.
-    pub events: Vec<(usize, usize)>,
-    /// File index per parameter path set in a file.
-    pub parameters: BTreeMap<String, usize>,
-    /// The file that set each top-level scalar.
-    pub top: BTreeMap<&'static str, usize>,
 }
 
 /// Everything known about a loaded scenario: itself, where it came from, and its texts.
@@ -230,7 +157,7 @@ pub fn load(source: &Source, overrides: &Overrides) -> Result<Loaded, ScenarioEr
 pub fn load_str(name: &str, text: &str, overrides: &Overrides) -> Result<Scenario, ScenarioError> {
     let mut texts = SourceTexts::default();
     let file = parse(name, text)?;
-    let index = texts.add(name.to_string(), text.to_string());
+    let index = texts.add_text(name.to_string(), text.to_string());
     let mut chain = Vec::new();
     if let Some(parent) = &file.extends {
         let parent_source =
@@ -286,7 +213,7 @@ fn read_chain(
     }
     let text = read_source(source)?;
     let file = parse(&source.display(), &text)?;
-    let index = texts.add(source.display(), text);
+    let index = texts.add_text(source.display(), text);
     if let Some(parent) = &file.extends {
         let parent_source = resolve_extends(source, parent, texts, index)?;
         visiting.push(key);
@@ -516,12 +443,8 @@ fn finish(
     texts: &SourceTexts,
     origins: &Origins,
 ) -> Result<Scenario, ScenarioError> {
-    let last = texts.files.len().saturating_sub(1);
-    let last_name = texts
-        .files
-        .last()
-        .map(|(n, _)| n.clone())
-        .unwrap_or_default();
+    let last = texts.len().saturating_sub(1);
+    let last_name = texts.last_name().unwrap_or_default().to_string();
     let required = |field: &str| {
         ScenarioError::new(format!(
             "missing field `{field}`: no file in the `extends` chain gives it"
@@ -613,28 +536,4 @@ fn param_help(err: &ParamError) -> String {
             "docs/MODEL.md gives each parameter's unit and plausible range".into()
         }
     }
-}
-
-/// The canonical RON form of a scenario (no comments): what its SHA-256 is taken of.
-pub fn canonical_ron(scenario: &Scenario) -> String {
-    let config = ron::ser::PrettyConfig::new()
-        .struct_names(true)
-        .indentor("    ".to_string())
-        .extensions(Extensions::IMPLICIT_SOME);
-    ron::ser::to_string_pretty(scenario, config).expect("a scenario always serializes")
-}
-
-/// Renders a scenario as RON that loads back to the identical scenario.
-pub fn to_ron(scenario: &Scenario) -> String {
-    let body = canonical_ron(scenario);
-    format!(
-        "// Effective scenario written by chokepoint {}: every `extends` and override resolved.\n\
-         // `chokepoint run <this file>` repeats the run exactly.\n{body}\n",
-        env!("CARGO_PKG_VERSION")
-    )
-}
-
-/// Event order after merging, by (file, index in file), for locating event errors.
-pub fn event_origin(origins: &Origins, merged_index: usize) -> Option<(usize, usize)> {
-    origins.events.get(merged_index).copied()
 }

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::error::ScenarioError;
-use super::load::{Origins, SourceTexts};
+use super::source::{Origins, SourceTexts, canonical_ron};
 use super::types::{Action, InputRole, Scenario};
 
 /// Tolerance on shares that must sum to one.
@@ -15,7 +15,7 @@ pub const SHARE_SUM_TOLERANCE: f64 = 1e-3;
 /// no file position.
 pub fn validate_detached(s: &Scenario) -> Result<(), ScenarioError> {
     let mut texts = SourceTexts::default();
-    texts.add_text(s.name.clone(), super::load::canonical_ron(s));
+    texts.add_text(s.name.clone(), canonical_ron(s));
     validate(s, &texts, &Origins::default()).map_err(|mut e| {
         e.file = None;
         e.position = None;

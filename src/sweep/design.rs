@@ -13,6 +13,7 @@
 
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Everything that can be wrong with a design request, a distribution or the model outputs.
@@ -204,9 +205,14 @@ impl fmt::Display for DesignError {
 
 impl std::error::Error for DesignError {}
 
-/// A marginal input distribution, sampled by mapping unit-cube coordinates through `quantile`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Distribution {
+/// A varied parameter's law: one of four continuous distributions, or listed values `V` (grids).
+/// One enum serves twice, so the spec file and the maths can never disagree on a distribution:
+/// the spec's [`crate::sweep::spec::Dist`] lists values as `Vec<ParamValue>`, while
+/// [`Distribution`] — what designs sample — cannot hold listed values at all.
+/// Written in spec files as `Uniform(low: 0.5, high: 1.5)`, …, `Values([0.1, 0.2])`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename = "Dist")]
+pub enum Law<V> {
     /// Uniform on `[low, high]`.
     Uniform {
         /// Lower bound.
@@ -237,7 +243,17 @@ pub enum Distribution {
         /// Upper bound.
         high: f64,
     },
+    /// Listed values, for grids (numbers or `true`/`false`).
+    Values(V),
 }
+
+/// No listed values: the value type of a [`Distribution`], which has none.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum NoValues {}
+
+/// A marginal input distribution, sampled by mapping unit-cube coordinates through
+/// [`Law::quantile`].
+pub type Distribution = Law<NoValues>;
 
 /// Smallest and largest probability passed to the normal quantile, keeping it finite.
 const NORMAL_U_MIN: f64 = 1e-12;
@@ -293,6 +309,7 @@ impl Distribution {
                     Err(DesignError::ModeOutsideRange { low, mode, high })
                 }
             }
+            Self::Values(none) => match none {},
         }
     }
 
@@ -328,6 +345,7 @@ impl Distribution {
                     high - ((1.0 - u) * width * (high - mode)).sqrt()
                 }
             }
+            Self::Values(none) => match none {},
         }
     }
 }

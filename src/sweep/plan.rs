@@ -13,15 +13,15 @@ use sha2::{Digest, Sha256};
 
 use super::design::{self, MorrisDesign, SaltelliDesign};
 use super::spec::{self, DesignSpec, Dist, SensitivitySettings, SweepSpec};
+use crate::labels::Names;
 use crate::model::metrics::{self, Metric, NONE, RowKey, Selection, WORLD};
 use crate::model::{self as sim};
-use crate::output::manifest::{scenario_hash, sha256_hex};
-use crate::output::tidy::Names;
+use crate::provenance::{build_info, sha256_hex};
 use crate::scenario::controls::{apply_control_override, control_paths, is_control_path};
 use crate::scenario::error::locate;
 use crate::scenario::load::BUNDLED;
 use crate::scenario::params::{ParamValue, Parameters, closest};
-use crate::scenario::{Overrides, Scenario, ScenarioError, Source};
+use crate::scenario::{Overrides, Scenario, ScenarioError, Source, scenario_hash};
 
 /// What kind of value a varied parameter takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -357,7 +357,7 @@ impl Plan {
 /// another build has another id, so a resumed or merged sweep never mixes two models' runs.
 pub fn sweep_id(spec: &SweepSpec, base: &Scenario) -> String {
     let spec_json = serde_json::to_string(spec).unwrap_or_default();
-    let (version, commit) = crate::output::manifest::build_info();
+    let (version, commit) = build_info();
     let text = format!(
         "{spec_json}\n{}\n{version}\n{}",
         scenario_hash(base),

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::design::Distribution;
+use super::design::{Distribution, Law};
 use crate::scenario::ScenarioError;
 use crate::scenario::params::ParamValue;
 
@@ -104,52 +104,19 @@ pub struct Vary {
     pub dist: Dist,
 }
 
-/// Where a parameter's values come from.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum Dist {
-    /// Uniform on `[low, high]`.
-    Uniform {
-        /// Lower bound.
-        low: f64,
-        /// Upper bound.
-        high: f64,
-    },
-    /// Normal with mean and standard deviation.
-    Normal {
-        /// Mean.
-        mean: f64,
-        /// Standard deviation (> 0).
-        sd: f64,
-    },
-    /// Log-uniform on `[low, high]`, `low > 0`.
-    LogUniform {
-        /// Lower bound.
-        low: f64,
-        /// Upper bound.
-        high: f64,
-    },
-    /// Triangular on `[low, high]` peaking at `mode`.
-    Triangular {
-        /// Lower bound.
-        low: f64,
-        /// Most likely value.
-        mode: f64,
-        /// Upper bound.
-        high: f64,
-    },
-    /// Listed values, for grids (numbers or `true`/`false`).
-    Values(Vec<ParamValue>),
-}
+/// Where a parameter's values come from: a distribution (sampling designs) or listed values
+/// (grids). The variants and their meaning are [`Law`]'s.
+pub type Dist = Law<Vec<ParamValue>>;
 
 impl Dist {
     /// The sampling distribution, or `None` for listed values.
     pub fn distribution(&self) -> Option<Distribution> {
         Some(match *self {
-            Dist::Uniform { low, high } => Distribution::Uniform { low, high },
-            Dist::Normal { mean, sd } => Distribution::Normal { mean, sd },
-            Dist::LogUniform { low, high } => Distribution::LogUniform { low, high },
-            Dist::Triangular { low, mode, high } => Distribution::Triangular { low, mode, high },
-            Dist::Values(_) => return None,
+            Law::Uniform { low, high } => Law::Uniform { low, high },
+            Law::Normal { mean, sd } => Law::Normal { mean, sd },
+            Law::LogUniform { low, high } => Law::LogUniform { low, high },
+            Law::Triangular { low, mode, high } => Law::Triangular { low, mode, high },
+            Law::Values(_) => return None,
         })
     }
 }

@@ -1,0 +1,90 @@
+//! How a metric row is labelled in every tidy table: the index columns
+//! (`tick,date,metric,state,firm,sector,market`) and the names they hold — state, firm and sector
+//! ids, `world` for the world market, empty where a column does not apply, ISO dates for ticks.
+//! `metrics.csv`, a sweep's `summary.csv`, `columns.csv` and `sensitivity.csv`, the sweep's
+//! outcome column names and the charts that read them all take the columns from here, so the
+//! tables cannot drift apart. docs/OUTPUTS.md is the contract.
+
+use crate::model::metrics::{NONE, WORLD};
+use crate::scenario::Scenario;
+
+/// The index columns of a metric row, in table order.
+pub const INDEX_COLUMNS: [&str; 7] = [
+    "tick", "date", "metric", "state", "firm", "sector", "market",
+];
+
+/// The columns of `metrics.csv`: the index columns, then `value`.
+pub const METRICS_COLUMNS: [&str; 8] = [
+    "tick", "date", "metric", "state", "firm", "sector", "market", "value",
+];
+
+/// The label of the world market in the `market` column.
+pub const WORLD_MARKET: &str = "world";
+
+/// Names for the index columns of metric rows of one scenario.
+pub struct Names<'a> {
+    scenario: &'a Scenario,
+    dates: Vec<String>,
+}
+
+impl<'a> Names<'a> {
+    /// Prepares names and dates for a scenario.
+    pub fn new(scenario: &'a Scenario) -> Self {
+        let dates = (0..scenario.ticks)
+            .map(|t| scenario.date_of_tick(t).iso())
+            .collect();
+        Names { scenario, dates }
+    }
+
+    /// The ISO date of a tick.
+    pub fn date(&self, tick: u32) -> &str {
+        &self.dates[tick as usize]
+    }
+
+    /// State id or empty.
+    pub fn state(&self, i: u16) -> &str {
+        if i == NONE {
+            ""
+        } else {
+            &self.scenario.states[i as usize].id
+        }
+    }
+
+    /// Firm id or empty.
+    pub fn firm(&self, j: u16) -> &str {
+        if j == NONE {
+            ""
+        } else {
+            &self.scenario.firms[j as usize].id
+        }
+    }
+
+    /// Sector id or empty.
+    pub fn sector(&self, k: u16) -> &str {
+        if k == NONE {
+            ""
+        } else {
+            &self.scenario.sectors[k as usize].id
+        }
+    }
+
+    /// Market: a state id, `world`, or empty.
+    pub fn market(&self, i: u16) -> &str {
+        match i {
+            WORLD => WORLD_MARKET,
+            NONE => "",
+            i => &self.scenario.states[i as usize].id,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_columns_are_the_index_columns_then_value() {
+        assert_eq!(&METRICS_COLUMNS[..7], &INDEX_COLUMNS[..]);
+        assert_eq!(METRICS_COLUMNS[7], "value");
+    }
+}
