@@ -3,7 +3,8 @@
 //! ids, `world` for the world market, empty where a column does not apply, ISO dates for ticks.
 //! `metrics.csv`, a sweep's `summary.csv`, `columns.csv` and `sensitivity.csv`, the sweep's
 //! outcome column names and the charts that read them all take the columns from here, so the
-//! tables cannot drift apart. docs/OUTPUTS.md is the contract.
+//! tables cannot drift apart; so do the ablation labels of an effect analysis's tables.
+//! docs/OUTPUTS.md and docs/EFFECTS.md are the contract.
 
 use crate::model::metrics::{NONE, WORLD};
 use crate::scenario::Scenario;
@@ -20,6 +21,12 @@ pub const METRICS_COLUMNS: [&str; 8] = [
 
 /// The label of the world market in the `market` column.
 pub const WORLD_MARKET: &str = "world";
+
+/// The ablation label of the full model (no mechanism switched off) in an effect analysis's
+/// `effects.csv`, `replicates.csv` and `verdict.json`.
+pub const FULL_MODEL: &str = "none";
+/// The ablation label of every listed mechanism switched off together.
+pub const ALL_LISTED: &str = "all_listed";
 
 /// Names for the index columns of metric rows of one scenario.
 pub struct Names<'a> {

@@ -1,13 +1,14 @@
-//! The `chokepoint` command: parses the command line, hands off to the library, and maps errors
-//! to messages and exit codes (2 = bad input, do not retry; 1 = failure while running).
+//! The `chokepoint` command: parses the command line, hands off to the library, and ends with the
+//! library's one error type, whose exit codes are the table in `runner::error` (2 = bad input, do
+//! not retry; 1 = failure while running or writing; 130 = interrupted, re-run to resume).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use chokepoint::charts::{OutputFormat, PlotRequest, SizePreset, available_charts, plot_directory};
-use chokepoint::runner::{EXIT_BAD_INPUT, EXIT_FAILURE, single, sweep};
+use chokepoint::runner::{CommandError, single, sweep};
 use chokepoint::scenario::params::{ParamValue, Parameters};
 use chokepoint::scenario::{self, Overrides, load::BUNDLED};
 
@@ -108,10 +109,17 @@ struct ScenarioArgs {
 struct RunArgs {
     #[command(flatten)]
     scenario: ScenarioArgs,
-    /// Output folder [default: output/<scenario name>].
+    #[command(flatten)]
+    result: ResultArgs,
+}
+
+/// Where a command writes its result folder, shared by `run`, `effect` and `merge`.
+#[derive(Args)]
+struct ResultArgs {
+    /// Output folder [default: output/<name of the scenario, effect or sweep>].
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Replace the output folder if it already holds results.
+    /// Replace what the output folder holds.
     #[arg(long)]
     force: bool,
     /// Skip the default charts (redraw them later with `chokepoint plot`).
@@ -123,18 +131,18 @@ struct RunArgs {
 struct PlotArgs {
     /// A folder written by `chokepoint run`, `sweep` or `effect`.
     dir: PathBuf,
-    /// svg, png or both.
-    #[arg(long, default_value = "both", value_parser = ["svg", "png", "both"])]
-    format: String,
+    /// Which files to write.
+    #[arg(long, value_enum, default_value_t = FormatArg::Both)]
+    format: FormatArg,
     /// Where to write the charts [default: DIR/charts].
     #[arg(long)]
     out: Option<PathBuf>,
     /// Draw only these charts (comma-separated or repeated); `--list` shows the names.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
-    /// Figure width: one-column (3.5 in) or two-column (7 in).
-    #[arg(long, default_value = "one-column", value_parser = ["one-column", "two-column"])]
-    preset: String,
+    /// Figure width.
+    #[arg(long, value_enum, default_value_t = PresetArg::OneColumn)]
+    preset: PresetArg,
     /// PNG resolution in hundreds of pixels per inch (3 = 300 dpi); every size scales with it.
     #[arg(long, default_value_t = 3.0)]
     scale: f64,
@@ -165,8 +173,8 @@ struct PlotArgs {
 struct SweepArgs {
     /// The sweep spec (.ron); docs/SWEEPS.md describes the format.
     spec: PathBuf,
-    /// Worker threads [default: every core].
-    #[arg(long)]
+    /// Worker threads, at least 1 [default: every core].
+    #[arg(long, value_parser = at_least_one_thread)]
     threads: Option<usize>,
     /// Output folder [default: output/<sweep name>].
     #[arg(long)]
@@ -194,21 +202,14 @@ struct SweepArgs {
 struct EffectArgs {
     /// The effect spec (.ron); docs/EFFECTS.md describes the format.
     spec: PathBuf,
-    /// Worker threads [default: every core].
-    #[arg(long)]
+    /// Worker threads, at least 1 [default: every core].
+    #[arg(long, value_parser = at_least_one_thread)]
     threads: Option<usize>,
-    /// Output folder [default: output/<effect name>].
-    #[arg(long)]
-    out: Option<PathBuf>,
-    /// Replace the output folder if it already holds results.
-    #[arg(long)]
-    force: bool,
-    /// Replace the spec's number of replicates.
-    #[arg(long)]
+    /// Replace the spec's number of replicates (at least 2: the intervals need two).
+    #[arg(long, value_parser = at_least_two_replicates)]
     replicates: Option<usize>,
-    /// Skip the default charts.
-    #[arg(long)]
-    no_plots: bool,
+    #[command(flatten)]
+    result: ResultArgs,
 }
 
 #[derive(Args)]
@@ -216,15 +217,8 @@ struct MergeArgs {
     /// Folders holding shard files (shard-I-of-N.txt), or the files themselves.
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
-    /// Output folder [default: output/<sweep name>].
-    #[arg(long)]
-    out: Option<PathBuf>,
-    /// Replace what the output folder holds.
-    #[arg(long)]
-    force: bool,
-    /// Skip the default charts.
-    #[arg(long)]
-    no_plots: bool,
+    #[command(flatten)]
+    result: ResultArgs,
 }
 
 #[derive(Args)]
@@ -233,46 +227,62 @@ struct ValidateArgs {
     scenario: ScenarioArgs,
 }
 
-/// An error on its way to the user, with the exit code it maps to.
-struct Failure {
-    message: String,
-    code: i32,
+/// `plot --format`: which files to write.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum FormatArg {
+    /// Vector SVG only.
+    Svg,
+    /// PNG only (300 dpi at --scale 3).
+    Png,
+    /// SVG and PNG.
+    Both,
 }
 
-impl Failure {
-    fn bad_input(message: impl std::fmt::Display) -> Self {
-        Failure {
-            message: message.to_string(),
-            code: EXIT_BAD_INPUT,
+impl From<FormatArg> for OutputFormat {
+    fn from(format: FormatArg) -> Self {
+        match format {
+            FormatArg::Svg => OutputFormat::Svg,
+            FormatArg::Png => OutputFormat::Png,
+            FormatArg::Both => OutputFormat::Both,
         }
     }
 }
 
-impl From<scenario::ScenarioError> for Failure {
-    fn from(e: scenario::ScenarioError) -> Self {
-        Failure::bad_input(e)
-    }
+/// `plot --preset`: the figure's printed width.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum PresetArg {
+    /// A journal's single column, 3.5 in.
+    OneColumn,
+    /// A full page width, 7 in.
+    TwoColumn,
 }
 
-impl From<sweep::SweepError> for Failure {
-    fn from(e: sweep::SweepError) -> Self {
-        Failure {
-            code: e.exit_code(),
-            message: e.to_string(),
+impl From<PresetArg> for SizePreset {
+    fn from(preset: PresetArg) -> Self {
+        match preset {
+            PresetArg::OneColumn => SizePreset::OneColumn,
+            PresetArg::TwoColumn => SizePreset::TwoColumn,
         }
     }
 }
 
-impl From<chokepoint::output::OutputError> for Failure {
-    fn from(e: chokepoint::output::OutputError) -> Self {
-        let code = match e {
-            chokepoint::output::OutputError::NotEmpty(_) => EXIT_BAD_INPUT,
-            _ => EXIT_FAILURE,
-        };
-        Failure {
-            message: e.to_string(),
-            code,
-        }
+/// `--threads N` of `sweep` and `effect`: a whole number of at least 1.
+fn at_least_one_thread(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) => Err("must be at least 1 (leave --threads out to use every core)".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{text}` is not a whole number of threads")),
+    }
+}
+
+/// `effect --replicates N`: a whole number of at least 2, since the bootstrap intervals need two.
+fn at_least_two_replicates(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if n < 2 => Err(format!(
+            "{n} is too few: the bootstrap intervals need at least 2 replicates"
+        )),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{text}` is not a whole number of replicates")),
     }
 }
 
@@ -280,14 +290,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(failure) => {
-            eprintln!("error: {}", failure.message);
-            ExitCode::from(failure.code as u8)
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(error.exit_code())
         }
     }
 }
 
-fn dispatch(cli: Cli) -> Result<(), Failure> {
+fn dispatch(cli: Cli) -> Result<(), CommandError> {
     match cli.command {
         Command::Run(args) => run(args),
         Command::Validate(args) => validate(args),
@@ -306,11 +316,11 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
     }
 }
 
-fn parse_overrides(args: &ScenarioArgs) -> Result<Overrides, Failure> {
+fn parse_overrides(args: &ScenarioArgs) -> Result<Overrides, CommandError> {
     let mut parameters = Vec::new();
     for item in &args.set {
         let Some((path, value)) = item.split_once('=') else {
-            return Err(Failure::bad_input(format!(
+            return Err(CommandError::bad_input(format!(
                 "--set {item}: expected PATH=VALUE, e.g. --set learning.wright_learning_rate=0.25"
             )));
         };
@@ -323,19 +333,19 @@ fn parse_overrides(args: &ScenarioArgs) -> Result<Overrides, Failure> {
     })
 }
 
-fn load(args: &ScenarioArgs) -> Result<scenario::Loaded, Failure> {
+fn load(args: &ScenarioArgs) -> Result<scenario::Loaded, CommandError> {
     let overrides = parse_overrides(args)?;
     let source = scenario::resolve_source(args.scenario.as_deref())?;
     Ok(scenario::load(&source, &overrides)?)
 }
 
-fn run(args: RunArgs) -> Result<(), Failure> {
+fn run(args: RunArgs) -> Result<(), CommandError> {
     let loaded = load(&args.scenario)?;
     let request = single::RunRequest {
-        out: args.out,
-        force: args.force,
+        out: args.result.out,
+        force: args.result.force,
         command_line: std::env::args().collect(),
-        plots: (!args.no_plots).then(default_run_plots),
+        plots: (!args.result.no_plots).then(default_run_plots),
     };
     let summary = single::execute(&loaded, &request)?;
     if let Err(e) = &summary.charts {
@@ -360,33 +370,25 @@ fn default_run_plots() -> PlotRequest {
     PlotRequest::default()
 }
 
-fn plot(args: PlotArgs) -> Result<(), Failure> {
+fn plot(args: PlotArgs) -> Result<(), CommandError> {
     if args.list {
-        let charts = available_charts(&args.dir).map_err(Failure::bad_input)?;
+        let charts = available_charts(&args.dir)?;
         for c in charts {
             println!("{:<32} {}", c.name, c.description);
         }
         return Ok(());
     }
     if !(args.scale.is_finite() && args.scale > 0.0 && args.scale <= 20.0) {
-        return Err(Failure::bad_input(format!(
+        return Err(CommandError::bad_input(format!(
             "--scale {} must be between 0 and 20 (3 = 300 dpi)",
             args.scale
         )));
     }
     let request = PlotRequest {
-        format: match args.format.as_str() {
-            "svg" => OutputFormat::Svg,
-            "png" => OutputFormat::Png,
-            _ => OutputFormat::Both,
-        },
+        format: args.format.into(),
         out_dir: args.out,
         only: args.only,
-        preset: if args.preset == "two-column" {
-            SizePreset::TwoColumn
-        } else {
-            SizePreset::OneColumn
-        },
+        preset: args.preset.into(),
         png_scale: args.scale,
         titles: args.titles,
         market: args.market,
@@ -395,12 +397,12 @@ fn plot(args: PlotArgs) -> Result<(), Failure> {
         metrics: args.metrics,
         point: args.point,
     };
-    let files = plot_directory(&args.dir, &request).map_err(Failure::bad_input)?;
+    let files = plot_directory(&args.dir, &request)?;
     eprintln!("wrote {} chart files", files.len());
     Ok(())
 }
 
-fn run_sweep(args: SweepArgs) -> Result<(), Failure> {
+fn run_sweep(args: SweepArgs) -> Result<(), CommandError> {
     if let Some(shards) = args.emit_slurm {
         return emit_slurm(args.spec, shards, args.out);
     }
@@ -409,7 +411,7 @@ fn run_sweep(args: SweepArgs) -> Result<(), Failure> {
         .as_deref()
         .map(|text| sweep::parse_shard(text, |var| std::env::var(var).ok()))
         .transpose()
-        .map_err(Failure::bad_input)?;
+        .map_err(CommandError::bad_input)?;
     let request = sweep::SweepRequest {
         spec: args.spec,
         out: args.out,
@@ -444,10 +446,11 @@ fn run_sweep(args: SweepArgs) -> Result<(), Failure> {
 }
 
 /// `sweep --emit-slurm N`: checks everything on the login node, writes the array script.
-fn emit_slurm(spec: PathBuf, shards: usize, out: Option<PathBuf>) -> Result<(), Failure> {
-    let binary = std::env::current_exe().map_err(|e| Failure {
-        message: format!("cannot find the path of this chokepoint binary: {e}"),
-        code: EXIT_FAILURE,
+fn emit_slurm(spec: PathBuf, shards: usize, out: Option<PathBuf>) -> Result<(), CommandError> {
+    let binary = std::env::current_exe().map_err(|e| {
+        CommandError::failure(format!(
+            "cannot find the path of this chokepoint binary: {e}"
+        ))
     })?;
     let done = chokepoint::runner::slurm::emit(&chokepoint::runner::slurm::EmitRequest {
         spec,
@@ -479,27 +482,25 @@ fn draw_default_charts(dir: &std::path::Path) {
     }
 }
 
-fn run_effect(args: EffectArgs) -> Result<(), Failure> {
-    use chokepoint::runner::effect::{EffectError, EffectRequest, execute};
+fn run_effect(args: EffectArgs) -> Result<(), CommandError> {
+    use chokepoint::labels::FULL_MODEL;
+    use chokepoint::runner::effect::{EffectRequest, execute};
     let request = EffectRequest {
-        out: args.out,
-        force: args.force,
+        out: args.result.out,
+        force: args.result.force,
         threads: args.threads,
         command_line: std::env::args().collect(),
-        plots: (!args.no_plots).then(PlotRequest::default),
+        plots: (!args.result.no_plots).then(PlotRequest::default),
         progress: true,
         replicates: args.replicates,
     };
-    let done = execute(&args.spec, &request).map_err(|e| match e {
-        EffectError::Input(e) => Failure::bad_input(e),
-        EffectError::Output(e) => Failure::from(e),
-    })?;
+    let done = execute(&args.spec, &request)?;
     if let Err(e) = &done.charts {
         eprintln!(
             "warning: charts not drawn ({e}); the results are complete — try `chokepoint plot`"
         );
     }
-    for (_, outcome, verdict) in done.verdicts.iter().filter(|(a, _, _)| a == "none") {
+    for (_, outcome, verdict) in done.verdicts.iter().filter(|(a, _, _)| a == FULL_MODEL) {
         eprintln!("{outcome}: {verdict:?} (full model; verdict.json has every ablation)");
     }
     eprintln!(
@@ -511,11 +512,11 @@ fn run_effect(args: EffectArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-fn merge(args: MergeArgs) -> Result<(), Failure> {
+fn merge(args: MergeArgs) -> Result<(), CommandError> {
     let done = sweep::merge(&sweep::MergeRequest {
         inputs: args.inputs,
-        out: args.out,
-        force: args.force,
+        out: args.result.out,
+        force: args.result.force,
     })?;
     eprintln!(
         "merged {} shards ({} runs) into {}",
@@ -523,13 +524,13 @@ fn merge(args: MergeArgs) -> Result<(), Failure> {
         done.runs,
         done.dir.display()
     );
-    if !args.no_plots {
+    if !args.result.no_plots {
         draw_default_charts(&done.dir);
     }
     Ok(())
 }
 
-fn validate(args: ValidateArgs) -> Result<(), Failure> {
+fn validate(args: ValidateArgs) -> Result<(), CommandError> {
     let loaded = load(&args.scenario)?;
     let s = &loaded.scenario;
     println!(

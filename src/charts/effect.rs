@@ -10,6 +10,7 @@ use super::figure::{Axis, Dash, Figure, LegendEntry, Panel, Swatch};
 use super::primitives::{Est, band, grouped_bars, hline, line};
 use super::theme::{BLACK, Rgb, Theme, assign_group, pretty_id};
 use super::{CatalogueEntry, Ctx, entry, slug};
+use crate::labels::FULL_MODEL;
 
 pub(crate) struct EffectData {
     pub manifest: Manifest,
@@ -19,7 +20,6 @@ pub(crate) struct EffectData {
 
 /// Opacity of confidence bands around dose–response lines.
 const CI_ALPHA: f64 = 0.15;
-const FULL_MODEL: &str = "none";
 
 impl EffectData {
     pub(crate) fn load(dir: &std::path::Path, manifest: Manifest) -> Result<EffectData, PlotError> {

@@ -523,15 +523,6 @@ pub(crate) fn write_png(
     commit(&tmp, path)
 }
 
-/// Pixel size a figure will have as PNG at `scale` (used by callers that want to know).
-#[allow(dead_code)]
-pub(crate) fn png_size(fig: &Figure, preset: SizePreset, scale: f64) -> (u32, u32) {
-    size_px(
-        &layout(fig, &Theme::layout(preset)),
-        PNG_PX_PER_IN_AT_SCALE_1 * scale,
-    )
-}
-
 fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")

@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::effect::spec::{self, Dose, LoadedSpec};
 use crate::effect::stats::{self, DoseResponse, Estimate};
+use crate::labels::{ALL_LISTED, FULL_MODEL};
 use crate::model::metrics::{Metric, NONE, Selection, WORLD};
 use crate::output::files::write_atomic;
 use crate::output::manifest::FileRecord;
@@ -196,7 +197,7 @@ pub fn execute(spec_path: &Path, request: &EffectRequest) -> Result<EffectSummar
         .collect::<Result<_, _>>()?;
 
     // Ablations: the full model, each listed mechanism off, and all listed off together.
-    let mut ablations: Vec<(String, Vec<(String, ParamValue)>)> = vec![("none".into(), vec![])];
+    let mut ablations: Vec<(String, Vec<(String, ParamValue)>)> = vec![(FULL_MODEL.into(), vec![])];
     for a in &l.spec.ablations {
         ablations.push((
             a.clone(),
@@ -210,7 +211,7 @@ pub fn execute(spec_path: &Path, request: &EffectRequest) -> Result<EffectSummar
             .iter()
             .map(|a| (format!("mechanisms.{a}"), ParamValue::Bool(false)))
             .collect();
-        ablations.push(("all_listed".into(), all));
+        ablations.push((ALL_LISTED.into(), all));
     }
     let doses: Vec<Vec<Scenario>> = ablations
         .iter()

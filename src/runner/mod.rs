@@ -3,17 +3,15 @@
 //! array script `--emit-slurm` writes; effect analyses (paired counterfactual runs over a dose).
 
 pub mod effect;
+pub mod error;
+pub mod folder;
 pub mod journal;
 pub mod progress;
 pub mod single;
 pub mod slurm;
 pub mod sweep;
 
-/// Exit code for bad input (scenario, spec, arguments): fix the input, do not retry. Schedulers
-/// should treat it as permanent.
-pub const EXIT_BAD_INPUT: i32 = 2;
-/// Exit code for a failure while running or writing (I/O): retrying may help.
-pub const EXIT_FAILURE: i32 = 1;
+pub use error::{CommandError, Exit};
 
 /// Draws the default charts of a result folder still being staged into its `charts/` folder. The
 /// charts read only the files already written, as `chokepoint plot` would redraw them; a failure is

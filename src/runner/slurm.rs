@@ -10,17 +10,10 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use super::error::CommandError;
+use super::folder::{README_NAME, SCRIPT_NAME, SLURM_DIR, check_folder};
 use super::journal::{Shard, sync_dir};
-use super::sweep::{SweepError, check_folder};
 use crate::sweep::plan::load_plan;
-
-/// The folder inside a sweep's output folder that holds the emitted script, its README and the
-/// array tasks' logs; sweeps and merges leave it alone.
-pub const SLURM_DIR: &str = "slurm";
-/// The emitted script's file name inside [`SLURM_DIR`].
-pub const SCRIPT_NAME: &str = "sweep.sbatch";
-/// The emitted README's file name inside [`SLURM_DIR`].
-pub const README_NAME: &str = "README.md";
 
 /// What `--emit-slurm` was asked to do.
 #[derive(Clone, Debug)]
@@ -160,12 +153,12 @@ To use another copy of the same `chokepoint` build on the compute nodes, submit 
     )
 }
 
-fn bad(message: String) -> SweepError {
-    SweepError::BadInput(message)
+fn bad(message: String) -> CommandError {
+    CommandError::BadInput(message)
 }
 
 /// A path as UTF-8 text without characters an `#SBATCH` line cannot carry.
-fn script_text(what: &str, path: &Path) -> Result<String, SweepError> {
+fn script_text(what: &str, path: &Path) -> Result<String, CommandError> {
     let text = path.to_str().ok_or_else(|| {
         bad(format!(
             "{what} `{}` is not valid UTF-8; choose another path for the Slurm script",
@@ -185,7 +178,7 @@ fn script_text(what: &str, path: &Path) -> Result<String, SweepError> {
 }
 
 /// Creates `dir` if needed and proves it writable with a probe file (written, synced, removed).
-fn probe_folder(dir: &Path) -> Result<(), SweepError> {
+fn probe_folder(dir: &Path) -> Result<(), CommandError> {
     if dir.exists() && !dir.is_dir() {
         return Err(bad(format!(
             "--out `{}` exists and is not a folder",
@@ -214,7 +207,7 @@ fn probe_folder(dir: &Path) -> Result<(), SweepError> {
 
 /// Refuses a folder that holds shard files or journals of this sweep cut into another number of
 /// shards: a merge could never join them.
-fn check_shard_count(dir: &Path, shards: usize) -> Result<(), SweepError> {
+fn check_shard_count(dir: &Path, shards: usize) -> Result<(), CommandError> {
     let Ok(entries) = fs::read_dir(dir) else {
         return Ok(());
     };
@@ -242,9 +235,10 @@ fn check_shard_count(dir: &Path, shards: usize) -> Result<(), SweepError> {
 }
 
 /// Writes `text` to `path` through a temporary file and a rename.
-fn write_file(path: &Path, text: &str, executable: bool) -> Result<(), SweepError> {
-    let fail =
-        |e: std::io::Error| SweepError::Failure(format!("cannot write `{}`: {e}", path.display()));
+fn write_file(path: &Path, text: &str, executable: bool) -> Result<(), CommandError> {
+    let fail = |e: std::io::Error| {
+        CommandError::Failure(format!("cannot write `{}`: {e}", path.display()))
+    };
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
     let mut f = fs::File::create(&tmp).map_err(fail)?;
@@ -258,9 +252,9 @@ fn write_file(path: &Path, text: &str, executable: bool) -> Result<(), SweepErro
 }
 
 /// Validates the sweep and the folder, then writes `<out>/slurm/sweep.sbatch` and
-/// `<out>/slurm/README.md`. Every refusal is [`SweepError::BadInput`] (exit 2): on the login
+/// `<out>/slurm/README.md`. Every refusal is [`CommandError::BadInput`] (exit 2): on the login
 /// node, before any array task starts.
-pub fn emit(request: &EmitRequest) -> Result<EmitSummary, SweepError> {
+pub fn emit(request: &EmitRequest) -> Result<EmitSummary, CommandError> {
     if request.shards == 0 {
         return Err(bad(
             "--emit-slurm 0: N must be at least 1 (one array task per shard)".into(),
@@ -342,53 +336,8 @@ mod tests {
 
     #[test]
     fn the_script_is_a_pure_function_of_its_inputs() {
-        let expected = r#"#!/bin/bash
-# Slurm array job for a chokepoint sweep, written by
-#   chokepoint sweep /home/a/lhs.ron --emit-slurm 4 --out /scratch/a/lhs
-# Array task I runs shard I of 4 and writes /scratch/a/lhs/shard-I-of-4.txt.
-# Submit with:  sbatch /scratch/a/lhs/slurm/sweep.sbatch
-#
-# Edit the resource lines to suit your cluster (add --partition, --account, --qos as needed).
-# --time: a task stopped by its time limit keeps its finished runs; resubmit it to resume.
-#SBATCH --job-name=chokepoint-lhs
-#SBATCH --array=0-3
-#SBATCH --cpus-per-task=1
-#SBATCH --time=02:00:00
-#SBATCH --mem=2G
-#SBATCH --output=/scratch/a/lhs/slurm/%A_%a.log
-
-set -euo pipefail
-
-# The binary that wrote this script; set CHOKEPOINT=/path/to/chokepoint (exported to sbatch) to
-# use another copy of the same build — merge refuses shards from different builds.
-CHOKEPOINT=${CHOKEPOINT:-'/opt/chokepoint/bin/chokepoint'}
-SPEC='/home/a/lhs.ron'
-OUT='/scratch/a/lhs'
-# The shard count is explicit: SLURM_ARRAY_TASK_COUNT counts only the current submission.
-SHARDS=4
-
-if [[ -z ${SLURM_ARRAY_TASK_ID:-} ]]; then
-    echo "error: SLURM_ARRAY_TASK_ID is not set: submit this script with sbatch" >&2
-    exit 2
-fi
-if [[ ! -x $CHOKEPOINT ]]; then
-    echo "error: no chokepoint binary at $CHOKEPOINT on $(hostname): set CHOKEPOINT=..." >&2
-    exit 2
-fi
-
-# Exit codes: 0 done; 2 bad input (spec, arguments, folder) — a configuration error, do not
-# retry; 1 failure while running or writing — retrying may help; 130 stopped by SIGTERM (time
-# limit, scancel) — every finished run is kept, resubmit the task to resume.
-exec "$CHOKEPOINT" sweep "$SPEC" --out "$OUT" --shard "$SLURM_ARRAY_TASK_ID/$SHARDS" \
-    --threads "${SLURM_CPUS_PER_TASK:-1}"
-
-# When every task has finished, merge (it proves completeness from the shard files, whatever
-# Slurm reported, and writes runs.csv, summary.csv, manifest.json … into the same folder):
-#   '/opt/chokepoint/bin/chokepoint' merge '/scratch/a/lhs' --out '/scratch/a/lhs'
-# If shards are missing or incomplete, merge exits 2 and names them in --array= syntax;
-# resubmit only those, then merge again:
-#   sbatch --array=3,5 /scratch/a/lhs/slurm/sweep.sbatch
-"#;
+        // The whole script for fixed inputs, kept beside the other output fixtures.
+        let expected = include_str!("../../tests/fixtures/slurm/sweep.sbatch");
         assert_eq!(sbatch_script(&PATHS, 4), expected);
         assert!(sbatch_script(&PATHS, 1).contains("#SBATCH --array=0-0\n"));
         assert!(sbatch_script(&PATHS, 1000).contains("#SBATCH --array=0-999\n"));

@@ -8,71 +8,23 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
+use super::error::{CommandError, Exit, io_failure};
+use super::folder::{FolderState, SCRIPT_NAME, SLURM_DIR, prepare_folder};
 use super::journal::{
-    self, Journal, Records, Shard, ShardHeader, journal_header, journal_sweep_id,
-    read_shard_header, scan_shard, write_shard,
+    self, Journal, Records, Shard, ShardHeader, journal_header, read_shard_header, scan_shard,
+    write_shard,
 };
 use super::progress::Progress;
-use super::slurm::SLURM_DIR;
-use super::{EXIT_BAD_INPUT, EXIT_FAILURE};
 use crate::output::sweep::write_outputs;
 use crate::provenance::build_info;
-use crate::scenario::{Overrides, ScenarioError, load_str, to_ron};
+use crate::scenario::{Overrides, load_str, to_ron};
 use crate::sweep::plan::{Plan, load_plan};
 use crate::sweep::spec;
-
-/// Exit code of a sweep stopped by Ctrl-C or SIGTERM (128 + SIGINT): re-run to resume.
-pub const EXIT_INTERRUPTED: i32 = 130;
-
-/// Set by SIGINT/SIGTERM: stop starting runs, keep what finished.
-static STOP: AtomicBool = AtomicBool::new(false);
-
-/// Why a sweep or merge did not finish.
-#[derive(Debug)]
-pub enum SweepError {
-    /// Bad spec, arguments or folder: fix the input, do not retry (exit 2).
-    BadInput(String),
-    /// A failure while running or writing (exit 1).
-    Failure(String),
-    /// Stopped on request; the journal holds every finished run (exit 130).
-    Interrupted(String),
-}
-
-impl SweepError {
-    /// The process exit code for this error.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            SweepError::BadInput(_) => EXIT_BAD_INPUT,
-            SweepError::Failure(_) => EXIT_FAILURE,
-            SweepError::Interrupted(_) => EXIT_INTERRUPTED,
-        }
-    }
-}
-
-impl std::fmt::Display for SweepError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            SweepError::BadInput(m) | SweepError::Failure(m) | SweepError::Interrupted(m) => {
-                f.write_str(m)
-            }
-        }
-    }
-}
-
-impl From<ScenarioError> for SweepError {
-    fn from(e: ScenarioError) -> Self {
-        SweepError::BadInput(e.to_string())
-    }
-}
-
-fn failure(what: &str, path: &Path) -> impl FnOnce(std::io::Error) -> SweepError {
-    let context = format!("{what} `{}`", path.display());
-    move |e| SweepError::Failure(format!("{context}: {e}"))
-}
 
 /// What `chokepoint sweep` was asked to do.
 #[derive(Clone, Debug)]
@@ -144,161 +96,47 @@ pub fn parse_shard(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<S
     Ok(Shard { index, count })
 }
 
-/// Installs the SIGINT/SIGTERM handler: the first signal asks the sweep to stop cleanly, a
-/// second one ends the process at once.
-fn install_stop_handler() {
-    extern "C" fn on_signal(signal: libc::c_int) {
-        STOP.store(true, Ordering::SeqCst);
-        // SAFETY: `signal` is async-signal-safe; restoring the default lets a second Ctrl-C kill.
-        unsafe {
-            libc::signal(signal, libc::SIG_DFL);
-        }
-    }
-    // SAFETY: installs a handler that only touches an atomic and calls `signal`.
-    unsafe {
-        libc::signal(libc::SIGINT, on_signal as *const () as libc::sighandler_t);
-        libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
-    }
+/// Installs the SIGINT/SIGTERM handlers once per process: the first signal asks the sweep to stop
+/// cleanly (it sets [`stop_flag`]); a second one, arriving while the flag is set, ends the
+/// process at once with the interrupted exit code.
+fn install_stop_handler() -> Result<(), CommandError> {
+    static INSTALLED: OnceLock<Result<(), String>> = OnceLock::new();
+    INSTALLED
+        .get_or_init(|| {
+            use signal_hook::consts::{SIGINT, SIGTERM};
+            use signal_hook::flag;
+            for signal in [SIGINT, SIGTERM] {
+                // Registered first, so it sees the flag as the earlier signal left it.
+                flag::register_conditional_shutdown(
+                    signal,
+                    i32::from(Exit::Interrupted.code()),
+                    Arc::clone(stop_flag()),
+                )
+                .map_err(|e| e.to_string())?;
+                flag::register(signal, Arc::clone(stop_flag())).map_err(|e| e.to_string())?;
+            }
+            Ok(())
+        })
+        .clone()
+        .map_err(|e| CommandError::failure(format!("cannot install the Ctrl-C handler: {e}")))
 }
 
-/// What the output folder holds, relative to this sweep and shard.
-enum FolderState {
-    Fresh,
-    Resume,
-    Complete,
-}
-
-/// Looks at the output folder and decides to start, resume or report completion; refuses a
-/// folder holding anything else unless `force`, which removes everything but other shards of
-/// the same sweep.
-fn prepare_folder(
-    dir: &Path,
-    plan_id: &str,
-    shard: Shard,
-    unsharded: bool,
-    force: bool,
-) -> Result<FolderState, SweepError> {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return Ok(FolderState::Fresh);
-    };
-    let mut foreign = Vec::new();
-    let mut ours_resumable = false;
-    let mut ours_complete = false;
-    let mut removable = Vec::new();
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') && name.contains(".tmp-") {
-            removable.push(path);
-            continue;
-        }
-        if name == SLURM_DIR && path.is_dir() {
-            // The script `--emit-slurm` wrote, its README and the array tasks' logs: kept.
-            continue;
-        }
-        let same_sweep_other_shard =
-            |id: Option<String>, own: bool| -> Option<bool> { Some(id? == plan_id && !own) };
-        if name.starts_with("journal") && name.ends_with(".txt") {
-            let id = journal_sweep_id(&path);
-            if name == shard.journal_name() && id.as_deref() == Some(plan_id) {
-                ours_resumable = true;
-                continue;
-            }
-            if same_sweep_other_shard(id, name == shard.journal_name()) == Some(true) {
-                continue;
-            }
-        } else if name.starts_with("shard-") && name.ends_with(".txt") {
-            let id = read_shard_header(&path).map(|h| h.sweep_id);
-            if name == shard.file_name() && id.as_deref() == Some(plan_id) && !unsharded {
-                ours_complete = true;
-                continue;
-            }
-            if same_sweep_other_shard(id, name == shard.file_name() && !unsharded) == Some(true) {
-                continue;
-            }
-        } else if name == "manifest.json" && unsharded {
-            let id = fs::read_to_string(&path)
-                .ok()
-                .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-                .and_then(|v| v["sweep_id"].as_str().map(str::to_string));
-            if id.as_deref() == Some(plan_id) {
-                ours_complete = true;
-                removable.push(path);
-                continue;
-            }
-        } else if unsharded && OUTPUT_FILES.contains(&name.as_str()) {
-            // Outputs of this sweep (checked through the manifest) or of an unfinished write.
-            removable.push(path);
-            continue;
-        }
-        foreign.push((name, path));
-    }
-    if force {
-        for (_, path) in &foreign {
-            remove_path(path)?;
-        }
-        for path in &removable {
-            remove_path(path)?;
-        }
-        let own = [dir.join(shard.journal_name()), dir.join(shard.file_name())];
-        for path in own.iter().filter(|p| p.exists()) {
-            remove_path(path)?;
-        }
-        return Ok(FolderState::Fresh);
-    }
-    if ours_resumable {
-        return Ok(FolderState::Resume);
-    }
-    // A finished sweep's folder may have gained charts or repeated runs: it is still finished.
-    if ours_complete {
-        return Ok(FolderState::Complete);
-    }
-    if !foreign.is_empty() {
-        let names: Vec<&str> = foreign.iter().map(|(n, _)| n.as_str()).take(5).collect();
-        return Err(SweepError::BadInput(format!(
-            "output folder `{}` holds files that are not this sweep's ({}{}): a different sweep, \
-             or this spec changed since it ran (sweep id now {plan_id}); choose another --out, \
-             or pass --force to discard them",
-            dir.display(),
-            names.join(", "),
-            if foreign.len() > 5 { ", …" } else { "" }
-        )));
-    }
-    Ok(FolderState::Fresh)
-}
-
-/// Checks, without changing anything, that a sharded run of this sweep could use `dir`: refuses
-/// a folder holding another sweep's files (what `--emit-slurm` checks on the login node).
-pub(crate) fn check_folder(dir: &Path, plan_id: &str, shard: Shard) -> Result<(), SweepError> {
-    prepare_folder(dir, plan_id, shard, false, false).map(|_| ())
-}
-
-/// Files a finished unsharded sweep writes.
-const OUTPUT_FILES: &[&str] = &[
-    "runs.csv",
-    "summary.csv",
-    "columns.csv",
-    "sensitivity.csv",
-    "scenario.ron",
-    "sweep.ron",
-    "manifest.json",
-];
-
-fn remove_path(path: &Path) -> Result<(), SweepError> {
-    let result = if path.is_dir() {
-        fs::remove_dir_all(path)
-    } else {
-        fs::remove_file(path)
-    };
-    result.map_err(failure("cannot remove", path))
+/// Set by SIGINT/SIGTERM (or `--stop-after`): stop starting runs, keep what finished.
+fn stop_flag() -> &'static Arc<AtomicBool> {
+    static STOP: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+    STOP.get_or_init(|| Arc::new(AtomicBool::new(false)))
 }
 
 /// Runs (or resumes) a sweep.
-pub fn execute(request: &SweepRequest) -> Result<SweepSummary, SweepError> {
+pub fn execute(request: &SweepRequest) -> Result<SweepSummary, CommandError> {
     let started = Instant::now();
     let plan = load_plan(&request.spec)?;
     let threads = match request.threads {
-        Some(0) => return Err(SweepError::BadInput("--threads must be at least 1".into())),
+        Some(0) => {
+            return Err(CommandError::BadInput(
+                "--threads must be at least 1".into(),
+            ));
+        }
         Some(n) => n,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
@@ -310,7 +148,7 @@ pub fn execute(request: &SweepRequest) -> Result<SweepSummary, SweepError> {
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&plan.spec.name));
     if dir.exists() && !dir.is_dir() {
-        return Err(SweepError::BadInput(format!(
+        return Err(CommandError::BadInput(format!(
             "--out `{}` exists and is not a folder",
             dir.display()
         )));
@@ -327,12 +165,12 @@ pub fn execute(request: &SweepRequest) -> Result<SweepSummary, SweepError> {
     if let FolderState::Complete = state {
         return Ok(summary(0, true));
     }
-    fs::create_dir_all(&dir).map_err(failure("cannot create", &dir))?;
+    fs::create_dir_all(&dir).map_err(io_failure("cannot create", &dir))?;
     let columns = plan.columns.len();
     let journal_path = dir.join(shard.journal_name());
     let header = journal_header(&plan.id, shard, &range, columns);
     let (mut journal, done) = Journal::open(&journal_path, &header, &range, columns)
-        .map_err(failure("cannot open the journal", &journal_path))?;
+        .map_err(io_failure("cannot open the journal", &journal_path))?;
     let todo: Vec<usize> = range
         .clone()
         .filter(|&run| !done[run - range.start])
@@ -357,9 +195,9 @@ pub fn execute(request: &SweepRequest) -> Result<SweepSummary, SweepError> {
     )?;
     journal
         .sync()
-        .map_err(failure("cannot sync the journal", &journal_path))?;
+        .map_err(io_failure("cannot sync the journal", &journal_path))?;
     if ran_now < todo.len() {
-        return Err(SweepError::Interrupted(format!(
+        return Err(CommandError::Interrupted(format!(
             "sweep stopped after {} of {} runs; every finished run is saved in `{}`: re-run the same command to resume",
             range.len() - todo.len() + ran_now,
             range.len(),
@@ -368,18 +206,19 @@ pub fn execute(request: &SweepRequest) -> Result<SweepSummary, SweepError> {
     }
 
     let mut records = match Records::from_journal(&journal_path, &range, columns)
-        .map_err(failure("cannot read the journal", &journal_path))?
+        .map_err(io_failure("cannot read the journal", &journal_path))?
     {
         Ok(records) => records,
         Err(missing) => {
-            return Err(SweepError::Failure(format!(
+            return Err(CommandError::Failure(format!(
                 "runs {} are missing from the journal after running; re-run to complete them",
                 array_syntax(&missing)
             )));
         }
     };
     if unsharded {
-        write_outputs(&dir, &plan, &mut records).map_err(|e| SweepError::Failure(e.to_string()))?;
+        write_outputs(&dir, &plan, &mut records)
+            .map_err(|e| CommandError::Failure(e.to_string()))?;
     } else {
         let path = dir.join(shard.file_name());
         write_shard(
@@ -387,13 +226,13 @@ pub fn execute(request: &SweepRequest) -> Result<SweepSummary, SweepError> {
             &shard_header(&plan, &request.spec, shard, &range),
             &mut records,
         )
-        .map_err(|e| SweepError::Failure(e.to_string()))?;
+        .map_err(|e| CommandError::Failure(e.to_string()))?;
     }
     journal::sync_dir(&dir);
     // Another process finishing the same shard at the same time may have removed it already.
     match fs::remove_file(&journal_path) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            return Err(failure("cannot remove", &journal_path)(e));
+            return Err(io_failure("cannot remove", &journal_path)(e));
         }
         _ => {}
     }
@@ -435,16 +274,17 @@ fn run_all(
     stop_after: Option<usize>,
     journal: &mut Journal,
     total: usize,
-) -> Result<usize, SweepError> {
+) -> Result<usize, CommandError> {
     if todo.is_empty() {
         return Ok(0);
     }
-    STOP.store(false, Ordering::SeqCst);
-    install_stop_handler();
+    let stop = stop_flag();
+    stop.store(false, Ordering::SeqCst);
+    install_stop_handler()?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
-        .map_err(|e| SweepError::Failure(format!("cannot start {threads} threads: {e}")))?;
+        .map_err(|e| CommandError::Failure(format!("cannot start {threads} threads: {e}")))?;
     let mut progress = Progress::new(
         &format!("sweep {}", plan.spec.name),
         total,
@@ -452,12 +292,12 @@ fn run_all(
     );
     let (tx, rx) = mpsc::sync_channel::<(usize, Result<Vec<f64>, String>)>(4 * threads + 16);
     let mut finished = 0;
-    let mut error: Option<SweepError> = None;
+    let mut error: Option<CommandError> = None;
     std::thread::scope(|scope| {
         scope.spawn(move || {
             pool.install(|| {
                 todo.par_iter().for_each_with(tx, |tx, &run| {
-                    if STOP.load(Ordering::Relaxed) {
+                    if stop.load(Ordering::Relaxed) {
                         return;
                     }
                     let _ = tx.send((run, plan.run(run)));
@@ -474,14 +314,14 @@ fn run_all(
             let values = match result {
                 Ok(v) => v,
                 Err(e) => {
-                    STOP.store(true, Ordering::SeqCst);
-                    error = Some(SweepError::Failure(format!("run {run} failed: {e}")));
+                    stop.store(true, Ordering::SeqCst);
+                    error = Some(CommandError::Failure(format!("run {run} failed: {e}")));
                     continue;
                 }
             };
             if let Err(e) = journal.append(run, &values) {
-                STOP.store(true, Ordering::SeqCst);
-                error = Some(SweepError::Failure(format!(
+                stop.store(true, Ordering::SeqCst);
+                error = Some(CommandError::Failure(format!(
                     "cannot append to the journal `{}`: {e}",
                     journal.path().display()
                 )));
@@ -494,7 +334,7 @@ fn run_all(
                 last_sync = Instant::now();
             }
             if stop_after.is_some_and(|k| finished >= k) {
-                STOP.store(true, Ordering::SeqCst);
+                stop.store(true, Ordering::SeqCst);
             }
         }
     });
@@ -550,12 +390,12 @@ pub fn array_syntax(indices: &[usize]) -> String {
 
 /// Checks that the shard files are every shard of one sweep, each complete, and writes the
 /// sweep's outputs — the same bytes as an unsharded run of the spec.
-pub fn merge(request: &MergeRequest) -> Result<MergeSummary, SweepError> {
+pub fn merge(request: &MergeRequest) -> Result<MergeSummary, CommandError> {
     let mut files = Vec::new();
     for input in &request.inputs {
         if input.is_dir() {
             let mut found: Vec<PathBuf> = fs::read_dir(input)
-                .map_err(failure("cannot read", input))?
+                .map_err(io_failure("cannot read", input))?
                 .flatten()
                 .map(|e| e.path())
                 .filter(|p| {
@@ -569,7 +409,7 @@ pub fn merge(request: &MergeRequest) -> Result<MergeSummary, SweepError> {
         } else if input.is_file() {
             files.push(input.clone());
         } else {
-            return Err(SweepError::BadInput(format!(
+            return Err(CommandError::BadInput(format!(
                 "`{}` is neither a folder nor a shard file",
                 input.display()
             )));
@@ -581,7 +421,7 @@ pub fn merge(request: &MergeRequest) -> Result<MergeSummary, SweepError> {
         match read_shard_header(path) {
             Some(h) => headers.push((path.clone(), h)),
             None => {
-                return Err(SweepError::BadInput(format!(
+                return Err(CommandError::BadInput(format!(
                     "`{}` is not a chokepoint shard file (or its header is damaged)",
                     path.display()
                 )));
@@ -589,7 +429,7 @@ pub fn merge(request: &MergeRequest) -> Result<MergeSummary, SweepError> {
         }
     }
     let Some((first_path, first)) = headers.first().cloned() else {
-        return Err(SweepError::BadInput(format!(
+        return Err(CommandError::BadInput(format!(
             "no shard files (shard-I-of-N.txt) in {}",
             request
                 .inputs
@@ -601,7 +441,7 @@ pub fn merge(request: &MergeRequest) -> Result<MergeSummary, SweepError> {
     };
     for (path, h) in &headers {
         if h.sweep_id != first.sweep_id || h.shards != first.shards {
-            return Err(SweepError::BadInput(format!(
+            return Err(CommandError::BadInput(format!(
                 "shards come from different sweeps: `{}` is sweep `{}` (id {}, seed {}, {} shards) but `{}` is sweep `{}` (id {}, seed {}, {} shards); merge only the shards of one sweep",
                 first_path.display(),
                 first.name,
@@ -635,10 +475,7 @@ pub fn merge(request: &MergeRequest) -> Result<MergeSummary, SweepError> {
         let script = request
             .inputs
             .iter()
-            .map(|dir| {
-                dir.join(super::slurm::SLURM_DIR)
-                    .join(super::slurm::SCRIPT_NAME)
-            })
+            .map(|dir| dir.join(SLURM_DIR).join(SCRIPT_NAME))
             .find(|p| fs::read_to_string(p).is_ok_and(|t| t.contains(&format!("\nSHARDS={n}\n"))))
             .map(|p| {
                 format!(
@@ -648,7 +485,7 @@ pub fn merge(request: &MergeRequest) -> Result<MergeSummary, SweepError> {
                 )
             })
             .unwrap_or_default();
-        return Err(SweepError::BadInput(format!(
+        return Err(CommandError::BadInput(format!(
             "cannot merge sweep `{}`: {} of {n} shards missing or incomplete: {}\n{}  found complete: {}\n  rerun them, e.g. sbatch --array={} … chokepoint sweep {} --shard env/{n}{script}",
             first.name,
             missing.len(),
@@ -675,7 +512,7 @@ pub fn merge(request: &MergeRequest) -> Result<MergeSummary, SweepError> {
             || header.end_run != expected.end
             || header.columns != plan.columns.len()
         {
-            return Err(SweepError::BadInput(format!(
+            return Err(CommandError::BadInput(format!(
                 "shard {i} of {n} covers runs {}..{}, but the sweep puts runs {}..{} in it",
                 header.first_run, header.end_run, expected.start, expected.end
             )));
@@ -683,13 +520,13 @@ pub fn merge(request: &MergeRequest) -> Result<MergeSummary, SweepError> {
         parts.push((path, offsets));
     }
     let mut records = Records::from_shards(parts, plan.columns.len())
-        .map_err(|e| SweepError::Failure(format!("cannot reopen the shard files: {e}")))?;
+        .map_err(|e| CommandError::Failure(format!("cannot reopen the shard files: {e}")))?;
     let dir = request
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&plan.spec.name));
     prepare_folder(&dir, &plan.id, Shard::WHOLE, true, request.force)?;
-    write_outputs(&dir, &plan, &mut records).map_err(|e| SweepError::Failure(e.to_string()))?;
+    write_outputs(&dir, &plan, &mut records).map_err(|e| CommandError::Failure(e.to_string()))?;
     Ok(MergeSummary {
         dir,
         shards: n,
@@ -699,7 +536,7 @@ pub fn merge(request: &MergeRequest) -> Result<MergeSummary, SweepError> {
 
 /// Rebuilds the plan a shard ran from the spec and scenario embedded in its header, and checks
 /// that it is the same sweep (same model version).
-fn plan_from_header(h: &ShardHeader) -> Result<Plan, SweepError> {
+fn plan_from_header(h: &ShardHeader) -> Result<Plan, CommandError> {
     let spec = spec::parse(&h.spec_file, &h.spec_text)?;
     let base = load_str("scenario.ron", &h.scenario_ron, &Overrides::default())?;
     let plan = Plan::new(
@@ -710,7 +547,7 @@ fn plan_from_header(h: &ShardHeader) -> Result<Plan, SweepError> {
         h.scenario_source.clone(),
     )?;
     if plan.id != h.sweep_id {
-        return Err(SweepError::BadInput(format!(
+        return Err(CommandError::BadInput(format!(
             "the shards were run by chokepoint {} (commit {}, sweep id {}), but this build has sweep id {} for the same spec: merge with the build that ran the shards",
             h.chokepoint_version,
             h.git_commit.as_deref().unwrap_or("unknown"),

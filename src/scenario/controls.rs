@@ -46,21 +46,6 @@ pub fn control_paths(scenario: &Scenario) -> Vec<String> {
     paths
 }
 
-/// The value a control path has in the scenario: the field of the instrument's first event.
-pub fn control_value(scenario: &Scenario, path: &str) -> Option<f64> {
-    let (id, field) = split(path)?;
-    scenario
-        .events
-        .iter()
-        .filter(|e| e.action.instrument_id() == id)
-        .find_map(|e| {
-            numeric_fields(&e.action)
-                .into_iter()
-                .find(|(f, _)| f == field)
-                .map(|(_, x)| x)
-        })
-}
-
 fn split(path: &str) -> Option<(&str, &str)> {
     path.strip_prefix(CONTROL_PREFIX)?.rsplit_once('.')
 }
@@ -115,6 +100,21 @@ pub fn apply_control_override(
 mod tests {
     use super::*;
     use crate::scenario::{Overrides, load_str};
+
+    /// The value a control path has in the scenario: the field of the instrument's first event.
+    fn control_value(scenario: &Scenario, path: &str) -> Option<f64> {
+        let (id, field) = split(path)?;
+        scenario
+            .events
+            .iter()
+            .filter(|e| e.action.instrument_id() == id)
+            .find_map(|e| {
+                numeric_fields(&e.action)
+                    .into_iter()
+                    .find(|(f, _)| f == field)
+                    .map(|(_, x)| x)
+            })
+    }
 
     fn export_control() -> Scenario {
         let (name, text) = crate::scenario::load::BUNDLED[1];

@@ -404,15 +404,6 @@ impl Parameters {
         Parameters::default().to_flat().into_keys().collect()
     }
 
-    /// The current value of one parameter as a number (booleans read as 0/1).
-    pub fn get_number(&self, path: &str) -> Option<f64> {
-        match self.to_flat().get(path)? {
-            Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
-            Value::Number(n) => n.as_f64(),
-            _ => None,
-        }
-    }
-
     /// Applies overrides in order and checks the result; the parameters are unchanged on error.
     pub fn with_overrides<'a>(
         &self,
@@ -563,27 +554,10 @@ fn convert(path: &str, current: &Value, value: &ParamValue) -> Result<Value, Par
 pub fn closest(word: &str, candidates: &[String]) -> Option<String> {
     candidates
         .iter()
-        .map(|c| (edit_distance(word, c), c))
+        .map(|c| (strsim::levenshtein(word, c), c))
         .filter(|(d, c)| *d <= c.len().max(word.len()) / 3 + 1)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c.clone())
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let next = (prev + usize::from(ca != *cb))
-                .min(row[j] + 1)
-                .min(row[j + 1] + 1);
-            prev = row[j + 1];
-            row[j + 1] = next;
-        }
-    }
-    row[b.len()]
 }
 
 /// Serde adapter writing [`Parameters`] as a flat map of `"path": value` pairs (every parameter)

@@ -510,12 +510,27 @@ impl Scenario {
         (date.month_index() - self.start.month_index()).div_euclid(months_per_tick)
     }
 
+    /// The index of the state with id `id`, in scenario order (the order agents are indexed in).
+    pub fn state_index(&self, id: &str) -> Option<usize> {
+        self.states.iter().position(|s| s.id == id)
+    }
+
+    /// The index of the sector with id `id`, in scenario order.
+    pub fn sector_index(&self, id: &str) -> Option<usize> {
+        self.sectors.iter().position(|s| s.id == id)
+    }
+
+    /// The index of the firm with id `id`, in scenario order.
+    pub fn firm_index(&self, id: &str) -> Option<usize> {
+        self.firms.iter().position(|f| f.id == id)
+    }
+
     /// Sector indices ordered so that every `Material` input precedes its users, or `None` when
     /// material inputs form a cycle.
     pub fn material_order(&self) -> Option<Vec<usize>> {
         let scenario = self;
         let n = scenario.sectors.len();
-        let index = |id: &str| scenario.sectors.iter().position(|s| s.id == id);
+        let index = |id: &str| self.sector_index(id);
         let mut order = Vec::with_capacity(n);
         let mut placed = vec![false; n];
         while order.len() < n {

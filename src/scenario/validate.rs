@@ -323,13 +323,6 @@ impl Ctx<'_> {
     /// Material inputs must not form a cycle, and each sector's start-year use as an input must
     /// leave room for final demand.
     fn production_is_possible(&self) -> Result<(), ScenarioError> {
-        let by_id: BTreeMap<&str, usize> = self
-            .s
-            .sectors
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.id.as_str(), i))
-            .collect();
         if self.s.material_order().is_none() {
             let cyclic: Vec<&str> = self
                 .s
@@ -355,7 +348,10 @@ impl Ctx<'_> {
         let mut derived = vec![0.0; self.s.sectors.len()];
         for sector in &self.s.sectors {
             for input in &sector.inputs {
-                derived[by_id[input.sector.as_str()]] += input.per_unit * sector.market_size_usd_b;
+                // Validated above: every input names a sector.
+                if let Some(k) = self.s.sector_index(&input.sector) {
+                    derived[k] += input.per_unit * sector.market_size_usd_b;
+                }
             }
         }
         for (k, sector) in self.s.sectors.iter().enumerate() {
@@ -519,255 +515,78 @@ impl Ctx<'_> {
         Ok(())
     }
 
+    /// Every event: its dates, then its action's fields and the instruments it names, in order,
+    /// since an event may only align with or remove an instrument an earlier event imposed.
     fn events(&self) -> Result<(), ScenarioError> {
+        // Instruments imposed so far: id → whether it is an export control.
+        let mut defined: BTreeMap<&str, bool> = BTreeMap::new();
+        let mut seen_on_date: BTreeMap<(crate::scenario::Date, &str), usize> = BTreeMap::new();
+        for (i, event) in self.s.events.iter().enumerate() {
+            self.event_dates(i, event, &mut seen_on_date)?;
+            let check = EventCheck {
+                ctx: self,
+                index: i,
+            };
+            check.action(&event.action, &defined)?;
+            let id = event.action.instrument_id();
+            match &event.action {
+                Action::Remove { id } => {
+                    defined.remove(id.as_str());
+                }
+                // One-off events define no instrument that could later be aligned or removed.
+                Action::ReshoringSubsidy { .. } | Action::TrustShock { .. } => {}
+                action => {
+                    defined.insert(id, matches!(action, Action::ExportControl { .. }));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// An event's date inside the run, its announcement not after it, and no second event
+    /// changing the same instrument on the same date.
+    fn event_dates<'s>(
+        &self,
+        i: usize,
+        event: &'s crate::scenario::Event,
+        seen_on_date: &mut BTreeMap<(crate::scenario::Date, &'s str), usize>,
+    ) -> Result<(), ScenarioError> {
         let s = self.s;
         let first = s.start;
         let last = s.date_of_tick(s.ticks - 1);
         let end_month = crate::scenario::Date::from_month_index(
             last.month_index() + i64::from(12 / s.ticks_per_year) - 1,
         );
-        // Instruments imposed so far: id → whether it is an export control.
-        let mut defined: BTreeMap<&str, bool> = BTreeMap::new();
-        let mut seen_on_date: BTreeMap<(crate::scenario::Date, &str), usize> = BTreeMap::new();
-        for (i, event) in s.events.iter().enumerate() {
-            let tick = s.tick_of_date(event.date);
-            if tick < 0 || tick >= i64::from(s.ticks) {
-                return Err(self
-                    .event_err(
-                        i,
-                        &format!("\"{}\"", event.date),
-                        format!(
-                            "event date {} is outside the run ({} to {:04}-{:02})",
-                            event.date, first, end_month.year, end_month.month
-                        ),
-                    )
-                    .with_help(
-                        "move the event inside the run, or change `start`/`ticks` (or --ticks)",
-                    ));
-            }
-            if let Some(announced) = event.announced
-                && announced > event.date
-            {
-                return Err(self
-                    .event_err(
-                        i,
-                        &format!("\"{announced}\""),
-                        format!("announced {announced} after it takes effect {}", event.date),
-                    )
-                    .with_help("`announced` must be on or before `date`"));
-            }
-            let id = event.action.instrument_id();
-            if let Some(j) = seen_on_date.insert((event.date, id), i) {
-                return Err(self.event_err(i, &format!("\"{id}\""), format!("contradictory events: events[{j}] and events[{i}] both change `{id}` on {}", event.date))
-                    .with_help("merge them into one event, or give them different dates"));
-            }
-            let check = EventCheck {
-                ctx: self,
-                index: i,
-            };
-            let is_control = matches!(event.action, Action::ExportControl { .. });
-            match &event.action {
-                Action::ExportControl {
-                    controller,
-                    sector,
-                    max_capability,
-                    destinations,
-                    covered_firms,
-                    licence_approval_rate,
-                    ..
-                } => {
-                    check.state("controller", controller)?;
-                    check.sector("sector", sector)?;
-                    check.finite("max_capability", *max_capability)?;
-                    check.states("destinations", destinations, Some(controller))?;
-                    for f in covered_firms {
-                        check.firm("covered_firms", f)?;
-                    }
-                    check.rate("licence_approval_rate", *licence_approval_rate)?;
-                }
-                Action::AllyAlignment {
-                    control, allies, ..
-                } => {
-                    if defined.get(control.as_str()) != Some(&true) {
-                        let controls: Vec<&str> = defined
-                            .iter()
-                            .filter(|(_, c)| **c)
-                            .map(|(id, _)| *id)
-                            .collect();
-                        return Err(self.event_err(i, &format!("\"{control}\""), format!("asks allies to match control `{control}`, which no earlier event imposes"))
-                            .at_path(format!("events[{i}].action.control"))
-                            .with_help(if controls.is_empty() { "impose the export control first".to_string() } else { format!("controls defined earlier: {}", list(&controls)) }));
-                    }
-                    check.states("allies", allies, None)?;
-                }
-                Action::TieredAccess {
-                    controller,
-                    sector,
-                    max_capability,
-                    tier2,
-                    tier2_quota_usd_b,
-                    window_years,
-                    tier3,
-                    ..
-                } => {
-                    check.state("controller", controller)?;
-                    check.sector("sector", sector)?;
-                    check.finite("max_capability", *max_capability)?;
-                    check.states("tier2", tier2, Some(controller))?;
-                    check.states("tier3", tier3, Some(controller))?;
-                    if let Some(both) = tier2.iter().find(|t| tier3.contains(t)) {
-                        return Err(check.err(
-                            "tier3",
-                            both,
-                            format!("`{both}` is in both tier 2 and tier 3"),
-                        ));
-                    }
-                    check.non_negative("tier2_quota_usd_b", *tier2_quota_usd_b)?;
-                    check.positive("window_years", *window_years)?;
-                }
-                Action::SalesCondition {
-                    controller,
-                    sector,
-                    destinations,
-                    revenue_share,
-                    ..
-                } => {
-                    check.state("controller", controller)?;
-                    check.sector("sector", sector)?;
-                    check.states("destinations", destinations, Some(controller))?;
-                    check.rate("revenue_share", *revenue_share)?;
-                }
-                Action::AntiTransshipment {
-                    controller,
-                    hubs,
-                    enforcement,
-                    ..
-                } => {
-                    check.state("controller", controller)?;
-                    check.states("hubs", hubs, Some(controller))?;
-                    check.rate("enforcement", *enforcement)?;
-                }
-                Action::OutboundInvestment {
-                    controller,
-                    target,
-                    sectors,
-                    expansion_cut,
-                    ..
-                } => {
-                    check.state("controller", controller)?;
-                    check.state("target", target)?;
-                    for sector in sectors {
-                        check.sector("sectors", sector)?;
-                    }
-                    check.rate("expansion_cut", *expansion_cut)?;
-                }
-                Action::PurchaseDiscouragement {
-                    buyer,
-                    against,
-                    sector,
-                    utility_penalty,
-                    ..
-                } => {
-                    check.state("buyer", buyer)?;
-                    check.state("against", against)?;
-                    check.sector("sector", sector)?;
-                    check.non_negative("utility_penalty", *utility_penalty)?;
-                }
-                Action::AntitrustAction {
-                    state,
-                    firm,
-                    utility_penalty,
-                    ..
-                } => {
-                    check.state("state", state)?;
-                    check.firm("firm", firm)?;
-                    check.non_negative("utility_penalty", *utility_penalty)?;
-                }
-                Action::StateFund {
-                    state,
-                    sectors,
-                    rd_usd_b_per_year,
-                    capacity_usd_b_per_year,
-                    ..
-                } => {
-                    check.state("state", state)?;
-                    for sector in sectors {
-                        check.sector("sectors", sector)?;
-                    }
-                    check.non_negative("rd_usd_b_per_year", *rd_usd_b_per_year)?;
-                    check.non_negative("capacity_usd_b_per_year", *capacity_usd_b_per_year)?;
-                }
-                Action::ProcurementMandate {
-                    state,
-                    sector,
-                    domestic_share,
-                    ..
-                } => {
-                    check.state("state", state)?;
-                    check.sector("sector", sector)?;
-                    check.rate("domestic_share", *domestic_share)?;
-                }
-                Action::DomesticEquipmentQuota {
-                    state,
-                    domestic_share,
-                    ..
-                } => {
-                    check.state("state", state)?;
-                    check.rate("domestic_share", *domestic_share)?;
-                }
-                Action::ReshoringSubsidy {
-                    firm,
-                    capacity_usd_b,
-                    ..
-                } => {
-                    check.firm("firm", firm)?;
-                    check.non_negative("capacity_usd_b", *capacity_usd_b)?;
-                }
-                Action::TrustShock {
-                    state,
-                    toward,
-                    size,
-                    ..
-                } => {
-                    check.state("state", state)?;
-                    check.state("toward", toward)?;
-                    check.rate("size", *size)?;
-                }
-                Action::SupplyDisruption {
-                    state,
-                    sector,
-                    capacity_share_lost,
-                    ..
-                } => {
-                    check.state("state", state)?;
-                    check.sector("sector", sector)?;
-                    check.rate("capacity_share_lost", *capacity_share_lost)?;
-                }
-                Action::Remove { id } => {
-                    if !defined.contains_key(id.as_str()) {
-                        return Err(self
-                            .event_err(
-                                i,
-                                &format!("\"{id}\""),
-                                format!("removes `{id}`, which no earlier event imposes"),
-                            )
-                            .at_path(format!("events[{i}].action.id"))
-                            .with_help(if defined.is_empty() {
-                                "no instrument is in force before this date".to_string()
-                            } else {
-                                format!("instruments defined earlier: {}", list(defined.keys()))
-                            }));
-                    }
-                    defined.remove(id.as_str());
-                    continue;
-                }
-            }
-            if !matches!(
-                event.action,
-                Action::ReshoringSubsidy { .. } | Action::TrustShock { .. }
-            ) {
-                defined.insert(id, is_control);
-            }
+        let tick = s.tick_of_date(event.date);
+        if tick < 0 || tick >= i64::from(s.ticks) {
+            return Err(self
+                .event_err(
+                    i,
+                    &format!("\"{}\"", event.date),
+                    format!(
+                        "event date {} is outside the run ({} to {:04}-{:02})",
+                        event.date, first, end_month.year, end_month.month
+                    ),
+                )
+                .with_help(
+                    "move the event inside the run, or change `start`/`ticks` (or --ticks)",
+                ));
+        }
+        if let Some(announced) = event.announced
+            && announced > event.date
+        {
+            return Err(self
+                .event_err(
+                    i,
+                    &format!("\"{announced}\""),
+                    format!("announced {announced} after it takes effect {}", event.date),
+                )
+                .with_help("`announced` must be on or before `date`"));
+        }
+        let id = event.action.instrument_id();
+        if let Some(j) = seen_on_date.insert((event.date, id), i) {
+            return Err(self.event_err(i, &format!("\"{id}\""), format!("contradictory events: events[{j}] and events[{i}] both change `{id}` on {}", event.date))
+                .with_help("merge them into one event, or give them different dates"));
         }
         Ok(())
     }
@@ -780,6 +599,208 @@ struct EventCheck<'a, 'b> {
 }
 
 impl EventCheck<'_, '_> {
+    /// The fields of one event's action: ids that exist, rates within [0, 1], amounts not
+    /// negative; `defined` holds the instruments earlier events imposed (id → is a control).
+    fn action(&self, action: &Action, defined: &BTreeMap<&str, bool>) -> Result<(), ScenarioError> {
+        let i = self.index;
+        match action {
+            Action::ExportControl {
+                controller,
+                sector,
+                max_capability,
+                destinations,
+                covered_firms,
+                licence_approval_rate,
+                ..
+            } => {
+                self.state("controller", controller)?;
+                self.sector("sector", sector)?;
+                self.finite("max_capability", *max_capability)?;
+                self.states("destinations", destinations, Some(controller))?;
+                for f in covered_firms {
+                    self.firm("covered_firms", f)?;
+                }
+                self.rate("licence_approval_rate", *licence_approval_rate)?;
+            }
+            Action::AllyAlignment {
+                control, allies, ..
+            } => {
+                if defined.get(control.as_str()) != Some(&true) {
+                    let controls: Vec<&str> = defined
+                        .iter()
+                        .filter(|(_, c)| **c)
+                        .map(|(id, _)| *id)
+                        .collect();
+                    return Err(self.ctx.event_err(i, &format!("\"{control}\""), format!("asks allies to match control `{control}`, which no earlier event imposes"))
+                        .at_path(format!("events[{i}].action.control"))
+                        .with_help(if controls.is_empty() { "impose the export control first".to_string() } else { format!("controls defined earlier: {}", list(&controls)) }));
+                }
+                self.states("allies", allies, None)?;
+            }
+            Action::TieredAccess {
+                controller,
+                sector,
+                max_capability,
+                tier2,
+                tier2_quota_usd_b,
+                window_years,
+                tier3,
+                ..
+            } => {
+                self.state("controller", controller)?;
+                self.sector("sector", sector)?;
+                self.finite("max_capability", *max_capability)?;
+                self.states("tier2", tier2, Some(controller))?;
+                self.states("tier3", tier3, Some(controller))?;
+                if let Some(both) = tier2.iter().find(|t| tier3.contains(t)) {
+                    return Err(self.err(
+                        "tier3",
+                        both,
+                        format!("`{both}` is in both tier 2 and tier 3"),
+                    ));
+                }
+                self.non_negative("tier2_quota_usd_b", *tier2_quota_usd_b)?;
+                self.positive("window_years", *window_years)?;
+            }
+            Action::SalesCondition {
+                controller,
+                sector,
+                destinations,
+                revenue_share,
+                ..
+            } => {
+                self.state("controller", controller)?;
+                self.sector("sector", sector)?;
+                self.states("destinations", destinations, Some(controller))?;
+                self.rate("revenue_share", *revenue_share)?;
+            }
+            Action::AntiTransshipment {
+                controller,
+                hubs,
+                enforcement,
+                ..
+            } => {
+                self.state("controller", controller)?;
+                self.states("hubs", hubs, Some(controller))?;
+                self.rate("enforcement", *enforcement)?;
+            }
+            Action::OutboundInvestment {
+                controller,
+                target,
+                sectors,
+                expansion_cut,
+                ..
+            } => {
+                self.state("controller", controller)?;
+                self.state("target", target)?;
+                for sector in sectors {
+                    self.sector("sectors", sector)?;
+                }
+                self.rate("expansion_cut", *expansion_cut)?;
+            }
+            Action::PurchaseDiscouragement {
+                buyer,
+                against,
+                sector,
+                utility_penalty,
+                ..
+            } => {
+                self.state("buyer", buyer)?;
+                self.state("against", against)?;
+                self.sector("sector", sector)?;
+                self.non_negative("utility_penalty", *utility_penalty)?;
+            }
+            Action::AntitrustAction {
+                state,
+                firm,
+                utility_penalty,
+                ..
+            } => {
+                self.state("state", state)?;
+                self.firm("firm", firm)?;
+                self.non_negative("utility_penalty", *utility_penalty)?;
+            }
+            Action::StateFund {
+                state,
+                sectors,
+                rd_usd_b_per_year,
+                capacity_usd_b_per_year,
+                ..
+            } => {
+                self.state("state", state)?;
+                for sector in sectors {
+                    self.sector("sectors", sector)?;
+                }
+                self.non_negative("rd_usd_b_per_year", *rd_usd_b_per_year)?;
+                self.non_negative("capacity_usd_b_per_year", *capacity_usd_b_per_year)?;
+            }
+            Action::ProcurementMandate {
+                state,
+                sector,
+                domestic_share,
+                ..
+            } => {
+                self.state("state", state)?;
+                self.sector("sector", sector)?;
+                self.rate("domestic_share", *domestic_share)?;
+            }
+            Action::DomesticEquipmentQuota {
+                state,
+                domestic_share,
+                ..
+            } => {
+                self.state("state", state)?;
+                self.rate("domestic_share", *domestic_share)?;
+            }
+            Action::ReshoringSubsidy {
+                firm,
+                capacity_usd_b,
+                ..
+            } => {
+                self.firm("firm", firm)?;
+                self.non_negative("capacity_usd_b", *capacity_usd_b)?;
+            }
+            Action::TrustShock {
+                state,
+                toward,
+                size,
+                ..
+            } => {
+                self.state("state", state)?;
+                self.state("toward", toward)?;
+                self.rate("size", *size)?;
+            }
+            Action::SupplyDisruption {
+                state,
+                sector,
+                capacity_share_lost,
+                ..
+            } => {
+                self.state("state", state)?;
+                self.sector("sector", sector)?;
+                self.rate("capacity_share_lost", *capacity_share_lost)?;
+            }
+            Action::Remove { id } => {
+                if !defined.contains_key(id.as_str()) {
+                    return Err(self
+                        .ctx
+                        .event_err(
+                            i,
+                            &format!("\"{id}\""),
+                            format!("removes `{id}`, which no earlier event imposes"),
+                        )
+                        .at_path(format!("events[{i}].action.id"))
+                        .with_help(if defined.is_empty() {
+                            "no instrument is in force before this date".to_string()
+                        } else {
+                            format!("instruments defined earlier: {}", list(defined.keys()))
+                        }));
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn err(&self, field: &str, needle: &str, message: String) -> ScenarioError {
         let i = self.index;
         self.ctx

@@ -41,15 +41,15 @@ fn bundled(name: &str) -> Scenario {
 }
 
 fn state(s: &Scenario, id: &str) -> u16 {
-    s.states.iter().position(|x| x.id == id).expect("a state") as u16
+    s.state_index(id).expect("a state") as u16
 }
 
 fn firm(s: &Scenario, id: &str) -> u16 {
-    s.firms.iter().position(|x| x.id == id).expect("a firm") as u16
+    s.firm_index(id).expect("a firm") as u16
 }
 
 fn sector(s: &Scenario, id: &str) -> u16 {
-    s.sectors.iter().position(|x| x.id == id).expect("a sector") as u16
+    s.sector_index(id).expect("a sector") as u16
 }
 
 /// Runaway capability (fixed in de0ad5e): R&D effort was measured against each firm's own start,

@@ -1,0 +1,211 @@
+//! The layering ARCHITECTURE.md states, checked by reading `src/`: no module imports a layer it
+//! must not know, and no two files of one module import each other, directly or in a ring. The
+//! check reads `crate::…` and `super::…` paths in code (comments and `#[cfg(test)]` modules at the
+//! end of a file are skipped: tests may reach across layers).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::Path;
+
+/// Top-level modules, and what each must never import. The absences are the architecture.
+const FORBIDDEN: &[(&str, &[&str])] = &[
+    // Leaves: digests and the build, read by every layer.
+    (
+        "provenance",
+        &[
+            "scenario", "model", "labels", "sweep", "effect", "output", "charts", "runner",
+        ],
+    ),
+    // Scenario owns the file format and the parameters; it knows no simulation.
+    (
+        "scenario",
+        &[
+            "model", "labels", "sweep", "effect", "output", "charts", "runner",
+        ],
+    ),
+    // The model never does I/O or orchestration.
+    (
+        "model",
+        &["labels", "sweep", "effect", "output", "charts", "runner"],
+    ),
+    ("labels", &["sweep", "effect", "output", "charts", "runner"]),
+    // Designs and statistics, apart from the files they end up in.
+    ("sweep", &["effect", "output", "charts", "runner"]),
+    ("effect", &["sweep", "output", "charts", "runner"]),
+    // Writers write what the layers below computed; they never run or draw anything.
+    ("output", &["charts", "runner"]),
+    // Charts only read files: of the crate they know only the tables' labels.
+    (
+        "charts",
+        &[
+            "scenario",
+            "model",
+            "sweep",
+            "effect",
+            "output",
+            "runner",
+            "provenance",
+        ],
+    ),
+];
+
+/// Code of a source file without comments and without a trailing `#[cfg(test)]` module.
+fn code_of(text: &str) -> String {
+    let production = match text.find("#[cfg(test)]\nmod tests") {
+        Some(at) => &text[..at],
+        None => text,
+    };
+    production
+        .lines()
+        .map(|line| match line.find("//") {
+            Some(at) => &line[..at],
+            None => line,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Every `crate::a::b…` path in `code`, as its segments (`use crate::{a, b::c}` included).
+fn crate_paths(code: &str) -> Vec<Vec<String>> {
+    let mut paths = Vec::new();
+    let mut rest = code;
+    while let Some(at) = rest.find("crate::") {
+        rest = &rest[at + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            let end = group.find('}').unwrap_or(group.len());
+            for item in group[..end].split(',') {
+                paths.push(segments(item));
+            }
+        } else {
+            paths.push(segments(rest));
+        }
+    }
+    paths
+}
+
+/// The leading `a::b::c` segments of `text`.
+fn segments(text: &str) -> Vec<String> {
+    let text = text.trim_start();
+    let end = text
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+        .unwrap_or(text.len());
+    text[..end]
+        .split("::")
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// Every file of `src/` as (top module, file stem within it, code); `lib.rs` and `main.rs` are
+/// the crate root and the binary, above every layer.
+fn sources() -> Vec<(String, String, String)> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    for entry in fs::read_dir(&src).expect("src/ is readable").flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if path.is_dir() {
+            for inner in fs::read_dir(&path).expect("a module folder").flatten() {
+                let file = inner.file_name().to_string_lossy().into_owned();
+                if let Some(stem) = file.strip_suffix(".rs") {
+                    let text = fs::read_to_string(inner.path()).expect("a source file");
+                    files.push((name.clone(), stem.to_string(), code_of(&text)));
+                }
+            }
+        } else if let Some(stem) = name.strip_suffix(".rs")
+            && !matches!(stem, "lib" | "main")
+        {
+            let text = fs::read_to_string(&path).expect("a source file");
+            files.push((stem.to_string(), "mod".to_string(), code_of(&text)));
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn no_module_imports_a_layer_it_must_not_know() {
+    let files = sources();
+    let modules: BTreeSet<&str> = files.iter().map(|(m, _, _)| m.as_str()).collect();
+    for (module, _) in FORBIDDEN {
+        assert!(modules.contains(module), "no module `{module}` in src/");
+    }
+    let mut violations = Vec::new();
+    for (module, file, code) in &files {
+        let Some((_, forbidden)) = FORBIDDEN.iter().find(|(m, _)| m == module) else {
+            continue;
+        };
+        for path in crate_paths(code) {
+            if let Some(target) = path.first()
+                && forbidden.contains(&target.as_str())
+            {
+                violations.push(format!(
+                    "src/{module}/{file}.rs uses crate::{}",
+                    path.join("::")
+                ));
+            }
+        }
+    }
+    assert!(
+        violations.is_empty(),
+        "imports that break the layering in ARCHITECTURE.md:\n  {}",
+        violations.join("\n  ")
+    );
+}
+
+#[test]
+fn no_two_files_of_a_module_import_each_other() {
+    let files = sources();
+    let mut by_module: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for (module, file, _) in &files {
+        by_module.entry(module).or_default().insert(file);
+    }
+    // Edges between files of the same module (`super::x` or `crate::module::x`).
+    let mut edges: BTreeMap<(&str, &str), BTreeSet<String>> = BTreeMap::new();
+    for (module, file, code) in &files {
+        if file == "mod" {
+            continue;
+        }
+        let siblings = &by_module[module.as_str()];
+        let mut targets = BTreeSet::new();
+        for path in crate_paths(code) {
+            if path.first() == Some(module) && path.len() > 1 {
+                targets.insert(path[1].clone());
+            }
+        }
+        let mut rest = code.as_str();
+        while let Some(at) = rest.find("super::") {
+            rest = &rest[at + "super::".len()..];
+            if let Some(group) = rest.strip_prefix('{') {
+                let end = group.find('}').unwrap_or(group.len());
+                for item in group[..end].split(',') {
+                    targets.extend(segments(item).into_iter().next());
+                }
+            } else {
+                targets.extend(segments(rest).into_iter().next());
+            }
+        }
+        targets.retain(|t| t != file && t != "mod" && siblings.contains(t.as_str()));
+        edges.insert((module, file), targets);
+    }
+    // A ring of imports shows as a file reaching itself.
+    for (module, file) in edges.keys() {
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<(String, Vec<String>)> =
+            vec![(file.to_string(), vec![file.to_string()])];
+        while let Some((at, trail)) = stack.pop() {
+            for next in edges.get(&(*module, at.as_str())).into_iter().flatten() {
+                let mut trail = trail.clone();
+                trail.push(next.clone());
+                assert!(
+                    next != file,
+                    "files of src/{module}/ import each other: {}",
+                    trail.join(" → ")
+                );
+                if seen.insert(next.clone()) {
+                    stack.push((next.clone(), trail));
+                }
+            }
+        }
+    }
+}
