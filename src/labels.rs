@@ -22,6 +22,23 @@ pub const METRICS_COLUMNS: [&str; 8] = [
 /// The label of the world market in the `market` column.
 pub const WORLD_MARKET: &str = "world";
 
+/// The columns of an effect analysis's `effects.csv`.
+pub const EFFECTS_COLUMNS: [&str; 9] = [
+    "ablation",
+    "outcome",
+    "dose",
+    "dose_label",
+    "quantity",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "n",
+];
+
+/// The columns of an effect analysis's `replicates.csv`.
+pub const REPLICATES_COLUMNS: [&str; 6] =
+    ["ablation", "outcome", "dose", "replicate", "seed", "value"];
+
 /// The ablation label of the full model (no mechanism switched off) in an effect analysis's
 /// `effects.csv`, `replicates.csv` and `verdict.json`.
 pub const FULL_MODEL: &str = "none";

@@ -269,7 +269,7 @@ impl From<PresetArg> for SizePreset {
 /// `--threads N` of `sweep` and `effect`: a whole number of at least 1.
 fn at_least_one_thread(text: &str) -> Result<usize, String> {
     match text.trim().parse::<usize>() {
-        Ok(0) => Err("must be at least 1 (leave --threads out to use every core)".into()),
+        Ok(0) => Err("--threads must be at least 1 (leave it out to use every core)".into()),
         Ok(n) => Ok(n),
         Err(_) => Err(format!("`{text}` is not a whole number of threads")),
     }

@@ -590,21 +590,13 @@ pub(crate) struct EffRow {
     pub ci_high: f64,
 }
 
-pub(crate) const EFFECTS_HEADER: [&str; 9] = [
-    "ablation",
-    "outcome",
-    "dose",
-    "dose_label",
-    "quantity",
-    "estimate",
-    "ci_low",
-    "ci_high",
-    "n",
-];
-
 pub(crate) fn read_effects(dir: &Path) -> Result<(PathBuf, Vec<EffRow>), PlotError> {
     let path = dir.join("effects.csv");
-    let mut csv = Csv::open(&path, &EFFECTS_HEADER, "an effect result needs effects.csv")?;
+    let mut csv = Csv::open(
+        &path,
+        &crate::labels::EFFECTS_COLUMNS,
+        "an effect result needs effects.csv",
+    )?;
     let mut out = Vec::new();
     while csv.next_row()?.is_some() {
         out.push(EffRow {

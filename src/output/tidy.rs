@@ -40,20 +40,20 @@ pub fn firms_csv(scenario: &Scenario) -> String {
 
 /// `states.csv`: id and name of every state.
 pub fn states_csv(scenario: &Scenario) -> String {
-    let mut csv = CsvText::new();
-    csv.record(["state", "name"]);
-    for s in &scenario.states {
-        csv.record([&s.id, &s.name]);
-    }
-    csv.finish()
+    id_name_csv("state", scenario.states.iter().map(|s| [&s.id, &s.name]))
 }
 
 /// `sectors.csv`: id and name of every sector.
 pub fn sectors_csv(scenario: &Scenario) -> String {
+    id_name_csv("sector", scenario.sectors.iter().map(|s| [&s.id, &s.name]))
+}
+
+/// A two-column entity table: `<kind>,name`, one row per entity.
+fn id_name_csv<'a>(kind: &str, rows: impl Iterator<Item = [&'a String; 2]>) -> String {
     let mut csv = CsvText::new();
-    csv.record(["sector", "name"]);
-    for s in &scenario.sectors {
-        csv.record([&s.id, &s.name]);
+    csv.record([kind, "name"]);
+    for row in rows {
+        csv.record(row);
     }
     csv.finish()
 }

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::effect::spec::{self, Dose, LoadedSpec};
 use crate::effect::stats::{self, DoseResponse, Estimate};
-use crate::labels::{ALL_LISTED, FULL_MODEL};
+use crate::labels::{ALL_LISTED, EFFECTS_COLUMNS, FULL_MODEL, REPLICATES_COLUMNS};
 use crate::model::metrics::{Metric, NONE, Selection, WORLD};
 use crate::output::files::write_atomic;
 use crate::output::manifest::FileRecord;
@@ -411,17 +411,7 @@ fn effects_csv(
     labels: &[String],
 ) -> String {
     let mut out = CsvText::new();
-    out.record([
-        "ablation",
-        "outcome",
-        "dose",
-        "dose_label",
-        "quantity",
-        "estimate",
-        "ci_low",
-        "ci_high",
-        "n",
-    ]);
+    out.record(EFFECTS_COLUMNS);
     for (a, o, r) in results {
         let (ab, oc, n) = (&ablations[*a].0, &l.spec.outcomes[*o].label, r.curvature.n);
         for k in 0..labels.len() {
@@ -447,7 +437,7 @@ fn replicates_csv(
     doses: usize,
 ) -> String {
     let mut out = CsvText::new();
-    out.record(["ablation", "outcome", "dose", "replicate", "seed", "value"]);
+    out.record(REPLICATES_COLUMNS);
     for (a, (name, _)) in ablations.iter().enumerate() {
         for (o, outcome) in l.spec.outcomes.iter().enumerate() {
             for k in 0..doses {

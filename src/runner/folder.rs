@@ -1,10 +1,12 @@
-//! A sweep's output folder, in one place: what it may hold (this sweep's journals, shard files
-//! and outputs; the `slurm/` folder `--emit-slurm` writes; other files), and the one decision made
+//! Result folders, in one place: where a command writes ([`result_dir`]: `--out`, or
+//! `output/<name>`), and what a sweep's folder may hold (this sweep's journals, shard files and
+//! outputs; the `slurm/` folder `--emit-slurm` writes; other files) with the one decision made
 //! from it — start, resume, report completion, or refuse a folder holding another sweep's files
-//! unless `--force`. `sweep`, `merge` and `--emit-slurm` all decide through [`prepare_folder`].
+//! unless `--force`. `sweep`, `merge` and `--emit-slurm` all decide through [`prepare_folder`];
+//! runs and effect analyses stage their folders through `output::OutputDir`.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::error::{CommandError, io_failure};
 use super::journal::{Shard, journal_sweep_id, read_shard_header};
@@ -16,6 +18,23 @@ pub const SLURM_DIR: &str = "slurm";
 pub const SCRIPT_NAME: &str = "sweep.sbatch";
 /// The emitted README's file name inside [`SLURM_DIR`].
 pub const README_NAME: &str = "README.md";
+
+/// The folder a command writes its results to: `out` when given, else `output/<name>` (the name
+/// of the scenario, sweep or effect analysis).
+pub fn result_dir(out: Option<&Path>, name: &str) -> PathBuf {
+    out.map_or_else(|| Path::new("output").join(name), Path::to_path_buf)
+}
+
+/// Refuses an output path that exists and is not a folder (bad input: choose another `--out`).
+pub fn refuse_non_folder(dir: &Path) -> Result<(), CommandError> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(CommandError::BadInput(format!(
+            "--out `{}` exists and is not a folder",
+            dir.display()
+        )));
+    }
+    Ok(())
+}
 
 /// What the output folder holds, relative to this sweep and shard.
 pub(crate) enum FolderState {

@@ -1,9 +1,10 @@
 //! One run: load → simulate → write `metrics.csv`, `manifest.json`, `scenario.ron` and entity
 //! tables into a staging folder, published only when complete.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
+use super::folder::result_dir;
 use crate::model::{self, metrics::Selection};
 use crate::output::files::write_atomic;
 use crate::output::manifest::{FileRecord, RunManifest};
@@ -37,19 +38,11 @@ pub struct RunSummary {
     pub charts: Result<usize, String>,
 }
 
-/// The default output folder of a scenario.
-pub fn default_out_dir(scenario_name: &str) -> PathBuf {
-    Path::new("output").join(scenario_name)
-}
-
 /// Runs a loaded scenario and writes its results.
 pub fn execute(loaded: &Loaded, request: &RunRequest) -> Result<RunSummary, OutputError> {
     let started = Instant::now();
     let scenario = &loaded.scenario;
-    let target = request
-        .out
-        .clone()
-        .unwrap_or_else(|| default_out_dir(&scenario.name));
+    let target = result_dir(request.out.as_deref(), &scenario.name);
     let dir = OutputDir::create(&target, request.force)?;
     let rows = model::run(scenario, Selection::default());
 

@@ -11,7 +11,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::error::CommandError;
-use super::folder::{README_NAME, SCRIPT_NAME, SLURM_DIR, check_folder};
+use super::folder::{
+    README_NAME, SCRIPT_NAME, SLURM_DIR, check_folder, refuse_non_folder, result_dir,
+};
 use super::journal::{Shard, sync_dir};
 use crate::sweep::plan::load_plan;
 
@@ -179,12 +181,7 @@ fn script_text(what: &str, path: &Path) -> Result<String, CommandError> {
 
 /// Creates `dir` if needed and proves it writable with a probe file (written, synced, removed).
 fn probe_folder(dir: &Path) -> Result<(), CommandError> {
-    if dir.exists() && !dir.is_dir() {
-        return Err(bad(format!(
-            "--out `{}` exists and is not a folder",
-            dir.display()
-        )));
-    }
+    refuse_non_folder(dir)?;
     fs::create_dir_all(dir).map_err(|e| {
         bad(format!(
             "cannot create the output folder `{}`: {e}; the array tasks would fail the same way",
@@ -279,10 +276,7 @@ pub fn emit(request: &EmitRequest) -> Result<EmitSummary, CommandError> {
     })?;
     let spec_text = script_text("the spec path", &spec)?;
     let binary_text = script_text("the chokepoint binary", &binary)?;
-    let out = request
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("output").join(&plan.spec.name));
+    let out = result_dir(request.out.as_deref(), &plan.spec.name);
     // Refuse a path the script cannot carry before creating anything.
     let absolute = std::path::absolute(&out)
         .map_err(|e| bad(format!("cannot resolve `{}`: {e}", out.display())))?;

@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use super::error::{CommandError, Exit, io_failure};
-use super::folder::{FolderState, SCRIPT_NAME, SLURM_DIR, prepare_folder};
+use super::folder::{
+    FolderState, SCRIPT_NAME, SLURM_DIR, prepare_folder, refuse_non_folder, result_dir,
+};
 use super::journal::{
     self, Journal, Records, Shard, ShardHeader, journal_header, read_shard_header, scan_shard,
     write_shard,
@@ -143,16 +145,8 @@ pub fn execute(request: &SweepRequest) -> Result<SweepSummary, CommandError> {
     let shard = request.shard.unwrap_or(Shard::WHOLE);
     let unsharded = request.shard.is_none();
     let range = shard.runs(plan.runs());
-    let dir = request
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("output").join(&plan.spec.name));
-    if dir.exists() && !dir.is_dir() {
-        return Err(CommandError::BadInput(format!(
-            "--out `{}` exists and is not a folder",
-            dir.display()
-        )));
-    }
+    let dir = result_dir(request.out.as_deref(), &plan.spec.name);
+    refuse_non_folder(&dir)?;
     let state = prepare_folder(&dir, &plan.id, shard, unsharded, request.force)?;
     let summary = |ran_now: usize, already_complete: bool| SweepSummary {
         dir: dir.clone(),
@@ -521,10 +515,7 @@ pub fn merge(request: &MergeRequest) -> Result<MergeSummary, CommandError> {
     }
     let mut records = Records::from_shards(parts, plan.columns.len())
         .map_err(|e| CommandError::Failure(format!("cannot reopen the shard files: {e}")))?;
-    let dir = request
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("output").join(&plan.spec.name));
+    let dir = result_dir(request.out.as_deref(), &plan.spec.name);
     prepare_folder(&dir, &plan.id, Shard::WHOLE, true, request.force)?;
     write_outputs(&dir, &plan, &mut records).map_err(|e| CommandError::Failure(e.to_string()))?;
     Ok(MergeSummary {

@@ -418,3 +418,71 @@ fn default_run_writes_the_documented_files() {
         );
     }
 }
+
+/// `--threads 0` meant "every core" for `effect` but was refused by `sweep`; both refuse it now,
+/// before reading anything, with the same message.
+#[test]
+fn threads_zero_is_refused_by_sweep_and_effect_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    for command in ["sweep", "effect"] {
+        let out = chokepoint(&[command, "spec.ron", "--threads", "0"], dir.path());
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{command}: {err}");
+        assert!(err.contains("must be at least 1"), "{command}: {err}");
+    }
+}
+
+/// `effect --replicates 1` silently became 2; it is refused with the reason now.
+#[test]
+fn effect_replicates_below_two_are_refused_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = chokepoint(&["effect", "spec.ron", "--replicates", "1"], dir.path());
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("at least 2 replicates"), "{err}");
+}
+
+/// `plot --format` and `--preset` accept exactly their documented values and list them.
+#[test]
+fn plot_format_and_preset_list_their_values() {
+    let dir = tempfile::tempdir().unwrap();
+    for (option, value, listed) in [
+        ("--format", "pdf", ["svg", "png", "both"].as_slice()),
+        (
+            "--preset",
+            "half-column",
+            ["one-column", "two-column"].as_slice(),
+        ),
+    ] {
+        let out = chokepoint(&["plot", ".", option, value], dir.path());
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        for v in listed {
+            assert!(err.contains(v), "{option} lists `{v}`: {err}");
+        }
+    }
+}
+
+/// Chart files that cannot be written are a failure while writing (exit 1), as the README says
+/// for every command; a folder with nothing to draw is bad input (exit 2).
+#[test]
+fn plot_exit_codes_follow_the_one_table() {
+    let (dir, path) = scenario_dir(SMALL_WORLD);
+    let run = chokepoint(
+        &[
+            "run",
+            path.to_str().unwrap(),
+            "--out",
+            "r",
+            "--ticks",
+            "3",
+            "--no-plots",
+        ],
+        dir.path(),
+    );
+    assert!(run.status.success(), "{}", stderr(&run));
+    let blocked = chokepoint(&["plot", "r", "--out", "r/metrics.csv/charts"], dir.path());
+    assert_eq!(blocked.status.code(), Some(1), "{}", stderr(&blocked));
+    let empty = chokepoint(&["plot", "."], dir.path());
+    assert_eq!(empty.status.code(), Some(2), "{}", stderr(&empty));
+}

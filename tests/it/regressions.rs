@@ -135,12 +135,12 @@ fn compliance_ordering_a_partly_complying_ally_keeps_selling_in_the_first_month(
 
 /// Front-running of flowing goods only (fixed in de0ad5e): stockpiling orders went to any
 /// supplier, so goods an earlier control already blocked were "front-run" too. Now an announced
-/// control that binds only goods already blocked builds no stock, while the same announcement
-/// without the earlier control does.
+/// control that binds only goods an earlier control has blocked since before the announcement
+/// builds no stock, while the same announcement without the earlier control does.
 #[test]
 fn front_running_targets_only_goods_still_flowing() {
-    let blocked_now = r#"Event(date: "2022-08", action: ExportControl(id: "first", controller: "US", sector: "ai_accelerator", max_capability: -0.25, destinations: ["CN"]))"#;
-    let announced = r#"Event(date: "2023-01", announced: "2022-08", action: ExportControl(id: "second", controller: "US", sector: "ai_accelerator", max_capability: -0.5, destinations: ["CN"]))"#;
+    let blocked_now = r#"Event(date: "2022-07", action: ExportControl(id: "first", controller: "US", sector: "ai_accelerator", max_capability: -0.25, destinations: ["CN"]))"#;
+    let announced = r#"Event(date: "2023-01", announced: "2022-09", action: ExportControl(id: "second", controller: "US", sector: "ai_accelerator", max_capability: -0.5, destinations: ["CN"]))"#;
     let only_stockpiling = [
         ("mechanisms.substitution", "false"),
         ("mechanisms.backfill", "false"),
@@ -241,7 +241,7 @@ fn d6_effect_labels_with_commas_are_quoted() {
         outcomes: [Outcome(label: "cn compute, 2023", metric: "ai_compute", state: "CN", date: "2023-06")],
         replicates: 2,
         seed: 3,
-        bootstrap_resamples: 20,
+        bootstrap_resamples: 100,
     )"#;
     fs::write(dir.path().join("world.ron"), SMALL_WORLD).unwrap();
     fs::write(dir.path().join("spec.ron"), spec).unwrap();
