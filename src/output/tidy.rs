@@ -3,6 +3,8 @@
 //! does not apply; and the entity tables `firms.csv`, `states.csv`, `sectors.csv`. Numbers are
 //! written in Rust's shortest round-trip form, so equal values give equal bytes.
 
+use std::fmt::Write as _;
+
 use super::table::CsvText;
 use crate::labels::{METRICS_COLUMNS, Names};
 use crate::model::metrics::Row;
@@ -13,16 +15,22 @@ pub fn metrics_csv(scenario: &Scenario, rows: &[Row]) -> String {
     let names = Names::new(scenario);
     let mut csv = CsvText::new();
     csv.record(METRICS_COLUMNS);
+    // Reused for every row: this table has hundreds of thousands of rows.
+    let (mut tick, mut value) = (String::new(), String::new());
     for r in rows {
+        tick.clear();
+        value.clear();
+        let _ = write!(tick, "{}", r.tick);
+        let _ = write!(value, "{}", r.value);
         csv.record([
-            r.tick.to_string().as_str(),
+            tick.as_str(),
             names.date(r.tick),
             r.metric.name(),
             names.state(r.state),
             names.firm(r.firm),
             names.sector(r.sector),
             names.market(r.market),
-            r.value.to_string().as_str(),
+            value.as_str(),
         ]);
     }
     csv.finish()
