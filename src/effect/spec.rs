@@ -226,7 +226,9 @@ fn check(l: &LoadedSpec) -> Result<(), ScenarioError> {
                     format!("dose value {bad} is not a finite number"),
                 ));
             }
-            if !path.starts_with("control.") && !Parameters::paths().contains(path) {
+            if !crate::scenario::controls::is_control_path(path)
+                && !Parameters::paths().contains(path)
+            {
                 let suggestion = crate::scenario::params::closest(path, &Parameters::paths());
                 return Err(l
                     .error(
@@ -312,13 +314,16 @@ pub fn dose_scenarios(
                 .iter()
                 .map(|(k, v)| (k.as_str(), v))
                 .chain(more.iter().map(|(k, v)| (k.as_str(), v)))
-                .filter(|(k, _)| !k.starts_with("control."))
+                .filter(|(k, _)| !crate::scenario::controls::is_control_path(k))
                 .collect();
             s.parameters = s
                 .parameters
                 .with_overrides(all)
                 .map_err(|e| l.error(None, "parameters", e.to_string()))?;
-            for (path, value) in more.iter().filter(|(k, _)| k.starts_with("control.")) {
+            for (path, value) in more
+                .iter()
+                .filter(|(k, _)| crate::scenario::controls::is_control_path(k))
+            {
                 crate::scenario::controls::apply_control_override(&mut s, path, value).map_err(
                     |e| {
                         let mut located = l.error(None, &format!("\"{path}\""), e.message);

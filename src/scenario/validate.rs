@@ -586,7 +586,10 @@ impl Ctx<'_> {
                     check.rate("licence_approval_rate", *licence_approval_rate)?;
                 }
                 Action::AllyAlignment {
-                    control, allies, ..
+                    control,
+                    allies,
+                    alliances,
+                    ..
                 } => {
                     if defined.get(control.as_str()) != Some(&true) {
                         let controls: Vec<&str> = defined
@@ -599,6 +602,17 @@ impl Ctx<'_> {
                             .with_help(if controls.is_empty() { "impose the export control first".to_string() } else { format!("controls defined earlier: {}", list(&controls)) }));
                     }
                     check.states("allies", allies, None)?;
+                    for a in alliances {
+                        check.alliance("alliances", a)?;
+                    }
+                    if allies.is_empty() && alliances.is_empty() {
+                        return Err(check.err(
+                            "allies",
+                            "AllyAlignment",
+                            "the request asks nobody: `allies` and `alliances` are both empty"
+                                .to_string(),
+                        ).with_help("name the states asked in `allies: [\"JP\"]`, or the alliances whose members are asked in `alliances: [\"chip4\"]`"));
+                    }
                 }
                 Action::TieredAccess {
                     controller,
@@ -725,11 +739,22 @@ impl Ctx<'_> {
                 }
                 Action::TrustShock {
                     state,
+                    alliance,
                     toward,
                     size,
                     ..
                 } => {
-                    check.state("state", state)?;
+                    match (state, alliance) {
+                        (Some(st), None) => check.state("state", st)?,
+                        (None, Some(a)) => check.alliance("alliance", a)?,
+                        _ => {
+                            return Err(check.err(
+                                "state",
+                                "TrustShock",
+                                "a trust shock names either one `state` or one `alliance`".to_string(),
+                            ).with_help("write `state: \"FR\"` for one state, or `alliance: \"aukus\"` for every member of an alliance"));
+                        }
+                    }
                     check.state("toward", toward)?;
                     check.rate("size", *size)?;
                 }
@@ -825,6 +850,24 @@ impl EventCheck<'_, '_> {
             }
         }
         Ok(())
+    }
+
+    fn alliance(&self, field: &str, id: &str) -> Result<(), ScenarioError> {
+        let alliances: Vec<&str> = self.ctx.s.alliances.iter().map(|a| a.id.as_str()).collect();
+        if alliances.contains(&id) {
+            return Ok(());
+        }
+        Err(self
+            .err(
+                field,
+                &format!("\"{id}\""),
+                format!("unknown alliance `{id}` in `{field}`"),
+            )
+            .with_help(if alliances.is_empty() {
+                "the scenario lists no alliances: add one under `alliances: [...]`".to_string()
+            } else {
+                format!("valid alliances: {}", list(&alliances))
+            }))
     }
 
     fn sector(&self, field: &str, id: &str) -> Result<(), ScenarioError> {
