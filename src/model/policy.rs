@@ -68,8 +68,10 @@ pub enum Instrument {
     Alignment {
         /// The control's id.
         control: String,
-        /// Ally flags per state.
-        allies: Vec<bool>,
+        /// Number of channels through which each state is asked: one for a direct request plus
+        /// one for each named alliance it belongs to (0 = not asked). Node countries, members of
+        /// several alliances, are asked through several.
+        channels: Vec<u32>,
     },
     /// See [`TieredAccess`].
     Tiered(TieredAccess),
@@ -176,8 +178,8 @@ pub enum Change {
     },
     /// Lower trust (one-off).
     TrustShock {
-        /// State whose trust falls.
-        state: usize,
+        /// States whose trust falls.
+        states: Vec<usize>,
         /// Toward whom.
         toward: usize,
         /// Fall.
@@ -298,11 +300,41 @@ impl PolicyRegime {
                     Change::Impose(Instrument::Control(control))
                 }
                 Action::AllyAlignment {
-                    control, allies, ..
-                } => Change::Impose(Instrument::Alignment {
-                    control: control.clone(),
-                    allies: state_flags(allies),
-                }),
+                    control,
+                    allies,
+                    alliances,
+                    ..
+                } => {
+                    let controller = scenario
+                        .events
+                        .iter()
+                        .find_map(|e| match &e.action {
+                            Action::ExportControl { id, controller, .. } if id == control => {
+                                Some(state(controller))
+                            }
+                            _ => None,
+                        })
+                        .expect("validated: the control is imposed before");
+                    let mut channels = vec![0u32; n];
+                    for a in allies {
+                        channels[state(a)] += 1;
+                    }
+                    for id in alliances {
+                        let alliance = scenario
+                            .alliances
+                            .iter()
+                            .find(|x| &x.id == id)
+                            .expect("validated alliance");
+                        for m in &alliance.members {
+                            channels[state(m)] += 1;
+                        }
+                    }
+                    channels[controller] = 0;
+                    Change::Impose(Instrument::Alignment {
+                        control: control.clone(),
+                        channels,
+                    })
+                }
                 Action::TieredAccess {
                     controller,
                     sector: s,
@@ -424,14 +456,32 @@ impl PolicyRegime {
                 },
                 Action::TrustShock {
                     state: st,
+                    alliance,
                     toward,
                     size,
                     ..
-                } => Change::TrustShock {
-                    state: state(st),
-                    toward: state(toward),
-                    size: *size,
-                },
+                } => {
+                    let toward = state(toward);
+                    let states = match (st, alliance) {
+                        (Some(st), _) => vec![state(st)],
+                        (None, Some(id)) => scenario
+                            .alliances
+                            .iter()
+                            .find(|x| &x.id == id)
+                            .expect("validated alliance")
+                            .members
+                            .iter()
+                            .map(|m| state(m))
+                            .filter(|&m| m != toward)
+                            .collect(),
+                        (None, None) => unreachable!("validated: a state or an alliance"),
+                    };
+                    Change::TrustShock {
+                        states,
+                        toward,
+                        size: *size,
+                    }
+                }
                 Action::SupplyDisruption {
                     state: st,
                     sector: s,
@@ -470,27 +520,18 @@ impl PolicyRegime {
         })
     }
 
-    /// Whether `state` has been asked to align with control `id`.
-    fn is_ally_of(&self, control_id: &str, state: usize) -> bool {
-        self.instruments.values().any(|i| matches!(i, Instrument::Alignment { control, allies } if control == control_id && allies[state]))
-    }
-
-    /// Number of states in the coalition of `controller`: itself plus every state asked to align
-    /// with one of its controls.
-    pub fn coalition_size(&self, controller: usize) -> usize {
-        let mut members = vec![false; self.trust.len()];
-        members[controller] = true;
-        for instrument in self.instruments.values() {
-            if let Instrument::Alignment { control, allies } = instrument
-                && let Some(Instrument::Control(c)) = self.instruments.get(control)
-                && c.controller == controller
-            {
-                for (s, &a) in allies.iter().enumerate() {
-                    members[s] |= a;
+    /// Through how many channels `state` has been asked to align with control `id` (0 = not
+    /// asked).
+    pub fn channels_for(&self, control_id: &str, state: usize) -> u32 {
+        self.instruments
+            .values()
+            .filter_map(|i| match i {
+                Instrument::Alignment { control, channels } if control == control_id => {
+                    Some(channels[state])
                 }
-            }
-        }
-        members.iter().filter(|&&m| m).count()
+                _ => None,
+            })
+            .sum()
     }
 
     /// What `market` may buy of firm `firm` (home `home`, sector `sector`, capability `q`).
@@ -531,7 +572,7 @@ impl PolicyRegime {
                 bind(unlicensed, c.max_capability);
             } else if home != c.controller {
                 let compliance = self.compliance[home][c.controller];
-                let asked = self.is_ally_of(id, home);
+                let asked = self.channels_for(id, home) > 0;
                 let reached = c.extraterritorial && tool_dependence(c.controller) >= de_minimis;
                 if asked || reached {
                     bind(unlicensed * compliance, c.max_capability);
@@ -726,12 +767,14 @@ pub fn apply_policy_events(
                 }
             }
             Change::TrustShock {
-                state,
+                states,
                 toward,
                 size,
             } => {
-                let trust = &mut regime.trust[*state][*toward];
-                *trust = (*trust - size).max(0.0);
+                for &state in states {
+                    let trust = &mut regime.trust[state][*toward];
+                    *trust = (*trust - size).max(0.0);
+                }
             }
         }
     }

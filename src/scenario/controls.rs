@@ -1,8 +1,9 @@
 //! Policy choices as override paths: `control.<id>.<field>` sets a numeric field of every event of
 //! the instrument with that id (`control.us_ai_chips.max_capability`,
-//! `control.us_ai_chips.licence_approval_rate`, `control.big_fund.rd_usd_b_per_year` …), so that
-//! sweeps and effect analyses can vary an instrument's stringency the way they vary a parameter,
-//! and `chokepoint run --set control.<id>.<field>=…` repeats any such run.
+//! `control.us_ai_chips.licence_approval_rate`, `control.big_fund.rd_usd_b_per_year` …), and
+//! `alliance.<id>.<STATE>` (true or false) makes a state a member of an alliance or not, so that
+//! sweeps and effect analyses can vary an instrument's stringency or a coalition's composition the
+//! way they vary a parameter, and `chokepoint run --set …` repeats any such run.
 
 use super::error::ScenarioError;
 use super::types::{Action, Scenario};
@@ -11,9 +12,18 @@ use crate::scenario::params::ParamValue;
 /// The prefix of control override paths.
 pub const CONTROL_PREFIX: &str = "control.";
 
-/// Whether `path` names a policy instrument rather than a model parameter.
+/// The prefix of alliance membership paths, `alliance.<alliance id>.<state id>`.
+pub const ALLIANCE_PREFIX: &str = "alliance.";
+
+/// Whether `path` names a policy instrument or an alliance membership rather than a model
+/// parameter.
 pub fn is_control_path(path: &str) -> bool {
-    path.starts_with(CONTROL_PREFIX)
+    path.starts_with(CONTROL_PREFIX) || is_alliance_path(path)
+}
+
+/// Whether `path` names an alliance membership (a true/false choice).
+pub fn is_alliance_path(path: &str) -> bool {
+    path.starts_with(ALLIANCE_PREFIX)
 }
 
 /// The numeric fields of an action, by name, with their values.
@@ -32,7 +42,8 @@ fn numeric_fields(action: &Action) -> Vec<(String, f64)> {
         .unwrap_or_default()
 }
 
-/// Every control override path the scenario offers, in event order without repeats.
+/// Every control override path the scenario offers, in event order without repeats, then every
+/// alliance membership path (each alliance × each state).
 pub fn control_paths(scenario: &Scenario) -> Vec<String> {
     let mut paths: Vec<String> = Vec::new();
     for event in &scenario.events {
@@ -41,6 +52,11 @@ pub fn control_paths(scenario: &Scenario) -> Vec<String> {
             if !paths.contains(&path) {
                 paths.push(path);
             }
+        }
+    }
+    for alliance in &scenario.alliances {
+        for state in &scenario.states {
+            paths.push(format!("{ALLIANCE_PREFIX}{}.{}", alliance.id, state.id));
         }
     }
     paths
@@ -59,14 +75,50 @@ pub fn apply_control_override(
 ) -> Result<(), ScenarioError> {
     let valid = control_paths(scenario);
     if !valid.iter().any(|v| v == path) {
-        let help = if valid.is_empty() {
+        let controls: Vec<&str> = valid
+            .iter()
+            .filter(|v| !is_alliance_path(v))
+            .map(String::as_str)
+            .collect();
+        let help = if is_alliance_path(path) {
+            let alliances: Vec<&str> = scenario.alliances.iter().map(|a| a.id.as_str()).collect();
+            if alliances.is_empty() {
+                "this scenario lists no alliances; add one under `alliances: [...]` first"
+                    .to_string()
+            } else {
+                format!(
+                    "alliance paths are `alliance.<alliance>.<STATE>`; alliances: {}",
+                    alliances.join(", ")
+                )
+            }
+        } else if controls.is_empty() {
             "this scenario has no export controls or other instruments with numeric settings; add the event first".to_string()
         } else {
-            format!("valid control paths: {}", valid.join(", "))
+            format!("valid control paths: {}", controls.join(", "))
         };
         return Err(
             ScenarioError::new(format!("unknown policy instrument path `{path}`")).with_help(help),
         );
+    }
+    if let Some((alliance, state)) = path
+        .strip_prefix(ALLIANCE_PREFIX)
+        .and_then(|rest| rest.split_once('.'))
+    {
+        let ParamValue::Bool(member) = value else {
+            return Err(ScenarioError::new(format!(
+                "`{path}` is an alliance membership and takes true or false, found {value}"
+            )));
+        };
+        let alliance = scenario
+            .alliances
+            .iter_mut()
+            .find(|a| a.id == alliance)
+            .expect("listed paths name alliances");
+        alliance.members.retain(|m| m != state);
+        if *member {
+            alliance.members.push(state.to_string());
+        }
+        return Ok(());
     }
     let (id, field) = split(path).expect("listed paths split");
     let x = match value {
@@ -152,6 +204,27 @@ mod tests {
             control_value(&s, "control.us_ai_chips.licence_approval_rate"),
             Some(0.4)
         );
+    }
+
+    #[test]
+    fn an_alliance_path_adds_or_removes_a_member() {
+        let mut s = export_control();
+        let chip4 = |s: &Scenario| {
+            s.alliances
+                .iter()
+                .find(|a| a.id == "chip4")
+                .expect("chip4 bundled")
+                .members
+                .clone()
+        };
+        assert!(chip4(&s).contains(&"KR".to_string()));
+        apply_control_override(&mut s, "alliance.chip4.KR", &ParamValue::Bool(false)).unwrap();
+        assert!(!chip4(&s).contains(&"KR".to_string()));
+        apply_control_override(&mut s, "alliance.chip4.NL", &ParamValue::Bool(true)).unwrap();
+        assert!(chip4(&s).contains(&"NL".to_string()));
+        let err = apply_control_override(&mut s, "alliance.chip4.NL", &ParamValue::Number(1.0))
+            .unwrap_err();
+        assert!(err.to_string().contains("true or false"), "{err}");
     }
 
     #[test]

@@ -58,6 +58,26 @@ pub const BUNDLED: &[(&str, &str)] = &[
         include_str!("../../scenarios/alliance_erosion.ron"),
     ),
     (
+        "alliance_erosion_without_jp.ron",
+        include_str!("../../scenarios/alliance_erosion_without_jp.ron"),
+    ),
+    (
+        "alliance_erosion_without_kr.ron",
+        include_str!("../../scenarios/alliance_erosion_without_kr.ron"),
+    ),
+    (
+        "alliance_erosion_without_gb.ron",
+        include_str!("../../scenarios/alliance_erosion_without_gb.ron"),
+    ),
+    (
+        "alliance_erosion_without_de.ron",
+        include_str!("../../scenarios/alliance_erosion_without_de.ron"),
+    ),
+    (
+        "alliance_erosion_without_au.ron",
+        include_str!("../../scenarios/alliance_erosion_without_au.ron"),
+    ),
+    (
         "supply_shock.ron",
         include_str!("../../scenarios/supply_shock.ron"),
     ),

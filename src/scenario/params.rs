@@ -156,28 +156,43 @@ pub struct RedesignParams {
     pub capability_margin_years: f64,
 }
 
-/// Allied compliance (MODEL.md, "Allied compliance").
+/// Allied compliance as each ally's best response (MODEL.md, "Allied compliance"). Benefits,
+/// costs and pressure are all in one unit: a share of the ally's firms' yearly revenue.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AllianceParams {
-    /// Logit intercept b0.
-    pub intercept: f64,
-    /// Weight on security dependence on the controller (b_sec).
-    pub security_weight: f64,
-    /// Weight on exposure: the share of the ally's firms' revenue sold into the control's
-    /// destinations (b_exp).
-    pub exposure_weight: f64,
-    /// Weight on the log of the coalition's size (b_size; Olson and Zeckhauser 1966).
-    pub coalition_size_weight: f64,
-    /// Weight on trust (b_trust); trust is 1 without shocks.
-    pub trust_weight: f64,
+    /// What the coalition's full effect (all of the controlled supply withheld from the target)
+    /// is worth to an ally with full security dependence on the controller and full trust, as a
+    /// share of its firms' revenue.
+    pub security_value: f64,
+    /// Curvature γ of the coalition's effect in the withheld share W (effect = W^γ): below 1 each
+    /// further ally adds less (substitutes: free-riding pays), above 1 more (complements: every
+    /// ally is pivotal), 1 additive.
+    pub effect_exponent: f64,
+    /// Pressure from each channel that asks an ally (each named alliance, and a direct request),
+    /// as a share of revenue.
+    pub channel_pressure: f64,
+    /// Fixed cost of running a matching control (licensing, enforcement), as a share of revenue.
+    pub implementation_cost: f64,
+    /// Scale of the logit (quantal) best response: small = sharp best response, large = noisy.
+    pub response_scale: f64,
+    /// Speed at which compliance moves toward the best response, per year (partial adjustment).
+    pub adjustment_per_year: f64,
     /// Share of a trust shock recovered per year.
     pub trust_recovery_per_year: f64,
-    /// Compliance of every ally when the mechanism is switched off, 0–1.
+    /// Compliance at the start and of every ally when the mechanism is switched off, 0–1.
     pub fixed_compliance: f64,
     /// Share of a firm's tools bought from the controller's firms above which extraterritorial
     /// controls reach it (de minimis), 0–1.
     pub de_minimis_tool_share: f64,
+    /// The controller extends a control extraterritorially when the coalition withholds less
+    /// than this share of the controlled supply (switch `extraterritorial_escalation`), 0–1.
+    pub escalation_threshold_share: f64,
+    /// Fall in every asked ally's trust in the controller when it escalates, 0–1.
+    pub escalation_trust_cost: f64,
+    /// How long a control has been in force, with allies asked, before the controller judges
+    /// their compliance, years.
+    pub escalation_patience_years: f64,
 }
 
 /// The target's substitution commitment (MODEL.md, "Target commitment").
@@ -227,8 +242,12 @@ pub struct Mechanisms {
     pub stockpiling: bool,
     /// Blocked suppliers offer a product just under the threshold.
     pub compliant_redesign: bool,
-    /// Allies' compliance responds to security, exposure, coalition size and trust.
+    /// Allies' compliance is their best response: security value of what they add to the
+    /// coalition's effect, against their firms' revenue at stake.
     pub allied_compliance: bool,
+    /// The controller extends a control extraterritorially where allies withhold too little, at
+    /// a cost in trust.
+    pub extraterritorial_escalation: bool,
     /// States' commitment to self-sufficiency responds to denial.
     pub target_commitment: bool,
 }
@@ -287,14 +306,18 @@ impl Default for Parameters {
                 capability_margin_years: 0.1,
             },
             alliances: AllianceParams {
-                intercept: 1.0,
-                security_weight: 2.0,
-                exposure_weight: 4.0,
-                coalition_size_weight: 0.5,
-                trust_weight: 2.0,
+                security_value: 2.0,
+                effect_exponent: 2.0,
+                channel_pressure: 0.02,
+                implementation_cost: 0.02,
+                response_scale: 0.05,
+                adjustment_per_year: 2.0,
                 trust_recovery_per_year: 0.2,
                 fixed_compliance: 1.0,
                 de_minimis_tool_share: 0.25,
+                escalation_threshold_share: 0.6,
+                escalation_trust_cost: 0.2,
+                escalation_patience_years: 1.0,
             },
             commitment: CommitmentParams {
                 regime_mix: 0.5,
@@ -318,6 +341,7 @@ impl Default for Parameters {
                 stockpiling: true,
                 compliant_redesign: true,
                 allied_compliance: true,
+                extraterritorial_escalation: false,
                 target_commitment: true,
             },
         }
@@ -387,8 +411,9 @@ impl std::fmt::Display for ParamError {
     }
 }
 
-/// Parameters that may be negative (logit coefficients); every other number must be ≥ 0.
-const SIGNED_PARAMETERS: [&str; 1] = ["alliances.intercept"];
+/// Parameters that may be negative; every other number must be ≥ 0. (None today: the list
+/// stays so that a signed parameter is a deliberate, visible choice.)
+const SIGNED_PARAMETERS: [&str; 0] = [];
 
 impl Parameters {
     /// Every parameter as `(path, value)` in path order: the manifest's record of what was in force.
@@ -447,7 +472,8 @@ impl Parameters {
                 || path.ends_with("share")
                 || path.ends_with("enforcement")
                 || path.ends_with("regime_mix")
-                || path.ends_with("fixed_compliance");
+                || path.ends_with("fixed_compliance")
+                || path.ends_with("trust_cost");
             if is_probability && !(0.0..=1.0).contains(&x) {
                 return bad(&format!("{x} is outside [0, 1]"));
             }
@@ -457,6 +483,8 @@ impl Parameters {
         }
         let positive = [
             ("market.logit_scale", self.market.logit_scale),
+            ("alliances.response_scale", self.alliances.response_scale),
+            ("alliances.effect_exponent", self.alliances.effect_exponent),
             (
                 "production.target_utilization",
                 self.production.target_utilization,

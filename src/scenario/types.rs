@@ -276,15 +276,21 @@ pub enum Action {
         #[serde(default)]
         extraterritorial: bool,
     },
-    /// The controller asks allies to impose a matching control; each ally's firms follow it as
-    /// far as the ally complies (docs/MODEL.md, allied compliance).
+    /// The controller asks allies to impose a matching control, directly and through named
+    /// alliances; each ally's firms follow it as far as the ally chooses to comply
+    /// (docs/MODEL.md, allied compliance). A state asked through several channels (a node
+    /// country) feels the pressure of each.
     AllyAlignment {
         /// Name of this request.
         id: String,
         /// The export control to match.
         control: String,
-        /// The states asked.
+        /// The states asked directly.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
         allies: Vec<String>,
+        /// Alliances whose members (other than the controller) are asked.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        alliances: Vec<String>,
     },
     /// Tiered access (the 2025 diffusion rule): tier 2 states may buy up to a quota over a
     /// window, tier 3 states nothing, everyone else freely.
@@ -414,11 +420,16 @@ pub enum Action {
         capacity_usd_b: f64,
     },
     /// A shock to one state's trust in another (e.g. AUKUS and France), lowering compliance.
+    /// Names either one `state` or an `alliance`, whose every member's trust falls.
     TrustShock {
         /// Name of this shock.
         id: String,
         /// The state whose trust falls.
-        state: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        state: Option<String>,
+        /// Or the alliance whose members' trust falls (all but `toward`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        alliance: Option<String>,
         /// The state it trusts less.
         toward: String,
         /// Fall in trust, 0–1.

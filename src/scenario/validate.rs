@@ -623,7 +623,10 @@ impl EventCheck<'_, '_> {
                 self.rate("licence_approval_rate", *licence_approval_rate)?;
             }
             Action::AllyAlignment {
-                control, allies, ..
+                control,
+                allies,
+                alliances,
+                ..
             } => {
                 if defined.get(control.as_str()) != Some(&true) {
                     let controls: Vec<&str> = defined
@@ -636,6 +639,16 @@ impl EventCheck<'_, '_> {
                         .with_help(if controls.is_empty() { "impose the export control first".to_string() } else { format!("controls defined earlier: {}", list(&controls)) }));
                 }
                 self.states("allies", allies, None)?;
+                for a in alliances {
+                    self.alliance("alliances", a)?;
+                }
+                if allies.is_empty() && alliances.is_empty() {
+                    return Err(self.err(
+                        "allies",
+                        "AllyAlignment",
+                        "the request asks nobody: `allies` and `alliances` are both empty".to_string(),
+                    ).with_help("name the states asked in `allies: [\"JP\"]`, or the alliances whose members are asked in `alliances: [\"chip4\"]`"));
+                }
             }
             Action::TieredAccess {
                 controller,
@@ -762,11 +775,22 @@ impl EventCheck<'_, '_> {
             }
             Action::TrustShock {
                 state,
+                alliance,
                 toward,
                 size,
                 ..
             } => {
-                self.state("state", state)?;
+                match (state, alliance) {
+                    (Some(st), None) => self.state("state", st)?,
+                    (None, Some(a)) => self.alliance("alliance", a)?,
+                    _ => {
+                        return Err(self.err(
+                            "state",
+                            "TrustShock",
+                            "a trust shock names either one `state` or one `alliance`".to_string(),
+                        ).with_help("write `state: \"FR\"` for one state, or `alliance: \"aukus\"` for every member of an alliance"));
+                    }
+                }
                 self.state("toward", toward)?;
                 self.rate("size", *size)?;
             }
@@ -846,6 +870,24 @@ impl EventCheck<'_, '_> {
             }
         }
         Ok(())
+    }
+
+    fn alliance(&self, field: &str, id: &str) -> Result<(), ScenarioError> {
+        let alliances: Vec<&str> = self.ctx.s.alliances.iter().map(|a| a.id.as_str()).collect();
+        if alliances.contains(&id) {
+            return Ok(());
+        }
+        Err(self
+            .err(
+                field,
+                &format!("\"{id}\""),
+                format!("unknown alliance `{id}` in `{field}`"),
+            )
+            .with_help(if alliances.is_empty() {
+                "the scenario lists no alliances: add one under `alliances: [...]`".to_string()
+            } else {
+                format!("valid alliances: {}", list(&alliances))
+            }))
     }
 
     fn sector(&self, field: &str, id: &str) -> Result<(), ScenarioError> {

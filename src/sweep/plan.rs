@@ -17,7 +17,9 @@ use crate::labels::Names;
 use crate::model::metrics::{self, Metric, NONE, RowKey, Selection, WORLD};
 use crate::model::{self as sim};
 use crate::provenance::{build_info, sha256_hex};
-use crate::scenario::controls::{apply_control_override, control_paths, is_control_path};
+use crate::scenario::controls::{
+    apply_control_override, control_paths, is_alliance_path, is_control_path,
+};
 use crate::scenario::error::locate;
 use crate::scenario::load::BUNDLED;
 use crate::scenario::params::{ParamValue, Parameters, closest};
@@ -381,7 +383,9 @@ fn check_factors(
     for (i, vary) in spec.parameters.iter().enumerate() {
         let needle = format!("\"{}\"", vary.path);
         let here = |message: String| at(&needle, Some("parameters"), message);
-        let kind = if controls.contains(&vary.path) {
+        let kind = if is_alliance_path(&vary.path) && controls.contains(&vary.path) {
+            FactorKind::Switch
+        } else if controls.contains(&vary.path) {
             FactorKind::Control
         } else {
             match defaults.get(&vary.path) {

@@ -4,6 +4,7 @@
 //! small test world. The real-Slurm test (`slurm`) only brings up a cluster when
 //! `CHOKEPOINT_SLURM_TEST` is set (`.ci/run` sets it); otherwise it says why it skipped.
 
+mod alliances;
 mod architecture;
 mod calibration;
 mod charts;

@@ -293,33 +293,27 @@ fn allied_alignment_makes_an_allys_firms_follow_the_control_as_far_as_it_complie
 }
 
 #[test]
-fn compliance_falls_with_exposure_coalition_size_and_trust_shocks() {
+fn compliance_falls_with_a_lower_security_value_and_with_trust_shocks() {
+    // The coalition's size is no longer a term of compliance: tests/it/alliances.rs shows
+    // free-riding and pivotal allies emerging instead.
     let control = r#"Event(date: "2022-10", action: ExportControl(id: "sme", controller: "US", sector: "equipment", max_capability: -100, destinations: ["CN"]))"#;
-    let small = r#"Event(date: "2022-11", action: AllyAlignment(id: "ask", control: "sme", allies: ["JP"]))"#;
-    let large = r#"Event(date: "2022-11", action: AllyAlignment(id: "ask", control: "sme", allies: ["JP", "TW"]))"#;
+    let ask = r#"Event(date: "2022-11", action: AllyAlignment(id: "ask", control: "sme", allies: ["JP"]))"#;
     let shock = r#"Event(date: "2023-01", action: TrustShock(id: "shock", state: "JP", toward: "US", size: 0.5))"#;
-    let compliance = |events: &[&str], exposure_weight: &str| {
+    let compliance = |events: &[&str], security_value: &str| {
         let s = world(
             events,
-            &[(
-                "alliances.exposure_weight",
-                leak(exposure_weight.to_string()),
-            )],
+            &[("alliances.security_value", leak(security_value.to_string()))],
         );
         let rows = run(&s);
-        at(&s, &rows, Metric::Compliance, 6, "JP", Some("US"))
+        at(&s, &rows, Metric::Compliance, 9, "JP", Some("US"))
     };
-    let base = compliance(&[control, small], "4");
+    let base = compliance(&[control, ask], "1.0");
     assert!(
-        compliance(&[control, small], "12") < base,
-        "more weight on exposure, less compliance"
+        compliance(&[control, ask], "0.5") < base - 0.01,
+        "valuing the coalition's effect less, JP complies less"
     );
     assert!(
-        compliance(&[control, large], "4") < base,
-        "larger coalition, less compliance"
-    );
-    assert!(
-        compliance(&[control, small, shock], "4") < base,
+        compliance(&[control, ask, shock], "1.0") < base - 0.01,
         "a trust shock lowers compliance"
     );
 }
