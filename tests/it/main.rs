@@ -9,6 +9,7 @@ mod charts;
 mod cli;
 mod effect;
 mod fixtures;
+mod innovation;
 mod mechanisms;
 mod model;
 mod slurm;
