@@ -1,7 +1,7 @@
 //! Cost of one full run of the default scenario (world built, every tick, every metric recorded
 //! in memory), and cost per tick in synthetic worlds with 10× and 100× the firms.
 //!
-//! `cargo bench --bench run` — the issue's floor is < 20 ms for the default run, single-threaded.
+//! `cargo bench --bench run` — the floor is ≤ 8 ms for the default run, single-threaded (issue 11).
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 

@@ -4,26 +4,38 @@
 
 use bevy_ecs::prelude::*;
 
-use super::world::{Capability, ComputeStock, Markets, Params, Roster, Structure, performance};
+use super::world::{
+    Capability, ComputeStock, FirmInfo, Markets, Params, StateInfo, Structure, performance,
+};
+
+/// Per-tick buffer: each firm's compute delivered to each state, [firm × state], addressed by the
+/// firm's index so that the sum over firms runs in index order whatever the storage order.
+#[derive(Default)]
+pub struct Contributions(Vec<f64>);
 
 /// System: adds this tick's deliveries to each state's compute stock and retires old stock.
 pub fn install_compute(
     params: Res<Params>,
     structure: Res<Structure>,
-    roster: Res<Roster>,
     markets: Res<Markets>,
-    firms: Query<&Capability>,
-    mut states: Query<&mut ComputeStock>,
+    mut contributions: Local<Contributions>,
+    firms: Query<(&FirmInfo, &Capability)>,
+    mut states: Query<(&StateInfo, &mut ComputeStock)>,
 ) {
     let p = &params.0;
     let dt = structure.dt_years;
+    let n_states = structure.n_states;
     let retire = (dt / p.compute.service_life_years).min(1.0);
-    for (i, &entity) in roster.states.iter().enumerate() {
-        let mut added = 0.0;
-        for (k, sector) in structure.sectors.iter().enumerate() {
-            if !sector.counts_as_ai_compute {
-                continue;
-            }
+    let added = &mut contributions.0;
+    added.clear();
+    added.resize(structure.firm_home.len() * n_states, 0.0);
+    for (info, capability) in &firms {
+        let k = info.sector;
+        if !structure.sectors[k].counts_as_ai_compute {
+            continue;
+        }
+        let j = info.index;
+        for i in 0..n_states {
             // Goods bought into a stockpile are installed when drawn, not when bought.
             let demand = markets.demand(k, i);
             let installed_now = if demand > 0.0 {
@@ -31,20 +43,28 @@ pub fn install_compute(
             } else {
                 1.0
             };
-            for &j in &structure.sector_firms[k] {
-                let q = firms.get(roster.firms[j]).expect("roster entity").0;
-                for (share, capability) in markets.delivered_capabilities(j, i, q) {
-                    added += markets.delivered[j][i]
-                        * share
-                        * performance(capability, p)
-                        * installed_now
-                        * dt;
-                }
+            added[j * n_states + i] = markets
+                .delivered_capabilities(j, i, capability.0)
+                .iter()
+                .map(|&(share, q)| markets.delivered[j][i] * share * performance(q, p))
+                .sum::<f64>()
+                * installed_now
+                * dt;
+        }
+    }
+    for (info, mut stock) in &mut states {
+        let i = info.index;
+        let mut installed = 0.0;
+        for (k, sector) in structure.sectors.iter().enumerate() {
+            if !sector.counts_as_ai_compute {
+                continue;
             }
-            added +=
+            for &j in &structure.sector_firms[k] {
+                installed += added[j * n_states + i];
+            }
+            installed +=
                 markets.stock_draw[k][i] * performance(markets.stockpile_capability[k][i], p) * dt;
         }
-        let mut stock = states.get_mut(entity).expect("roster entity");
-        stock.0 = stock.0 * (1.0 - retire) + added;
+        stock.0 = stock.0 * (1.0 - retire) + installed;
     }
 }

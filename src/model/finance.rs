@@ -1,22 +1,20 @@
-//! Finance and investment (docs/MODEL.md, "Finance and investment"): revenue, less levies on
-//! conditioned sales, funds R&D, raised by state funds and by the home state's commitment; firms
-//! move capacity toward the demand they expect after the lead time, expansion needs the capital
-//! inputs (tools) their home market could deliver, and outbound investment restrictions and
-//! capacity subsidies shift it.
+//! Finance and investment (docs/MODEL.md, "Finance and investment"): firms move capacity toward
+//! the demand they expect after the lead time, expansion needs the capital inputs (tools) their
+//! home market could deliver, and outbound investment restrictions and capacity subsidies shift
+//! it. R&D spending is `research.rs`.
 
 use bevy_ecs::prelude::*;
 
 use super::policy::PolicyRegime;
-use super::world::{Books, Capacity, Costs, Markets, Params, Roster, Structure, Tools};
+use super::world::{Books, Capacity, Params, Roster, Structure, Tools};
 
-/// System: sets R&D budgets, adjusts capacity and plans next tick's output.
+/// System: adjusts capacity and plans next tick's output.
 pub fn finance_and_invest(
     params: Res<Params>,
     structure: Res<Structure>,
     roster: Res<Roster>,
     regime: Res<PolicyRegime>,
-    markets: Res<Markets>,
-    mut firms: Query<(&mut Books, &mut Capacity, &Tools, &Costs)>,
+    mut firms: Query<(&mut Books, &mut Capacity, &Tools)>,
 ) {
     let p = &params.0;
     let dt = structure.dt_years;
@@ -27,9 +25,8 @@ pub fn finance_and_invest(
         .iter()
         .map(|&e| firms.get(e).expect("roster entity").0.revenue)
         .collect();
-    let mut rd_subsidy = vec![0.0; roster.firms.len()];
     let mut capacity_subsidy = vec![0.0; roster.firms.len()];
-    for (state, sectors, rd, capacity) in regime.funds() {
+    for (state, sectors, _, capacity) in regime.funds() {
         let recipients: Vec<usize> = (0..roster.firms.len())
             .filter(|&j| structure.firm_home[j] == state && sectors[structure.firm_sector[j]])
             .collect();
@@ -40,27 +37,14 @@ pub fn finance_and_invest(
             } else {
                 1.0 / recipients.len() as f64
             };
-            rd_subsidy[j] += rd * share;
             capacity_subsidy[j] += capacity * share;
         }
     }
     for (j, &entity) in roster.firms.iter().enumerate() {
-        let (mut books, mut capacity, tools, costs) = firms.get_mut(entity).expect("roster entity");
+        let (mut books, mut capacity, tools) = firms.get_mut(entity).expect("roster entity");
         let sector = structure.firm_sector[j];
         let home = structure.firm_home[j];
         let growth = structure.sectors[sector].growth_per_year;
-        let levied: f64 = (0..structure.n_states)
-            .map(|i| {
-                regime.revenue_levy(home, sector, i) * markets.delivered[j][i] * costs.unit_cost
-            })
-            .sum();
-        let boost = if p.mechanisms.target_commitment {
-            1.0 + p.commitment.rd_boost * regime.commitment[home]
-        } else {
-            1.0
-        };
-        books.rd_budget = p.finance.rd_share_of_revenue * (books.revenue - levied).max(0.0) * boost
-            + rd_subsidy[j];
         let mut change = capacity_subsidy[j] * dt * tools.capital_fill;
         if p.mechanisms.capacity_investment {
             let desired =

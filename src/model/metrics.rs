@@ -5,7 +5,8 @@ use bevy_ecs::prelude::*;
 
 use super::policy::PolicyRegime;
 use super::world::{
-    Books, Capability, Capacity, Clock, ComputeStock, Costs, Markets, Roster, Structure, Tools,
+    Books, Capability, Capacity, Clock, ComputeStock, Costs, Knowledge, Markets, Roster, Structure,
+    Tools,
 };
 
 /// Every metric a run can record. The names are the `metric` column of `metrics.csv`.
@@ -55,11 +56,20 @@ pub enum Metric {
     Commitment,
     /// Blocked share of a state's desired imports this tick, 0–1 (state).
     Denial,
+    /// R&D spending, own and subsidised, $B per year (firm, sector).
+    RdSpending,
+    /// Knowledge stock bought by R&D less depreciation, $B (firm, sector).
+    Knowledge,
+    /// Technology level the firm's knowledge supports, before ceilings, frontier-years (firm, sector).
+    DesignCapability,
+    /// Highest capability the supply chain lets the firm deliver, frontier-years; recorded only
+    /// where something bounds it (firm, sector).
+    CapabilityCeiling,
 }
 
 impl Metric {
     /// All metrics, in output order.
-    pub const ALL: [Metric; 22] = [
+    pub const ALL: [Metric; 26] = [
         Metric::MarketShare,
         Metric::StateMarketShare,
         Metric::SelfSufficiency,
@@ -82,6 +92,10 @@ impl Metric {
         Metric::Compliance,
         Metric::Commitment,
         Metric::Denial,
+        Metric::RdSpending,
+        Metric::Knowledge,
+        Metric::DesignCapability,
+        Metric::CapabilityCeiling,
     ];
 
     /// The name used in files and on the command line.
@@ -109,6 +123,10 @@ impl Metric {
             Metric::Compliance => "compliance",
             Metric::Commitment => "commitment",
             Metric::Denial => "denial",
+            Metric::RdSpending => "rd_spending",
+            Metric::Knowledge => "knowledge",
+            Metric::DesignCapability => "design_capability",
+            Metric::CapabilityCeiling => "capability_ceiling",
         }
     }
 
@@ -182,7 +200,7 @@ pub fn record_metrics(
     markets: Res<Markets>,
     regime: Res<PolicyRegime>,
     mut recorder: ResMut<Recorder>,
-    firms: Query<(&Capability, &Costs, &Books, &Capacity, &Tools)>,
+    firms: Query<(&Capability, &Costs, &Books, &Capacity, &Tools, &Knowledge)>,
     states: Query<&ComputeStock>,
 ) {
     let tick = clock.tick;
@@ -328,7 +346,7 @@ pub fn record_metrics(
             );
         }
         for &j in members {
-            let (capability, costs, books, capacity, tools) = firm(j);
+            let (capability, costs, books, capacity, tools, knowledge) = firm(j);
             let fj = idx(j);
             push(Metric::Capability, NONE, fj, sk, NONE, capability.0);
             push(Metric::Output, NONE, fj, sk, NONE, books.output);
@@ -351,6 +369,26 @@ pub fn record_metrics(
             push(Metric::Capacity, NONE, fj, sk, NONE, capacity.0);
             push(Metric::ToolAccess, NONE, fj, sk, NONE, tools.access);
             push(Metric::Yield, NONE, fj, sk, NONE, tools.yield_share);
+            push(Metric::RdSpending, NONE, fj, sk, NONE, knowledge.rd_usd_b);
+            push(Metric::Knowledge, NONE, fj, sk, NONE, knowledge.stock_usd_b);
+            push(
+                Metric::DesignCapability,
+                NONE,
+                fj,
+                sk,
+                NONE,
+                knowledge.design_years,
+            );
+            if knowledge.ceiling_years.is_finite() {
+                push(
+                    Metric::CapabilityCeiling,
+                    NONE,
+                    fj,
+                    sk,
+                    NONE,
+                    knowledge.ceiling_years,
+                );
+            }
         }
         push(
             Metric::Price,
@@ -525,7 +563,11 @@ pub fn catalogue(scenario: &crate::scenario::Scenario, metrics: &[Metric]) -> Ve
                 | Metric::Revenue
                 | Metric::Capacity
                 | Metric::ToolAccess
-                | Metric::Yield => members.iter().for_each(|&j| push(none, j, k, none)),
+                | Metric::Yield
+                | Metric::RdSpending
+                | Metric::Knowledge
+                | Metric::DesignCapability
+                | Metric::CapabilityCeiling => members.iter().for_each(|&j| push(none, j, k, none)),
                 Metric::Price
                 | Metric::Demand
                 | Metric::UnmetDemand

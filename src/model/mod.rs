@@ -3,9 +3,10 @@
 //!
 //! One tick runs these systems in order (MODEL.md, "Process overview and scheduling"):
 //! policy events → allied compliance → demand → market allocation (with leakage) → production →
-//! AI compute → finance and investment → learning → target commitment → metrics.
+//! AI compute → finance and investment → R&D funding → learning → target commitment → metrics.
 
 pub mod alliances;
+pub mod ceilings;
 pub mod commitment;
 pub mod compute;
 pub mod demand;
@@ -16,6 +17,7 @@ pub mod market;
 pub mod metrics;
 pub mod policy;
 pub mod production;
+pub mod research;
 pub mod world;
 
 use bevy_ecs::prelude::*;
@@ -78,6 +80,7 @@ impl Simulation {
                 production::produce,
                 compute::install_compute,
                 finance::finance_and_invest,
+                research::fund_research,
                 learning::learn,
                 commitment::update_commitment,
                 metrics::record_metrics,

@@ -35,7 +35,8 @@ pub struct Appeal(pub f64);
 /// The firm's installed tools and what they allow.
 #[derive(Component, Clone, Copy, Debug)]
 pub struct Tools {
-    /// Capability of the installed tool base, in the tool sectors' frontier-years.
+    /// Capability of the installed tool base, frontier-years of the tool sectors relative to their
+    /// start frontier; installed tools keep their capability (denial stops it rising).
     pub level: f64,
     /// Share of this tick's capital-input orders that were delivered (1 = none short).
     pub capital_fill: f64,
@@ -69,10 +70,36 @@ pub struct Books {
     pub output: f64,
     /// Sales value: output × price.
     pub revenue: f64,
-    /// Revenue in the start year, the reference for R&D effort.
-    pub start_revenue: f64,
-    /// R&D budget this tick (annual rate).
-    pub rd_budget: f64,
+}
+
+/// A firm's research: R&D dollars, the knowledge stock they buy, and the design capability that
+/// knowledge supports (docs/MODEL.md, "Innovation"). Delivered [`Capability`] is the design
+/// level bounded by the supply chain's ceilings.
+#[derive(Component, Clone, Copy, Debug)]
+pub struct Knowledge {
+    /// R&D spending as a share of revenue (from the firm's filings, or the default).
+    pub rd_intensity: f64,
+    /// R&D spending this tick, own and subsidised, $B/yr.
+    pub rd_usd_b: f64,
+    /// Knowledge stock (perpetual inventory of R&D less depreciation), $B.
+    pub stock_usd_b: f64,
+    /// Technology level the firm's knowledge supports, frontier-years.
+    pub design_years: f64,
+    /// Highest capability the supply chain lets it deliver this tick, frontier-years
+    /// (`f64::INFINITY` where nothing bounds it).
+    pub ceiling_years: f64,
+}
+
+/// Per-sector research references (docs/MODEL.md, "Innovation").
+#[derive(Resource, Clone, Debug)]
+pub struct Research {
+    /// Knowledge stock of a virtual firm that holds the sector's start leader's revenue share and
+    /// R&D intensity: the stock that advances `frontier_drift_years_per_year`, $B.
+    pub reference_knowledge: Vec<f64>,
+    /// That firm's R&D as a share of the sector's world revenue.
+    pub reference_rd_share: Vec<f64>,
+    /// Best design capability in each sector after last tick's learning (what followers imitate).
+    pub design_frontier: Vec<f64>,
 }
 
 /// A firm's inputs, aligned with its sector's input list.
@@ -88,7 +115,8 @@ pub struct InputStocks {
 #[derive(Component, Clone, Debug)]
 pub struct FirmRng(pub ChaCha8Rng);
 
-/// A state's fixed identity.
+/// A state's fixed identity: its index component (loops that sum over states use it to keep
+/// scenario order).
 #[derive(Component, Clone, Copy, Debug)]
 pub struct StateInfo {
     /// Index in the scenario's state list.
@@ -108,6 +136,8 @@ pub struct InputSpec {
     pub per_unit: f64,
     /// How it binds.
     pub role: InputRole,
+    /// Whether it bounds the buyer's delivered capability (MODEL.md, "Ceilings").
+    pub bounds_capability: bool,
 }
 
 /// A sector with indices resolved and its start-year final demand derived.
@@ -316,6 +346,7 @@ pub fn build(scenario: &Scenario) -> World {
                     sector: sector_index(&i.sector),
                     per_unit: i.per_unit,
                     role: i.role,
+                    bounds_capability: i.bounds_capability,
                 })
                 .collect()
         })
@@ -387,6 +418,73 @@ pub fn build(scenario: &Scenario) -> World {
         }
     }
 
+    // Research: each firm's R&D at its start revenue, and a knowledge stock in steady state for
+    // R&D growing with the sector's demand (the perpetual-inventory start K0 = R0 / (δ + g)) —
+    // or, where larger, the stock that makes the firm's start position stationary (below).
+    let depreciation = params.learning.knowledge_depreciation_per_year;
+    let rd_intensity: Vec<f64> = scenario
+        .firms
+        .iter()
+        .map(|f| f.rd_intensity.unwrap_or(params.finance.rd_share_of_revenue))
+        .collect();
+    let start_knowledge: Vec<f64> = (0..n_firms)
+        .map(|j| {
+            let growth = structure.sectors[firm_sector[j]].growth_per_year.max(0.0);
+            rd_intensity[j] * start_sales[j] / (depreciation + growth)
+        })
+        .collect();
+    let mut research = Research {
+        reference_knowledge: vec![0.0; scenario.sectors.len()],
+        reference_rd_share: vec![0.0; scenario.sectors.len()],
+        design_frontier: markets.frontier.clone(),
+    };
+    let mut start_knowledge = start_knowledge;
+    for (k, members) in structure.sector_firms.iter().enumerate() {
+        // The start leader: the largest firm by start sales (the first on a tie).
+        let leader = members.iter().copied().reduce(|a, b| {
+            if start_sales[b] > start_sales[a] {
+                b
+            } else {
+                a
+            }
+        });
+        if let Some(leader) = leader {
+            let sector_sales: f64 = members.iter().map(|&j| start_sales[j]).sum();
+            research.reference_knowledge[k] = start_knowledge[leader];
+            research.reference_rd_share[k] =
+                rd_intensity[leader] * start_sales[leader] / sector_sales;
+            // A firm's start capability embodies knowledge it took to get there: it holds at least
+            // the stock at which own progress and imitation keep pace with the frontier at the
+            // start (so tick 0 is stationary, as the shares are), and that stock then moves with
+            // its R&D dollars. Parameters set it, switches do not: an ablation changes dynamics,
+            // not the start.
+            let learning = &params.learning;
+            if learning.frontier_drift_years_per_year > 0.0 {
+                for &j in members {
+                    let sector = &structure.sectors[k];
+                    let access = match (
+                        tool_level_of(sector, &markets, firm_home[j]),
+                        capital_mean(sector, |s| Some(markets.frontier[s])),
+                    ) {
+                        (Some(level), Some(frontier)) => {
+                            (-(frontier - level).max(0.0) / learning.access_scale_years).exp()
+                        }
+                        _ => 1.0,
+                    };
+                    let gap = (markets.frontier[k] - capability[j]).max(0.0);
+                    let spill = learning.catch_up_rate_per_year
+                        * access
+                        * gap
+                        * (-gap / learning.absorption_gap_years).exp();
+                    let own = (1.0 - spill / learning.frontier_drift_years_per_year).max(0.0);
+                    let stationary = research.reference_knowledge[k]
+                        * own.powf(1.0 / learning.knowledge_returns_exponent);
+                    start_knowledge[j] = start_knowledge[j].max(stationary);
+                }
+            }
+        }
+    }
+
     let mut world = World::new();
     let experience = params.learning.experience_years_at_start;
     let firms: Vec<Entity> = (0..n_firms)
@@ -395,7 +493,7 @@ pub fn build(scenario: &Scenario) -> World {
             let capacity = scenario.firms[j]
                 .capacity_usd_b
                 .unwrap_or(start_sales[j] / params.production.target_utilization);
-            let tool_level = tool_level_of(sector, &markets, firm_home[j]);
+            let tool_level = tool_level_of(sector, &markets, firm_home[j]).unwrap_or(0.0);
             let stocks = sector
                 .inputs
                 .iter()
@@ -435,8 +533,13 @@ pub fn build(scenario: &Scenario) -> World {
                         orders: start_sales[j],
                         output: start_sales[j],
                         revenue: start_sales[j],
-                        start_revenue: start_sales[j],
-                        rd_budget: params.finance.rd_share_of_revenue * start_sales[j],
+                    },
+                    Knowledge {
+                        rd_intensity: rd_intensity[j],
+                        rd_usd_b: rd_intensity[j] * start_sales[j],
+                        stock_usd_b: start_knowledge[j],
+                        design_years: capability[j],
+                        ceiling_years: f64::INFINITY,
                     },
                     InputStocks {
                         ordered: vec![0.0; sector.inputs.len()],
@@ -472,6 +575,7 @@ pub fn build(scenario: &Scenario) -> World {
     world.insert_resource(Roster { firms, states });
     world.insert_resource(structure);
     world.insert_resource(markets);
+    world.insert_resource(research);
     world.insert_resource(Clock::default());
     world.insert_resource(Params(params.clone()));
     world
@@ -482,21 +586,26 @@ pub fn performance(q: f64, params: &Parameters) -> f64 {
     (q / params.compute.performance_doubling_years).exp2()
 }
 
-/// The capability level of the tools a firm buys in its home market: the coefficient-weighted
-/// mean, over its capital inputs, of what that market bought, relative to each tool sector's
-/// frontier. `None` of capital inputs gives 0 (no tool gap).
-pub fn tool_level_of(sector: &SectorSpec, markets: &Markets, home: usize) -> f64 {
-    let (mut weight, mut level) = (0.0, 0.0);
+/// The capability of the tools a firm buys in its home market: the coefficient-weighted mean,
+/// over its capital inputs, of what that market bought (frontier-years of the tool sectors).
+/// `None` where the sector has no capital inputs.
+pub fn tool_level_of(sector: &SectorSpec, markets: &Markets, home: usize) -> Option<f64> {
+    capital_mean(sector, |k| Some(markets.bought_capability[k][home]))
+}
+
+/// The coefficient-weighted mean of `level(input sector)` over a sector's capital inputs, or
+/// `None` where it has none or `level` gives `None` for one of them.
+pub fn capital_mean(sector: &SectorSpec, level: impl Fn(usize) -> Option<f64>) -> Option<f64> {
+    let (mut weight, mut total) = (0.0, 0.0);
     for input in sector
         .inputs
         .iter()
         .filter(|i| i.role == InputRole::Capital)
     {
         weight += input.per_unit;
-        level += input.per_unit
-            * (markets.bought_capability[input.sector][home] - markets.frontier[input.sector]);
+        total += input.per_unit * level(input.sector)?;
     }
-    if weight > 0.0 { level / weight } else { 0.0 }
+    (weight > 0.0).then(|| total / weight)
 }
 
 /// Utility of firm `j` to buyers in market `i`, before policy masks.

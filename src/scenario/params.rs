@@ -21,6 +21,8 @@ pub struct Parameters {
     pub finance: FinanceParams,
     /// Capability growth and costs.
     pub learning: LearningParams,
+    /// Supply-chain bounds on capability.
+    pub ceilings: CeilingParams,
     /// Effective AI compute.
     pub compute: ComputeParams,
     /// Gray-market and transshipment leakage.
@@ -67,39 +69,39 @@ pub struct ProductionParams {
     pub yield_loss_scale_years: f64,
 }
 
-/// Revenue, R&D and capacity investment (MODEL.md, "Finance and investment").
+/// Revenue, R&D and capacity investment (MODEL.md, "Finance and investment", "Innovation").
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FinanceParams {
-    /// Share of revenue spent on R&D.
+    /// Share of revenue spent on R&D by a firm whose scenario entry gives no `rd_intensity`.
     pub rd_share_of_revenue: f64,
-    /// Elasticity of capability drift to R&D relative to the firm's start level (diminishing
-    /// returns when below 1).
-    pub rd_returns_exponent: f64,
     /// Years from a capacity decision to capacity in use.
     pub capacity_lead_time_years: f64,
     /// Largest capacity cut per year, as a share of capacity (fabs are not scrapped quickly).
     pub max_capacity_cut_per_year: f64,
 }
 
-/// Capability and cost dynamics (MODEL.md, "Innovation" and "Costs and learning by doing").
+/// Capability and cost dynamics (MODEL.md, "Innovation" and "Learning by doing").
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LearningParams {
-    /// Frontier-years gained per year by a firm funding R&D at its start level (1 by the unit's
-    /// definition).
+    /// Frontier-years gained per year by a firm whose knowledge stock equals its sector's
+    /// reference (the start leader holding its share): g, 1 by the unit's definition.
     pub frontier_drift_years_per_year: f64,
-    /// Largest R&D effort, relative to spending at the firm's start share of today's market,
-    /// that still speeds progress (absorptive capacity).
-    pub max_rd_effort_ratio: f64,
-    /// Share of the gap to the frontier closed per year at full access to frontier tools.
+    /// Share of the knowledge stock lost per year (δ of the perpetual inventory).
+    pub knowledge_depreciation_per_year: f64,
+    /// Returns to relative knowledge in own progress: dq_own = g (K / K_ref)^λ, 0 < λ < 1.
+    pub knowledge_returns_exponent: f64,
+    /// Spill-over rate s: frontier-years gained per year per year of gap at full access, before
+    /// absorption fades (dq_spill = s · access · gap · exp(−gap / absorption_gap_years)).
     pub catch_up_rate_per_year: f64,
+    /// Gap at which imitation peaks: beyond it a laggard absorbs less of the frontier's knowledge
+    /// the further behind it is (absorptive capacity).
+    pub absorption_gap_years: f64,
     /// Access to the frontier falls as exp(−tool gap / scale).
     pub access_scale_years: f64,
     /// Wright's-law learning rate: unit cost falls by this share per doubling of cumulative output.
     pub wright_learning_rate: f64,
-    /// Frontier-years gained per doubling of cumulative output (learning by doing in capability).
-    pub capability_per_output_doubling_years: f64,
     /// Cumulative output at the start, in years of start output.
     pub experience_years_at_start: f64,
     /// Chance per year of a breakthrough.
@@ -112,6 +114,17 @@ pub struct LearningParams {
     pub setback_size_years: f64,
     /// Standard deviation of capability noise per √year, frontier-years.
     pub noise_sd_years: f64,
+}
+
+/// Supply-chain ceilings on delivered capability (MODEL.md, "Ceilings").
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CeilingParams {
+    /// How far a product's delivered capability may exceed that of the bounding material input it
+    /// is made from (an accelerator over its wafers' process), frontier-years.
+    pub design_margin_years: f64,
+    /// How far a fab's process may run ahead of its installed tools, frontier-years.
+    pub tool_margin_years: f64,
 }
 
 /// Effective AI compute (MODEL.md, "Capability in frontier-years").
@@ -222,12 +235,15 @@ pub struct Mechanisms {
     pub input_limits: bool,
     /// Firms adjust capacity to demand (needs capital inputs).
     pub capacity_investment: bool,
-    /// Capability drifts with R&D funded by revenue.
+    /// Own progress scales with the knowledge stock R&D dollars buy (off: every firm advances at
+    /// the reference pace).
     pub rd_drift: bool,
-    /// Followers close part of their gap, scaled by access to frontier tools.
+    /// Followers imitate the frontier through spill-overs, scaled by access to frontier tools.
     pub catch_up: bool,
-    /// Capability and unit cost improve with cumulative output.
+    /// Unit cost falls with cumulative output (Wright's law).
     pub learning_by_doing: bool,
+    /// Delivered capability is bounded by the bounding input's and the installed tools'.
+    pub capability_ceilings: bool,
     /// Yield falls when a fab's process outruns its tools.
     pub tool_yield_limits: bool,
     /// Random breakthroughs, setbacks and noise in capability.
@@ -270,23 +286,27 @@ impl Default for Parameters {
             },
             finance: FinanceParams {
                 rd_share_of_revenue: 0.15,
-                rd_returns_exponent: 0.5,
                 capacity_lead_time_years: 2.0,
                 max_capacity_cut_per_year: 0.1,
             },
             learning: LearningParams {
                 frontier_drift_years_per_year: 1.0,
-                max_rd_effort_ratio: 2.0,
-                catch_up_rate_per_year: 0.02,
+                knowledge_depreciation_per_year: 0.2,
+                knowledge_returns_exponent: 0.5,
+                catch_up_rate_per_year: 0.5,
+                absorption_gap_years: 5.0,
                 access_scale_years: 3.0,
                 wright_learning_rate: 0.2,
-                capability_per_output_doubling_years: 0.2,
                 experience_years_at_start: 5.0,
                 breakthrough_probability_per_year: 0.05,
                 breakthrough_size_years: 0.25,
                 setback_probability_per_year: 0.05,
                 setback_size_years: 0.25,
                 noise_sd_years: 0.1,
+            },
+            ceilings: CeilingParams {
+                design_margin_years: 2.0,
+                tool_margin_years: 2.5,
             },
             compute: ComputeParams {
                 performance_doubling_years: 2.25,
@@ -333,6 +353,7 @@ impl Default for Parameters {
                 rd_drift: true,
                 catch_up: true,
                 learning_by_doing: true,
+                capability_ceilings: true,
                 tool_yield_limits: true,
                 innovation_noise: true,
                 substitution: true,
@@ -502,6 +523,18 @@ impl Parameters {
                 self.learning.access_scale_years,
             ),
             (
+                "learning.knowledge_depreciation_per_year",
+                self.learning.knowledge_depreciation_per_year,
+            ),
+            (
+                "learning.knowledge_returns_exponent",
+                self.learning.knowledge_returns_exponent,
+            ),
+            (
+                "learning.absorption_gap_years",
+                self.learning.absorption_gap_years,
+            ),
+            (
                 "learning.experience_years_at_start",
                 self.learning.experience_years_at_start,
             ),
@@ -521,6 +554,15 @@ impl Parameters {
                     message: format!("{x} must be > 0"),
                 });
             }
+        }
+        if self.learning.knowledge_returns_exponent > 1.0 {
+            return Err(ParamError::BadValue {
+                path: "learning.knowledge_returns_exponent".into(),
+                message: format!(
+                    "{} is above 1; returns to knowledge diminish, so it must lie in (0, 1]",
+                    self.learning.knowledge_returns_exponent
+                ),
+            });
         }
         Ok(())
     }

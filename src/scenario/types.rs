@@ -160,6 +160,10 @@ pub struct Input {
     pub per_unit: f64,
     /// How a shortage of this input binds.
     pub role: InputRole,
+    /// Whether the buyer's delivered capability is bounded by this input's (an accelerator by its
+    /// wafers' process; MODEL.md, "Ceilings"). Default false.
+    #[serde(default)]
+    pub bounds_capability: bool,
 }
 
 /// How an input enters production.
@@ -211,6 +215,11 @@ pub struct Firm {
     /// Capacity in $B of start-year output per year; default: start sales / target utilisation.
     #[serde(default)]
     pub capacity_usd_b: Option<f64>,
+    /// R&D spending as a share of revenue, from the firm's filings; default
+    /// `finance.rd_share_of_revenue`. Above 1 where R&D exceeds sales (funded by equity or the
+    /// parent).
+    #[serde(default)]
+    pub rd_intensity: Option<f64>,
 }
 
 /// A named grouping of states (Chip 4, Quad, AUKUS …).

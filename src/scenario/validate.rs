@@ -453,6 +453,12 @@ impl Ctx<'_> {
                         .with_help("raise capacity_usd_b or lower the share"));
                 }
             }
+            if let Some(intensity) = firm.rd_intensity
+                && !(intensity.is_finite() && (0.0..=10.0).contains(&intensity))
+            {
+                return Err(err("rd_intensity", "rd_intensity", format!("R&D intensity {intensity} of `{}` must lie in [0, 10]", firm.id))
+                    .with_help("rd_intensity is R&D spending ÷ revenue, e.g. 0.27 for a firm spending 27% of its sales on R&D"));
+            }
             *sums.entry(firm.sector.as_str()).or_default() += firm.share;
         }
         for sector in &self.s.sectors {

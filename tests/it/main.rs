@@ -11,6 +11,7 @@ mod charts;
 mod cli;
 mod effect;
 mod fixtures;
+mod innovation;
 mod mechanisms;
 mod model;
 mod regressions;
