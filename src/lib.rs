@@ -11,4 +11,5 @@ pub mod model;
 pub mod output;
 pub mod runner;
 pub mod scenario;
+pub mod stats;
 pub mod sweep;

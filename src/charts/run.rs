@@ -86,7 +86,7 @@ impl RunData {
             firms
                 .iter()
                 .flatten()
-                .map(|f| (f.id.as_str(), f.sector.as_str())),
+                .map(|f| (f.id.as_str(), f.sector.as_str(), f.home.as_str())),
         );
         Ok(RunData {
             manifest,
@@ -938,10 +938,20 @@ impl RunData {
         let th = Theme::layout(ctx.req.preset);
         let mut layers = Vec::new();
         let mut values = Vec::new();
+        // A log axis: AI compute spans orders of magnitude across states, and on a linear axis
+        // every state but the largest lies flat on zero. Zeros have no logarithm: they leave a
+        // gap, and states at zero throughout are named in the caption.
+        let mut never_positive = Vec::new();
         for st in &states {
             let vals = &series[st];
             let xs: Vec<f64> = vals.keys().map(|&t| self.m.year(t)).collect();
-            let ys: Vec<f64> = vals.values().copied().collect();
+            let ys: Vec<f64> = vals
+                .values()
+                .map(|&v| if v > 0.0 { v.log10() } else { f64::NAN })
+                .collect();
+            if ys.iter().all(|y| y.is_nan()) {
+                never_positive.push(self.state_name(st));
+            }
             values.extend(ys.iter().copied());
             layers.push(line(
                 &xs,
@@ -967,18 +977,29 @@ impl RunData {
         Ok(Figure {
             stem: chart.into(),
             caption: format!(
-                "AI compute by state in 2022-frontier accelerator-equivalents (index), {}.{}",
+                "AI compute by state in 2022-frontier accelerator-equivalents (index), {}, on a logarithmic scale.{}{}",
                 self.date_span(),
+                if never_positive.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " Zero throughout (not shown): {}.",
+                        never_positive.join(", ")
+                    )
+                },
                 ctx.scenario_note()
             ),
             title: ctx.title("AI compute by state".into()),
             x_title: "Year".into(),
-            y_title: metric_axis_label("ai_compute"),
+            y_title: {
+                let (long, short) = metric_axis_label("ai_compute");
+                (format!("{long}, log scale"), format!("{short}, log"))
+            },
             cols: 1,
             panels: vec![Panel {
                 title: None,
                 x: Axis::time(range.0, range.1),
-                y: Axis::linear_covering(values, true),
+                y: Axis::log10_covering(values),
                 layers,
                 grid_x: false,
                 grid_y: true,

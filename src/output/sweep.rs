@@ -18,7 +18,7 @@ use super::manifest::{FileRecord, build_info, scenario_hash, sha256_hex};
 use super::tidy::Names;
 use crate::scenario::params::ParamValue;
 use crate::sweep::plan::{Layout, Plan, purpose_rng};
-use crate::sweep::sensitivity::{morris_indices, sobol_indices};
+use crate::sweep::sensitivity::{morris_indices, output_note, sobol_indices};
 use crate::sweep::stats::{self, summarize};
 
 /// A file written through a temporary name, hashed as it is written, and renamed into place by
@@ -482,12 +482,24 @@ fn sensitivity_csv(
                     plan.sensitivity.confidence,
                     &mut rng,
                 );
+                // Diagnostics in the note: a near-constant output, then each index's own.
+                let output = output_note(&y);
+                let note = |own: Vec<String>| -> String {
+                    output
+                        .iter()
+                        .cloned()
+                        .chain(own)
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                };
                 for (i, f) in plan.factors.iter().enumerate() {
                     match &result {
                         Ok(idx) => {
                             let (s1, st) = (idx[i].first_order, idx[i].total);
-                            row(&mut out, &f.path, "S1", s1.estimate, s1.low, s1.high, "")?;
-                            row(&mut out, &f.path, "ST", st.estimate, st.low, st.high, "")?;
+                            let (n1, nt) = idx[i].notes();
+                            let (n1, nt) = (note(n1), note(nt));
+                            row(&mut out, &f.path, "S1", s1.estimate, s1.low, s1.high, &n1)?;
+                            row(&mut out, &f.path, "ST", st.estimate, st.low, st.high, &nt)?;
                         }
                         Err(e) => {
                             let note = note_of(e);
@@ -499,14 +511,16 @@ fn sensitivity_csv(
             }
             Layout::Morris(design) => {
                 let result = morris_indices(design, &y);
+                let output = output_note(&y);
                 for (i, f) in plan.factors.iter().enumerate() {
                     let nan = f64::NAN;
                     match &result {
                         Ok(idx) => {
                             let m = idx[i];
-                            row(&mut out, &f.path, "mu_star", m.mu_star, nan, nan, "")?;
-                            row(&mut out, &f.path, "sigma", m.sigma, nan, nan, "")?;
-                            row(&mut out, &f.path, "mu", m.mu, nan, nan, "")?;
+                            let note = output.as_deref().unwrap_or("");
+                            row(&mut out, &f.path, "mu_star", m.mu_star, nan, nan, note)?;
+                            row(&mut out, &f.path, "sigma", m.sigma, nan, nan, note)?;
+                            row(&mut out, &f.path, "mu", m.mu, nan, nan, note)?;
                         }
                         Err(e) => {
                             let note = note_of(e);
