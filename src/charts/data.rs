@@ -102,6 +102,7 @@ pub(crate) struct Csv {
     pub path: PathBuf,
     reader: csv::Reader<File>,
     cols: Vec<usize>,
+    headers: Vec<String>,
     rec: csv::StringRecord,
 }
 
@@ -136,8 +137,19 @@ impl Csv {
             path: path.to_path_buf(),
             reader,
             cols,
+            headers: found.iter().map(|h| h.to_string()).collect(),
             rec: csv::StringRecord::new(),
         })
+    }
+
+    /// The position of an optional column (one a later version of the contract added).
+    pub(crate) fn optional(&self, name: &str) -> Option<usize> {
+        self.headers.iter().position(|h| h == name)
+    }
+
+    /// Field at raw position `i` of the current row (for [`Csv::optional`] columns).
+    pub(crate) fn raw(&self, i: usize) -> &str {
+        self.rec.get(i).unwrap_or("").trim()
     }
 
     /// Read the next row; `None` at the end.
@@ -557,7 +569,7 @@ pub(crate) struct SensRow {
     pub note: String,
 }
 
-pub(crate) const SENSITIVITY_HEADER: [&str; 12] = [
+pub(crate) const SENSITIVITY_HEADER: [&str; 11] = [
     "metric",
     "state",
     "firm",
@@ -569,7 +581,6 @@ pub(crate) const SENSITIVITY_HEADER: [&str; 12] = [
     "estimate",
     "ci_low",
     "ci_high",
-    "note",
 ];
 
 pub(crate) fn read_sensitivity(dir: &Path) -> Result<Option<(PathBuf, Vec<SensRow>)>, PlotError> {
@@ -578,6 +589,7 @@ pub(crate) fn read_sensitivity(dir: &Path) -> Result<Option<(PathBuf, Vec<SensRo
         return Ok(None);
     }
     let mut csv = Csv::open(&path, &SENSITIVITY_HEADER, "")?;
+    let note = csv.optional("note");
     let mut out = Vec::new();
     while csv.next_row()?.is_some() {
         let tick = if csv.get(5).is_empty() {
@@ -597,7 +609,7 @@ pub(crate) fn read_sensitivity(dir: &Path) -> Result<Option<(PathBuf, Vec<SensRo
             estimate: csv.f64(8, "estimate")?,
             ci_low: csv.f64(9, "ci_low")?,
             ci_high: csv.f64(10, "ci_high")?,
-            note: csv.get(11).to_string(),
+            note: note.map_or(String::new(), |i| csv.raw(i).to_string()),
         });
     }
     Ok(Some((path, out)))

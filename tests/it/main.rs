@@ -7,6 +7,7 @@
 mod calibration;
 mod charts;
 mod cli;
+mod compare;
 mod effect;
 mod fixtures;
 mod mechanisms;
