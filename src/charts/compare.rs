@@ -22,6 +22,9 @@ const MAIN_OUTCOMES: [&str; 4] = [
     "capability_gap",
 ];
 
+/// Lines drawn at most per chart: the states whose difference is largest.
+const MAX_LINES: usize = 8;
+
 /// One row of `comparison.csv` that a chart can use (per-state rows of the main outcomes).
 struct Row {
     year: f64,
@@ -156,12 +159,26 @@ impl CompareData {
         let mut figs = Vec::new();
         for ((order, sector, market), series) in groups {
             let metric = MAIN_OUTCOMES[order];
-            let (moved, unmoved): (Vec<_>, Vec<_>) = series
+            let (mut moved, unmoved): (Vec<_>, Vec<_>) = series
                 .iter()
                 .partition(|(_, pts)| pts.iter().any(|(_, d)| *d != 0.0 && d.is_finite()));
             if moved.is_empty() {
                 continue;
             }
+            // The states that move most, largest first; the rest are named in the caption.
+            let size = |pts: &Vec<(f64, f64)>| {
+                pts.iter()
+                    .map(|(_, d)| d.abs())
+                    .filter(|d| d.is_finite())
+                    .fold(0.0, f64::max)
+            };
+            moved.sort_by(|a, b| size(b.1).total_cmp(&size(a.1)).then(a.0.cmp(b.0)));
+            let smaller: Vec<String> = moved
+                .iter()
+                .skip(MAX_LINES)
+                .map(|(s, _)| self.state_name(s))
+                .collect();
+            moved.truncate(MAX_LINES);
             let mut layers = vec![hline(0.0, x_range.0, x_range.1)];
             let mut legend = Vec::new();
             let mut values = Vec::new();
@@ -181,7 +198,17 @@ impl CompareData {
                 });
             }
             let (long, short) = metric_axis_label(metric);
-            let unit = |s: String| s.replace("(%)", "(percentage points)");
+            // "Market share (%)" → "market share (percentage points)"; "AI compute" keeps its case.
+            let unit = |s: String| {
+                let s = s.replace("(%)", "(percentage points)");
+                let mut c = s.chars();
+                match (c.next(), c.next()) {
+                    (Some(a), Some(b)) if a.is_uppercase() && b.is_lowercase() => {
+                        a.to_lowercase().chain(s.chars().skip(1)).collect()
+                    }
+                    _ => s,
+                }
+            };
             let y_title = (
                 format!("Difference in {}", unit(long)),
                 format!("Δ {}", short.replace("(%)", "(pp)")),
@@ -209,6 +236,14 @@ impl CompareData {
                         .map(|(s, _)| self.state_name(s))
                         .collect::<Vec<_>>()
                         .join(", ")
+                )
+            };
+            let same = if smaller.is_empty() {
+                same
+            } else {
+                format!(
+                    "{same} Smaller differences, not drawn: {}.",
+                    smaller.join(", ")
                 )
             };
             let scenario = self.manifest.scenario.clone().unwrap_or_default();

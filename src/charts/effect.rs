@@ -96,8 +96,11 @@ impl EffectData {
     }
 
     fn ablation_label(a: &str) -> String {
-        if a == FULL_MODEL {
-            return "Full model".into();
+        match a {
+            FULL_MODEL => return "Full model".into(),
+            "all_off" => return "All mechanisms off".into(),
+            "all_listed" => return "All listed mechanisms off".into(),
+            _ => {}
         }
         let p = pretty_id(a);
         let lower = a.to_ascii_lowercase();
@@ -208,10 +211,19 @@ impl EffectData {
                 let (long, short) = if prefix.is_empty() {
                     (format!("{outcome}: {long}"), short)
                 } else {
-                    let unit = |s: &str| s.replace("(%)", "(percentage points)");
+                    // "Marginal effect on" → "Marginal effect (index)": the quantity and the
+                    // unit (the short label's parenthesis) when the long title does not fit.
+                    let word = prefix.trim_end_matches(" on");
+                    let unit = short
+                        .rfind('(')
+                        .map(|i| short[i..].replace("(%)", "(pp)"))
+                        .unwrap_or_default();
                     (
-                        format!("{prefix} {outcome}, {}", unit(&long)),
-                        format!("{prefix} ({})", unit(&short)),
+                        format!(
+                            "{prefix} {outcome}, {}",
+                            long.replace("(%)", "(percentage points)")
+                        ),
+                        format!("{word} {unit}").trim().to_string(),
                     )
                 };
                 (long, short, k)

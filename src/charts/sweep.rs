@@ -543,13 +543,15 @@ impl SweepData {
                 ));
                 continue;
             }
+            if !grid {
+                // A sampled design: one figure per outcome, a panel per parameter.
+                let mut fig = scatter_response(ctx, &th, r, means, k, &what, metric);
+                fig.stem = stem("response");
+                figs.push(fig);
+                continue;
+            }
             for f in 0..r.factors.len() {
-                let fig = if grid {
-                    grid_response(ctx, &th, r, means, f, k, &what, metric)
-                } else {
-                    scatter_response(ctx, &th, r, means, f, k, &what, metric)
-                };
-                let mut fig = fig;
+                let mut fig = grid_response(ctx, &th, r, means, f, k, &what, metric);
                 fig.stem = format!("{}_{}", stem("response"), slug(&r.factors[f]));
                 figs.push(fig);
             }
@@ -944,51 +946,56 @@ fn grid_response(
     }
 }
 
-/// A sampled design's outcome against factor `f`: one marker per design point.
+/// A sampled design's outcome against each varied parameter, a panel per parameter: one marker
+/// per design point (the other parameters vary too, so the cloud's trend is the main effect).
 #[allow(clippy::too_many_arguments)]
 fn scatter_response(
     ctx: &Ctx,
     th: &Theme,
     r: &Responses,
     means: &BTreeMap<u32, f64>,
-    f: usize,
     k: f64,
     what: &str,
     metric: &str,
 ) -> Figure {
-    let mut layers = Vec::new();
-    let (mut xs, mut ys) = (Vec::new(), Vec::new());
-    for (p, values) in &r.points {
-        let (Ok(x), Some(y)) = (values[f].parse::<f64>(), means.get(p)) else {
-            continue;
-        };
-        if y.is_finite() {
-            xs.push(x);
-            ys.push(y * k);
-            // One single-point line per design point: a marker and no connecting segment.
-            layers.push(line(&[x], &[y * k], POOL[0], th.line_pt, Dash::Solid, true));
+    let mut panels = Vec::new();
+    let mut shown = 0;
+    for f in 0..r.factors.len() {
+        let mut layers = Vec::new();
+        let (mut xs, mut ys) = (Vec::new(), Vec::new());
+        for (p, values) in &r.points {
+            let (Ok(x), Some(y)) = (values[f].parse::<f64>(), means.get(p)) else {
+                continue;
+            };
+            if y.is_finite() {
+                xs.push(x);
+                ys.push(y * k);
+                // A single-point line: a marker and no connecting segment.
+                layers.push(line(&[x], &[y * k], POOL[0], th.line_pt, Dash::Solid, true));
+            }
         }
+        shown = shown.max(xs.len());
+        panels.push(Panel {
+            title: Some(short_factor(&r.factors[f]).to_string()),
+            x: Axis::linear_covering(xs, false),
+            y: Axis::linear_covering(ys, false),
+            layers,
+            grid_x: false,
+            grid_y: true,
+        });
     }
     Figure {
         stem: String::new(),
         caption: format!(
-            "{what}: the mean over replicates at each of {} design points against {}, the other parameters varying too.{}",
-            xs.len(),
-            r.factors[f],
+            "{what}: the mean over replicates at each of {shown} design points against each varied parameter ({}), the others varying too.{}",
+            r.factors.join(", "),
             ctx.scenario_note()
         ),
         title: ctx.title(what.to_string()),
-        x_title: r.factors[f].clone(),
+        x_title: "Parameter value".into(),
         y_title: metric_axis_label(metric),
-        panels: vec![Panel {
-            title: None,
-            x: Axis::linear_covering(xs, false),
-            y: Axis::linear_covering(ys, false),
-            layers,
-            grid_x: true,
-            grid_y: true,
-        }],
-        cols: 1,
+        cols: th.max_cols,
+        panels,
         legend: Vec::new(),
         plot_h_pt: None,
     }
@@ -1054,16 +1061,25 @@ fn heat_map(
         });
     }
     let step = (hi - lo) / bins as f64;
+    // Two significant digits of the bin width: 861 to 897, 0.012 to 0.025.
+    let decimals = |width: f64| -> usize {
+        if width > 0.0 && width.is_finite() {
+            (1 - width.log10().floor() as i32).max(0) as usize
+        } else {
+            2
+        }
+    };
+    let show = |v: f64, d: usize| format!("{v:.d$}").replacen('-', "\u{2212}", 1);
     let legend: Vec<LegendEntry> = (0..bins)
         .map(|b| LegendEntry {
             label: if bins == 1 {
-                super::figure::format_number(lo, lo.abs().max(1e-9) / 100.0)
+                show(lo, decimals(lo.abs() / 10.0))
             } else {
-                let d = step / 10.0;
+                let d = decimals(step);
                 format!(
                     "{} to {}",
-                    super::figure::format_number(lo + step * b as f64, d),
-                    super::figure::format_number(lo + step * (b + 1) as f64, d)
+                    show(lo + step * b as f64, d),
+                    show(lo + step * (b + 1) as f64, d)
                 )
             },
             color: if bins == 1 {

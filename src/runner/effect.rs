@@ -196,6 +196,8 @@ struct EffectPlan {
     /// `doses[ablation][dose]`.
     doses: Vec<Vec<Scenario>>,
     dose_labels: Vec<String>,
+    /// How the verdict names dose k: the round's label, or `to <value>` for levels.
+    step_names: Vec<String>,
     replicates: usize,
 }
 
@@ -309,8 +311,13 @@ fn plan(spec_path: &Path, request: &EffectRequest) -> Result<EffectPlan, EffectE
         // The value alone: the path is in the manifest and the summary, and labels stay short on axes.
         Dose::Levels { values, .. } => values.iter().map(|v| v.to_string()).collect(),
     };
+    let step_names = match &l.spec.dose {
+        Dose::Rounds { .. } => dose_labels.clone(),
+        Dose::Levels { .. } => dose_labels.iter().map(|v| format!("to {v}")).collect(),
+    };
     let replicates = request.replicates.unwrap_or(l.spec.replicates).max(2);
     Ok(EffectPlan {
+        step_names,
         source: source.display(),
         l,
         base,
@@ -392,7 +399,7 @@ fn analyse(plan: &EffectPlan, values: &[Vec<Vec<f64>>]) -> Vec<(usize, usize, Do
                 spec.seed,
                 u64::MAX - (a * outcomes + o) as u64,
             ));
-            let r = stats::analyse(&y, &plan.dose_labels, settings, &mut rng);
+            let r = stats::analyse(&y, &plan.step_names, settings, &mut rng);
             results.push((a, o, r));
         }
     }

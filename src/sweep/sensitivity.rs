@@ -35,8 +35,8 @@ pub struct SobolIndex {
 }
 
 /// Interval width, in index units, below which an interval is never called wide: an index
-/// known to ±0.05 is precise enough to rank parameters whatever its size.
-pub const WIDE_INTERVAL_FLOOR: f64 = 0.1;
+/// known to ±0.1 is precise enough to rank parameters whatever its size.
+pub const WIDE_INTERVAL_FLOOR: f64 = 0.2;
 /// Change between N/2 and N, in index units, always tolerated by the convergence check.
 pub const CONVERGENCE_FLOOR: f64 = 0.05;
 
