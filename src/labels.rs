@@ -44,6 +44,8 @@ pub const REPLICATES_COLUMNS: [&str; 6] =
 pub const FULL_MODEL: &str = "none";
 /// The ablation label of every listed mechanism switched off together.
 pub const ALL_LISTED: &str = "all_listed";
+/// The ablation label of every mechanism switch off together (the default ablation set's last).
+pub const ALL_OFF: &str = "all_off";
 
 /// Names for the index columns of metric rows of one scenario.
 pub struct Names<'a> {

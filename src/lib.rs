@@ -13,4 +13,5 @@ pub mod output;
 pub mod provenance;
 pub mod runner;
 pub mod scenario;
+pub mod stats;
 pub mod sweep;

@@ -73,6 +73,16 @@ enum Command {
                       charts/. Every replicate runs every dose with the same seed (common random numbers)."
     )]
     Effect(EffectArgs),
+    /// Compare two run folders: a scenario (baseline) and its counterfactual (variant).
+    #[command(
+        after_help = "Examples:\n  chokepoint run baseline_2022 && chokepoint run export_control_2022\n  \
+                      chokepoint compare output/baseline_2022 output/export_control_2022\n  \
+                      chokepoint compare A B --out output/cmp --no-plots\n\n\
+                      Outputs (docs/OUTPUTS.md): comparison.csv (metrics.csv's columns with baseline, variant and\n\
+                      difference = variant − baseline, an outer join), manifest.json, charts/difference_*. Runs of\n\
+                      different worlds (states, firms, sectors) or calendars are refused (exit 2)."
+    )]
+    Compare(CompareArgs),
     /// List the bundled scenarios with their descriptions.
     #[command(after_help = "Example:\n  chokepoint scenarios")]
     Scenarios,
@@ -213,6 +223,23 @@ struct EffectArgs {
 }
 
 #[derive(Args)]
+struct CompareArgs {
+    /// The baseline run folder (written by `chokepoint run`).
+    baseline: PathBuf,
+    /// The variant run folder: the counterfactual.
+    variant: PathBuf,
+    /// Output folder [default: output/compare_<baseline>_vs_<variant>].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Replace the output folder if it already holds results.
+    #[arg(long)]
+    force: bool,
+    /// Skip the difference charts.
+    #[arg(long)]
+    no_plots: bool,
+}
+
+#[derive(Args)]
 struct MergeArgs {
     /// Folders holding shard files (shard-I-of-N.txt), or the files themselves.
     #[arg(required = true)]
@@ -305,6 +332,7 @@ fn dispatch(cli: Cli) -> Result<(), CommandError> {
         Command::Sweep(args) => run_sweep(args),
         Command::Merge(args) => merge(args),
         Command::Effect(args) => run_effect(args),
+        Command::Compare(args) => run_compare(args),
         Command::Scenarios => {
             list_scenarios();
             Ok(())
@@ -482,6 +510,30 @@ fn draw_default_charts(dir: &std::path::Path) {
     }
 }
 
+fn run_compare(args: CompareArgs) -> Result<(), CommandError> {
+    use chokepoint::runner::compare::{CompareError, CompareRequest, execute};
+    let request = CompareRequest {
+        out: args.out,
+        force: args.force,
+        command_line: std::env::args().collect(),
+        plots: (!args.no_plots).then(PlotRequest::default),
+    };
+    let done = execute(&args.baseline, &args.variant, &request).map_err(|e| match e {
+        CompareError::Output(e) => CommandError::from(e),
+        other => CommandError::bad_input(other),
+    })?;
+    if let Err(e) = &done.charts {
+        eprintln!("warning: charts not drawn ({e}); comparison.csv is complete");
+    }
+    eprintln!(
+        "{} rows compared, {} differ: {}",
+        done.rows,
+        done.differing,
+        done.dir.display()
+    );
+    Ok(())
+}
+
 fn run_effect(args: EffectArgs) -> Result<(), CommandError> {
     use chokepoint::labels::FULL_MODEL;
     use chokepoint::runner::effect::{EffectRequest, execute};
@@ -501,7 +553,10 @@ fn run_effect(args: EffectArgs) -> Result<(), CommandError> {
         );
     }
     for (_, outcome, verdict) in done.verdicts.iter().filter(|(a, _, _)| a == FULL_MODEL) {
-        eprintln!("{outcome}: {verdict:?} (full model; verdict.json has every ablation)");
+        eprintln!(
+            "{outcome}: {} (full model; summary.md says why, verdict.json has every ablation)",
+            verdict.name()
+        );
     }
     eprintln!(
         "ran {} runs in {:.2} s: {}",

@@ -6,12 +6,13 @@ use std::path::{Path, PathBuf};
 
 use super::error::PlotError;
 
-/// The three kinds of result a directory can hold.
+/// The kinds of result a directory can hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
     Run,
     Sweep,
     Effect,
+    Comparison,
 }
 
 impl Kind {
@@ -20,6 +21,7 @@ impl Kind {
             Kind::Run => "run",
             Kind::Sweep => "sweep",
             Kind::Effect => "effect",
+            Kind::Comparison => "comparison",
         }
     }
 }
@@ -28,6 +30,10 @@ impl Kind {
 pub(crate) struct Manifest {
     pub kind: Kind,
     pub scenario: Option<String>,
+    /// Replicates per design point or dose (sweeps and effect analyses).
+    pub replicates: Option<u64>,
+    /// Effect analyses: outcome label → metric name.
+    pub outcome_metrics: BTreeMap<String, String>,
 }
 
 pub(crate) fn read_manifest(dir: &Path) -> Result<Manifest, PlotError> {
@@ -47,6 +53,7 @@ pub(crate) fn read_manifest(dir: &Path) -> Result<Manifest, PlotError> {
             "run" => Kind::Run,
             "sweep" => Kind::Sweep,
             "effect" => Kind::Effect,
+            "comparison" => Kind::Comparison,
             other => {
                 return Err(PlotError::UnknownKind {
                     dir: dir.to_path_buf(),
@@ -71,7 +78,22 @@ pub(crate) fn read_manifest(dir: &Path) -> Result<Manifest, PlotError> {
         .get("scenario")
         .and_then(|s| s.as_str())
         .map(str::to_string);
-    Ok(Manifest { kind, scenario })
+    let replicates = v.get("replicates").and_then(serde_json::Value::as_u64);
+    let outcome_metrics = v
+        .get("outcome_metrics")
+        .and_then(serde_json::Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Manifest {
+        kind,
+        scenario,
+        replicates,
+        outcome_metrics,
+    })
 }
 
 /// An open CSV file whose header has been checked; `cols[i]` is the position of the i-th
@@ -80,6 +102,7 @@ pub(crate) struct Csv {
     pub path: PathBuf,
     reader: csv::Reader<File>,
     cols: Vec<usize>,
+    headers: Vec<String>,
     rec: csv::StringRecord,
 }
 
@@ -114,8 +137,19 @@ impl Csv {
             path: path.to_path_buf(),
             reader,
             cols,
+            headers: found.iter().map(|h| h.to_string()).collect(),
             rec: csv::StringRecord::new(),
         })
+    }
+
+    /// The position of an optional column (one a later version of the contract added).
+    pub(crate) fn optional(&self, name: &str) -> Option<usize> {
+        self.headers.iter().position(|h| h == name)
+    }
+
+    /// Field at raw position `i` of the current row (for [`Csv::optional`] columns).
+    pub(crate) fn raw(&self, i: usize) -> &str {
+        self.rec.get(i).unwrap_or("").trim()
     }
 
     /// Read the next row; `None` at the end.
@@ -531,6 +565,8 @@ pub(crate) struct SensRow {
     pub estimate: f64,
     pub ci_low: f64,
     pub ci_high: f64,
+    /// Diagnostics written by the sweep (near-constant output, wide interval, not converged).
+    pub note: String,
 }
 
 pub(crate) const SENSITIVITY_HEADER: [&str; 11] = [
@@ -553,6 +589,7 @@ pub(crate) fn read_sensitivity(dir: &Path) -> Result<Option<(PathBuf, Vec<SensRo
         return Ok(None);
     }
     let mut csv = Csv::open(&path, &SENSITIVITY_HEADER, "")?;
+    let note = csv.optional("note");
     let mut out = Vec::new();
     while csv.next_row()?.is_some() {
         let tick = if csv.get(5).is_empty() {
@@ -572,6 +609,7 @@ pub(crate) fn read_sensitivity(dir: &Path) -> Result<Option<(PathBuf, Vec<SensRo
             estimate: csv.f64(8, "estimate")?,
             ci_low: csv.f64(9, "ci_low")?,
             ci_high: csv.f64(10, "ci_high")?,
+            note: note.map_or(String::new(), |i| csv.raw(i).to_string()),
         });
     }
     Ok(Some((path, out)))
@@ -611,4 +649,155 @@ pub(crate) fn read_effects(dir: &Path) -> Result<(PathBuf, Vec<EffRow>), PlotErr
         });
     }
     Ok((path, out))
+}
+
+/// The outcome key of a sweep row: metric, state, firm, sector, market.
+pub(crate) type OutcomeKey = [String; 5];
+
+/// Every design point's replicate mean of every outcome at the last kept tick, with the points'
+/// parameter values: what response charts (outcome against a varied parameter) need. Read apart
+/// from [`Summary`], which keeps one design point only.
+#[derive(Debug)]
+pub(crate) struct Responses {
+    /// Varied parameters, as in `summary.csv`'s columns between `point` and `tick`.
+    pub factors: Vec<String>,
+    /// Design point → its parameter values as written (`-1`, `true`).
+    pub points: BTreeMap<u32, Vec<String>>,
+    /// The date of the last kept tick, where the means are taken.
+    pub date: String,
+    /// Outcome → design point → replicate mean, in order of first appearance.
+    pub means: Vec<(OutcomeKey, BTreeMap<u32, f64>)>,
+}
+
+/// Design points above which response charts are not drawn (one chart line per point would be
+/// unreadable, and the table is better read with pandas).
+pub(crate) const RESPONSE_POINT_LIMIT: usize = 20_000;
+
+impl Responses {
+    /// Reads the response table from `summary.csv`, or `None` when the sweep varies nothing or
+    /// has too many points to chart.
+    pub(crate) fn read(dir: &Path) -> Result<Option<Responses>, PlotError> {
+        let path = dir.join("summary.csv");
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_path(&path)
+            .map_err(|e| csv_err(&path, e))?;
+        let header: Vec<String> = reader
+            .headers()
+            .map_err(|e| csv_err(&path, e))?
+            .iter()
+            .map(|h| h.trim().to_string())
+            .collect();
+        let Some(tick_col) = header.iter().position(|h| h == "tick") else {
+            return Ok(None);
+        };
+        if tick_col < 2 || header[0] != "point" {
+            return Ok(None);
+        }
+        let factors = header[1..tick_col].to_vec();
+        let col = |name: &str| header.iter().position(|h| h == name);
+        let (Some(date_col), Some(mean_col)) = (col("date"), col("mean")) else {
+            return Ok(None);
+        };
+        let entity: Vec<usize> = ["metric", "state", "firm", "sector", "market"]
+            .iter()
+            .filter_map(|c| col(c))
+            .collect();
+        if entity.len() != 5 {
+            return Ok(None);
+        }
+        // The last tick present is the one every outcome has (keep's ticks apply to all metrics).
+        let mut last: Option<(u32, String)> = None;
+        let mut points: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+        let mut means: Vec<(OutcomeKey, BTreeMap<u32, f64>)> = Vec::new();
+        let mut index: HashMap<OutcomeKey, usize> = HashMap::new();
+        let mut rec = csv::StringRecord::new();
+        while reader
+            .read_record(&mut rec)
+            .map_err(|e| csv_err(&path, e))?
+        {
+            let line = rec.position().map(|p| p.line()).unwrap_or(0);
+            let bad = |message: String| PlotError::BadRow {
+                path: path.clone(),
+                line,
+                message,
+            };
+            let field = |i: usize| rec.get(i).unwrap_or("").trim();
+            let point: u32 = field(0).parse().map_err(|_| {
+                bad(format!(
+                    "column `point`: `{}` is not a point number",
+                    field(0)
+                ))
+            })?;
+            let tick: u32 = field(tick_col).parse().map_err(|_| {
+                bad(format!(
+                    "column `tick`: `{}` is not a tick",
+                    field(tick_col)
+                ))
+            })?;
+            match &last {
+                Some((t, _)) if *t > tick => continue,
+                Some((t, _)) if *t == tick => {}
+                _ => {
+                    last = Some((tick, field(date_col).to_string()));
+                    means.clear();
+                    index.clear();
+                }
+            }
+            if !points.contains_key(&point) {
+                if points.len() >= RESPONSE_POINT_LIMIT {
+                    return Ok(None);
+                }
+                points.insert(point, (1..tick_col).map(|i| field(i).to_string()).collect());
+            }
+            let key: OutcomeKey = std::array::from_fn(|i| field(entity[i]).to_string());
+            let mean = match field(mean_col) {
+                "" => f64::NAN,
+                s => s
+                    .parse()
+                    .map_err(|_| bad(format!("column `mean`: `{s}` is not a number")))?,
+            };
+            let slot = *index.entry(key.clone()).or_insert_with(|| {
+                means.push((key, BTreeMap::new()));
+                means.len() - 1
+            });
+            means[slot].1.insert(point, mean);
+        }
+        let Some((_, date)) = last else {
+            return Ok(None);
+        };
+        Ok((!factors.is_empty()).then_some(Responses {
+            factors,
+            points,
+            date,
+            means,
+        }))
+    }
+
+    /// The levels of factor `f`, sorted numerically when every level is a number, else as text.
+    pub(crate) fn levels(&self, f: usize) -> Vec<String> {
+        let mut levels: Vec<String> = self
+            .points
+            .values()
+            .map(|v| v[f].clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if levels.iter().all(|l| l.parse::<f64>().is_ok()) {
+            levels.sort_by(|a, b| {
+                let (x, y): (f64, f64) = (a.parse().unwrap_or(0.0), b.parse().unwrap_or(0.0));
+                x.total_cmp(&y)
+            });
+        }
+        levels
+    }
+
+    /// True when the points are a full grid: every combination of levels exactly once.
+    pub(crate) fn is_grid(&self) -> bool {
+        let combinations = (0..self.factors.len())
+            .map(|f| self.levels(f).len())
+            .try_fold(1usize, |acc, n| acc.checked_mul(n));
+        let distinct: BTreeSet<&Vec<String>> = self.points.values().collect();
+        combinations == Some(self.points.len()) && distinct.len() == self.points.len()
+    }
 }

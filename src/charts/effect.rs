@@ -8,9 +8,11 @@ use super::data::{EffRow, Manifest, read_effects};
 use super::error::{PlotError, list};
 use super::figure::{Axis, Dash, Figure, LegendEntry, Panel, Swatch};
 use super::primitives::{Est, band, grouped_bars, hline, line};
-use super::theme::{BLACK, Rgb, Theme, assign_group, pretty_id};
+use super::theme::{
+    BLACK, Rgb, Theme, assign_group, is_percent_metric, metric_axis_label, pretty_id,
+};
 use super::{CatalogueEntry, Ctx, entry, slug};
-use crate::labels::FULL_MODEL;
+use crate::labels::{ALL_LISTED, ALL_OFF, FULL_MODEL};
 
 pub(crate) struct EffectData {
     pub manifest: Manifest,
@@ -20,6 +22,14 @@ pub(crate) struct EffectData {
 
 /// Opacity of confidence bands around dose–response lines.
 const CI_ALPHA: f64 = 0.15;
+/// The full model's colour: near-black, so black whiskers (with their white halo) stay visible
+/// on its bars.
+const FULL_MODEL_COLOUR: Rgb = Rgb::hex(0x3A3A3A);
+/// Ablations drawn at most besides the full model: the ones furthest from it.
+const MAX_ABLATIONS_DRAWN: usize = 6;
+/// An ablation whose estimates all lie within this share of the full model's range of estimates
+/// is indistinguishable on the chart and is named in the caption instead of drawn.
+const SAME_AS_FULL: f64 = 0.01;
 
 impl EffectData {
     pub(crate) fn load(dir: &std::path::Path, manifest: Manifest) -> Result<EffectData, PlotError> {
@@ -86,8 +96,11 @@ impl EffectData {
     }
 
     fn ablation_label(a: &str) -> String {
-        if a == FULL_MODEL {
-            return "Full model".into();
+        match a {
+            FULL_MODEL => return "Full model".into(),
+            ALL_OFF => return "All mechanisms off".into(),
+            ALL_LISTED => return "All listed mechanisms off".into(),
+            _ => {}
         }
         let p = pretty_id(a);
         let lower = a.to_ascii_lowercase();
@@ -107,22 +120,120 @@ impl EffectData {
             .filter(|a| a != FULL_MODEL)
             .collect();
         let mut m: BTreeMap<String, Rgb> = assign_group(&abl).into_iter().collect();
-        m.insert(FULL_MODEL.into(), BLACK);
+        m.insert(FULL_MODEL.into(), FULL_MODEL_COLOUR);
         m
     }
 
-    fn ablations_of(rows: &[&EffRow]) -> Vec<String> {
+    /// The ablations to draw, the full model first, and a note on those left out. With many
+    /// ablations (every mechanism switch by default) a chart of all of them is unreadable and
+    /// most lie on the full model: draw the [`MAX_ABLATIONS_DRAWN`] furthest from it that differ
+    /// by more than [`SAME_AS_FULL`] of its range, and name the rest.
+    fn ablations_of(rows: &[&EffRow]) -> (Vec<String>, String) {
         let set: BTreeSet<&str> = rows.iter().map(|r| r.ablation.as_str()).collect();
+        let full: BTreeMap<u32, f64> = rows
+            .iter()
+            .filter(|r| r.ablation == FULL_MODEL)
+            .map(|r| (r.dose, r.estimate))
+            .collect();
+        let (lo, hi) = full
+            .values()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+                (a.min(*v), b.max(*v))
+            });
+        let scale = (hi - lo)
+            .abs()
+            .max(hi.abs().max(lo.abs()) * 1e-9)
+            .max(1e-300);
+        let mut distance: Vec<(f64, &str)> = set
+            .iter()
+            .filter(|a| **a != FULL_MODEL)
+            .map(|a| {
+                let d = rows
+                    .iter()
+                    .filter(|r| r.ablation == *a)
+                    .filter_map(|r| full.get(&r.dose).map(|f| (r.estimate - f).abs()))
+                    .fold(0.0, f64::max);
+                (
+                    if full.is_empty() {
+                        f64::INFINITY
+                    } else {
+                        d / scale
+                    },
+                    *a,
+                )
+            })
+            .collect();
+        distance.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(y.1)));
         let mut v: Vec<String> = Vec::new();
         if set.contains(FULL_MODEL) {
             v.push(FULL_MODEL.into());
         }
-        v.extend(
-            set.into_iter()
-                .filter(|a| *a != FULL_MODEL)
-                .map(str::to_string),
-        );
-        v
+        let (mut same, mut crowded) = (Vec::new(), Vec::new());
+        for (d, a) in distance {
+            if d <= SAME_AS_FULL {
+                same.push(a);
+            } else if v.len() <= MAX_ABLATIONS_DRAWN {
+                v.push(a.to_string());
+            } else {
+                crowded.push(a);
+            }
+        }
+        let mut note = String::new();
+        if !same.is_empty() {
+            same.sort();
+            note.push_str(&format!(
+                " Not drawn, within {:.0}% of the full model: {}.",
+                SAME_AS_FULL * 100.0,
+                same.join(", ")
+            ));
+        }
+        if !crowded.is_empty() {
+            crowded.sort();
+            note.push_str(&format!(
+                " Not drawn, closer to the full model than those shown: {} (effects.csv has every ablation).",
+                crowded.join(", ")
+            ));
+        }
+        (v, note)
+    }
+
+    /// (axis title, short title, scale) of an outcome: the metric's unit from the metric
+    /// catalogue, percentages for shares; the bare label when the manifest does not say.
+    fn outcome_axis(&self, outcome: &str, prefix: &str) -> (String, String, f64) {
+        match self.manifest.outcome_metrics.get(outcome) {
+            Some(metric) => {
+                let (long, short) = metric_axis_label(metric);
+                let k = if is_percent_metric(metric) {
+                    100.0
+                } else {
+                    1.0
+                };
+                let (long, short) = if prefix.is_empty() {
+                    (format!("{outcome}: {long}"), short)
+                } else {
+                    // "Marginal effect on" → "Marginal effect (index)": the quantity and the
+                    // unit (the short label's parenthesis) when the long title does not fit.
+                    let word = prefix.trim_end_matches(" on");
+                    let unit = short
+                        .rfind('(')
+                        .map(|i| short[i..].replace("(%)", "(pp)"))
+                        .unwrap_or_default();
+                    (
+                        format!(
+                            "{prefix} {outcome}, {}",
+                            long.replace("(%)", "(percentage points)")
+                        ),
+                        format!("{word} {unit}").trim().to_string(),
+                    )
+                };
+                (long, short, k)
+            }
+            None => (
+                format!("{prefix} {outcome}").trim().to_string(),
+                outcome.to_string(),
+                1.0,
+            ),
+        }
     }
 
     fn dose_label(rows: &[&EffRow], dose: u32) -> String {
@@ -197,13 +308,17 @@ impl EffectData {
         let mut values = Vec::new();
         let mut legend = Vec::new();
         let mut any_ci = false;
-        for a in Self::ablations_of(rows) {
+        let is_effect = quantity == "effect";
+        let (y_long, y_short, k) =
+            self.outcome_axis(outcome, if is_effect { "Effect vs dose 0 on" } else { "" });
+        let (drawn, left_out) = Self::ablations_of(rows);
+        for a in drawn {
             let mut pts: Vec<&EffRow> = rows.iter().copied().filter(|r| r.ablation == a).collect();
             pts.sort_by_key(|r| r.dose);
             let xs: Vec<f64> = pts.iter().map(|r| r.dose as f64).collect();
-            let ys: Vec<f64> = pts.iter().map(|r| r.estimate).collect();
-            let lo: Vec<f64> = pts.iter().map(|r| r.ci_low).collect();
-            let hi: Vec<f64> = pts.iter().map(|r| r.ci_high).collect();
+            let ys: Vec<f64> = pts.iter().map(|r| r.estimate * k).collect();
+            let lo: Vec<f64> = pts.iter().map(|r| r.ci_low * k).collect();
+            let hi: Vec<f64> = pts.iter().map(|r| r.ci_high * k).collect();
             values.extend(ys.iter().chain(&lo).chain(&hi).copied());
             let c = colours[&a];
             if lo
@@ -216,14 +331,21 @@ impl EffectData {
                 bands.push(band(&xs, &lo, &hi, c, CI_ALPHA));
                 any_ci = true;
             }
-            lines.push(line(&xs, &ys, c, th.line_pt, Dash::Solid, true));
+            // Ablations dashed under the full model, which is drawn last and thicker, so a line
+            // identical to it can never hide it.
+            let full = a == FULL_MODEL;
+            let dash = if full { Dash::Solid } else { Dash::Dashed };
+            let width = if full { th.line_pt * 1.6 } else { th.line_pt };
+            let drawn_line = line(&xs, &ys, c, width, dash, true);
+            if full {
+                lines.push(drawn_line);
+            } else {
+                lines.insert(0, drawn_line);
+            }
             legend.push(LegendEntry {
                 label: Self::ablation_label(&a),
                 color: c,
-                swatch: Swatch::Line {
-                    dash: Dash::Solid,
-                    marker: true,
-                },
+                swatch: Swatch::Line { dash, marker: true },
             });
         }
         if any_ci {
@@ -234,7 +356,6 @@ impl EffectData {
             });
         }
         let mut layers = Vec::new();
-        let is_effect = quantity == "effect";
         if is_effect {
             layers.push(hline(0.0, d0 - 0.5, d1 + 0.5));
         }
@@ -244,18 +365,10 @@ impl EffectData {
             .iter()
             .map(|&d| (d as f64, Self::dose_label(all, d)))
             .collect();
-        let (y_long, y_short) = if is_effect {
-            (
-                format!("Effect on {outcome} (vs dose 0)"),
-                "Effect vs dose 0".to_string(),
-            )
-        } else {
-            (outcome.to_string(), outcome.to_string())
-        };
         Figure {
             stem: format!("{chart}_{}", slug(outcome)),
             caption: format!(
-                "{} of {outcome} against policy dose ({}), with confidence bands; one line per model variant.{}",
+                "{} of {outcome} against policy dose ({}), with confidence bands; one line per model variant, the full model solid.{left_out}{}",
                 if is_effect {
                     "Effect (relative to dose 0)"
                 } else {
@@ -309,7 +422,16 @@ impl EffectData {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        let ablations = Self::ablations_of(rows);
+        let second = quantity == "second_difference";
+        let (y_long, y_short, k) = self.outcome_axis(
+            outcome,
+            if second {
+                "Second difference on"
+            } else {
+                "Marginal effect on"
+            },
+        );
+        let (ablations, left_out) = Self::ablations_of(rows);
         let groups: Vec<(Rgb, Vec<Option<Est>>)> = ablations
             .iter()
             .map(|a| {
@@ -319,9 +441,9 @@ impl EffectData {
                         rows.iter()
                             .find(|r| &r.ablation == a && r.dose == *d)
                             .map(|r| Est {
-                                est: r.estimate,
-                                lo: r.ci_low,
-                                hi: r.ci_high,
+                                est: r.estimate * k,
+                                lo: r.ci_low * k,
+                                hi: r.ci_high * k,
                             })
                     })
                     .collect();
@@ -359,22 +481,10 @@ impl EffectData {
                 swatch: Swatch::Whisker,
             });
         }
-        let second = quantity == "second_difference";
-        let (y_long, y_short) = if second {
-            (
-                format!("Second difference of effect on {outcome}"),
-                "Second difference".to_string(),
-            )
-        } else {
-            (
-                format!("Marginal effect on {outcome}"),
-                "Marginal effect".to_string(),
-            )
-        };
         Figure {
             stem: format!("{chart}_{}", slug(outcome)),
             caption: format!(
-                "{} on {outcome} at each dose ({}), with confidence intervals; bars side by side per model variant.{}",
+                "{} on {outcome} at each dose ({}), with confidence intervals; bars side by side per model variant.{left_out}{}",
                 if second {
                     "Second difference of the effect (change in the marginal effect)"
                 } else {

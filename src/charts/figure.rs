@@ -144,6 +144,46 @@ impl Axis {
         }
     }
 
+    /// A logarithmic axis for values already transformed with `log10`: ticks at 1, 10, 100 …
+    /// (with 2 and 5 between when the range spans at most two decades), labelled with the
+    /// untransformed numbers.
+    pub(crate) fn log10_covering(logs: impl IntoIterator<Item = f64>) -> Axis {
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        for v in logs.into_iter().filter(|v| v.is_finite()) {
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+        if !lo.is_finite() {
+            (lo, hi) = (0.0, 1.0);
+        }
+        if hi - lo < 0.3 {
+            lo -= 0.15;
+            hi += 0.15;
+        }
+        let pad = (hi - lo) * 0.04;
+        let (min, max) = (lo - pad, hi + pad);
+        let mantissas: &[f64] = if max - min <= 2.2 {
+            &[1.0, 2.0, 5.0]
+        } else {
+            &[1.0]
+        };
+        let mut ticks = Vec::new();
+        for decade in (min.floor() as i32)..=(max.ceil() as i32) {
+            for m in mantissas {
+                let v = m * 10f64.powi(decade);
+                let at = v.log10();
+                if at >= min && at <= max {
+                    ticks.push((at, format_number(v, 10f64.powi(decade.min(0)))));
+                }
+            }
+        }
+        Axis {
+            min,
+            max,
+            spec: TickSpec::Fixed(ticks),
+        }
+    }
+
     pub(crate) fn linear(min: f64, max: f64) -> Axis {
         Axis {
             min,

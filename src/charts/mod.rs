@@ -10,6 +10,7 @@
 //!   `capability`, `capability_gap`, `ai_compute`
 //! * sweep: `fan`, `sobol`, `morris`
 //! * effect: `dose_response`, `dose_effect`, `marginal_effects`, `second_differences`
+//! * comparison: `difference`
 //!
 //! One chart name can write several files (one per sector, series or outcome); file names start
 //! with the chart name.
@@ -17,13 +18,14 @@
 //! # Colours
 //! Palette: Okabe–Ito and Paul Tol "muted" (colour-blind safe). States have a fixed colour
 //! (US blue, CN vermillion, TW bluish green, KR sky blue, JP reddish purple, NL orange, … ROW
-//! grey; see `theme::STATE_COLOURS`); unknown state codes hash (FNV-1a) into the palette. Firms:
-//! the firms of each sector in `firms.csv`, sorted by id, are dealt palette colours in a fixed
-//! high-contrast order, so firms sharing a chart never share a colour and the same `firms.csv`
-//! gives the same colours in every chart and directory (a firm missing from `firms.csv` hashes).
-//! Ablations in effect charts: the full model is black, ablations are dealt the palette by
-//! sorted name. "other" is light grey.
+//! grey; see `theme::STATE_COLOURS`); unknown state codes hash (FNV-1a) into the palette. A firm
+//! has its home state's colour — darker and lighter shades of it for the second, third … firm of
+//! that state in a sector (sorted by id) — so a colour means one entity family everywhere and a
+//! firm never wears an unrelated state's colour. Ablations in effect charts: the full model is
+//! near-black, solid and drawn on top; ablations are dashed and dealt the palette by sorted name.
+//! Sequential values (heat maps) use viridis. "other" is light grey.
 
+mod compare;
 mod data;
 mod effect;
 mod error;
@@ -269,6 +271,7 @@ enum Loaded {
     Run(run::RunData),
     Sweep(sweep::SweepData),
     Effect(effect::EffectData),
+    Comparison(compare::CompareData),
 }
 
 impl Loaded {
@@ -280,6 +283,7 @@ impl Loaded {
             Kind::Run => Loaded::Run(run::RunData::load(dir, manifest)?),
             Kind::Sweep => Loaded::Sweep(sweep::SweepData::load(dir, manifest, point)?),
             Kind::Effect => Loaded::Effect(effect::EffectData::load(dir, manifest)?),
+            Kind::Comparison => Loaded::Comparison(compare::CompareData::load(dir, manifest)?),
         })
     }
     fn kind(&self) -> Kind {
@@ -287,6 +291,7 @@ impl Loaded {
             Loaded::Run(_) => Kind::Run,
             Loaded::Sweep(_) => Kind::Sweep,
             Loaded::Effect(_) => Kind::Effect,
+            Loaded::Comparison(_) => Kind::Comparison,
         }
     }
     fn scenario(&self) -> Option<String> {
@@ -294,6 +299,7 @@ impl Loaded {
             Loaded::Run(d) => d.manifest.scenario.clone(),
             Loaded::Sweep(d) => d.manifest.scenario.clone(),
             Loaded::Effect(d) => d.manifest.scenario.clone(),
+            Loaded::Comparison(d) => d.manifest.scenario.clone(),
         }
     }
     fn catalogue(&self) -> Vec<CatalogueEntry> {
@@ -301,6 +307,7 @@ impl Loaded {
             Loaded::Run(d) => d.catalogue(),
             Loaded::Sweep(d) => d.catalogue(),
             Loaded::Effect(d) => d.catalogue(),
+            Loaded::Comparison(d) => d.catalogue(),
         }
     }
     fn validate(&self, ctx: &Ctx) -> Result<(), PlotError> {
@@ -308,6 +315,7 @@ impl Loaded {
             Loaded::Run(d) => d.validate(ctx),
             Loaded::Sweep(d) => d.validate(ctx),
             Loaded::Effect(d) => d.validate(ctx),
+            Loaded::Comparison(d) => d.validate(ctx),
         }
     }
     fn build(&self, ctx: &Ctx, name: &str) -> Result<Vec<Figure>, PlotError> {
@@ -315,6 +323,7 @@ impl Loaded {
             Loaded::Run(d) => d.build(ctx, name),
             Loaded::Sweep(d) => d.build(ctx, name),
             Loaded::Effect(d) => d.build(ctx, name),
+            Loaded::Comparison(d) => d.build(ctx, name),
         }
     }
 }

@@ -9,7 +9,9 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::SizePreset;
 use super::error::PlotError;
-use super::figure::{Dash, Figure, Layer, Layout, Rect, Swatch, cap_centre, layout};
+use super::figure::{
+    Dash, Figure, Layer, Layout, LegendSlot, Panel, PanelLayout, Rect, Swatch, cap_centre, layout,
+};
 use super::font::{SIZE_PER_EM, font_desc, left_bearing_em, pen_positions_em, text_width_pt};
 use super::theme::{self, PNG_PX_PER_IN_AT_SCALE_1, Rgb, SVG_UNITS_PER_IN, Target, Theme};
 
@@ -242,97 +244,8 @@ pub(crate) fn draw<DB: DrawingBackend>(
             false,
         )?;
     }
-    let axis_style = ShapeStyle::from(col(theme::AXIS)).stroke_width(th.stroke(th.axis_pt));
-    let grid_style = ShapeStyle::from(col(theme::GRID)).stroke_width(th.stroke(th.grid_pt));
     for (panel, pl) in fig.panels.iter().zip(&lay.panels) {
-        let r = pl.data;
-        let map = Map {
-            r,
-            x0: panel.x.min,
-            x1: panel.x.max,
-            y0: panel.y.min,
-            y1: panel.y.max,
-        };
-        let left = th.px(r.x).round() as i32;
-        let right = th.px(r.x + r.w).round() as i32;
-        let top = th.px(r.y).round() as i32;
-        let bottom = th.px(r.y + r.h).round() as i32;
-        if panel.grid_y {
-            for t in &pl.y_ticks {
-                let y = map.px(th, (panel.x.min, t.at)).1;
-                root.draw(&PathElement::new(vec![(left, y), (right, y)], grid_style))?;
-            }
-        }
-        if panel.grid_x {
-            for t in &pl.x_ticks {
-                let x = map.px(th, (t.at, panel.y.min)).0;
-                root.draw(&PathElement::new(vec![(x, top), (x, bottom)], grid_style))?;
-            }
-        }
-        for layer in &panel.layers {
-            draw_layer(root, th, &map, layer)?;
-        }
-        // Axes: left and bottom only.
-        root.draw(&PathElement::new(
-            vec![(left, top), (left, bottom), (right, bottom)],
-            axis_style,
-        ))?;
-        let tick = th.ipx(th.tick_len_pt);
-        let label_gap = th.tick_len_pt + th.tick_pt * 0.35;
-        for t in &pl.y_ticks {
-            let (_, ypt) = map.pt((panel.x.min, t.at));
-            let y = th.px(ypt).round() as i32;
-            root.draw(&PathElement::new(
-                vec![(left - tick, y), (left, y)],
-                axis_style,
-            ))?;
-            text(
-                root,
-                th,
-                &t.lines[0],
-                th.tick_pt,
-                false,
-                theme::TEXT,
-                (r.x - label_gap, ypt + cap_centre(th.tick_pt)),
-                HPos::Right,
-                false,
-            )?;
-        }
-        for t in &pl.x_ticks {
-            let (xpt, _) = map.pt((t.at, panel.y.min));
-            let x = th.px(xpt).round() as i32;
-            root.draw(&PathElement::new(
-                vec![(x, bottom), (x, bottom + tick)],
-                axis_style,
-            ))?;
-            for (i, line) in t.lines.iter().enumerate() {
-                let base = r.y + r.h + label_gap + th.tick_pt * (0.78 + 1.2 * i as f64);
-                text(
-                    root,
-                    th,
-                    line,
-                    th.tick_pt,
-                    false,
-                    theme::TEXT,
-                    (xpt, base),
-                    HPos::Center,
-                    false,
-                )?;
-            }
-        }
-        if let (Some(t), Some((x, y))) = (&panel.title, pl.title_at) {
-            text(
-                root,
-                th,
-                t,
-                th.panel_title_pt,
-                true,
-                theme::TEXT,
-                (x, y),
-                HPos::Center,
-                false,
-            )?;
-        }
+        draw_panel(root, th, panel, pl)?;
     }
     for (x, y, t) in &lay.y_title {
         text(
@@ -361,82 +274,193 @@ pub(crate) fn draw<DB: DrawingBackend>(
         )?;
     }
     for slot in &lay.legend {
-        let e = &slot.entry;
-        let sw = lay.swatch_w;
-        let h = th.legend_pt * 0.8;
-        let (x0, x1) = (
-            th.px(slot.x).round() as i32,
-            th.px(slot.x + sw).round() as i32,
-        );
-        let (y0, y1) = (
-            th.px(slot.y - h / 2.0).round() as i32,
-            th.px(slot.y + h / 2.0).round() as i32,
-        );
-        let ym = th.px(slot.y).round() as i32;
-        let c = col(e.color);
-        match e.swatch {
-            Swatch::Patch => {
-                let xs = th.px(slot.x + sw / 2.0 - h * 0.75).round() as i32;
-                let xe = th.px(slot.x + sw / 2.0 + h * 0.75).round() as i32;
-                root.draw(&Rectangle::new([(xs, y0), (xe, y1)], c.filled()))?;
-            }
-            Swatch::Band { alpha } => {
-                root.draw(&Rectangle::new([(x0, y0), (x1, y1)], c.mix(alpha).filled()))?;
-            }
-            Swatch::Line { dash, marker } => {
-                let style = ShapeStyle::from(c).stroke_width(th.stroke(th.line_pt));
-                match dash {
-                    Dash::Solid => root.draw(&PathElement::new(vec![(x0, ym), (x1, ym)], style))?,
-                    Dash::Dashed => {
-                        let on = th.ipx(th.line_pt * 3.5).max(2);
-                        let off = th.ipx(th.line_pt * 2.5).max(2);
-                        root.draw(&DashedPathElement::new(
-                            vec![(x0, ym), (x1, ym)],
-                            on,
-                            off,
-                            style,
-                        ))?
-                    }
-                }
-                if marker {
-                    root.draw(&Circle::new(
-                        ((x0 + x1) / 2, ym),
-                        th.ipx(th.marker_pt).max(1),
-                        c.filled(),
-                    ))?;
-                }
-            }
-            Swatch::Whisker => {
-                let style = ShapeStyle::from(c).stroke_width(th.stroke(th.line_pt * 0.7));
-                let xm = (x0 + x1) / 2;
-                root.draw(&PathElement::new(vec![(xm, y0), (xm, y1)], style))?;
-                let cap = th.ipx(th.tick_len_pt * 0.9);
-                root.draw(&PathElement::new(
-                    vec![(xm - cap, y0), (xm + cap, y0)],
-                    style,
-                ))?;
-                root.draw(&PathElement::new(
-                    vec![(xm - cap, y1), (xm + cap, y1)],
-                    style,
-                ))?;
-            }
+        draw_legend_entry(root, th, slot, lay.swatch_w)?;
+    }
+    root.present()?;
+    Ok(())
+}
+
+/// One panel: grid, layers, axes with their ticks and labels, and the panel title.
+fn draw_panel<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    th: &Theme,
+    panel: &Panel,
+    pl: &PanelLayout,
+) -> DResult<DB::ErrorType> {
+    let axis_style = ShapeStyle::from(col(theme::AXIS)).stroke_width(th.stroke(th.axis_pt));
+    let grid_style = ShapeStyle::from(col(theme::GRID)).stroke_width(th.stroke(th.grid_pt));
+    let r = pl.data;
+    let map = Map {
+        r,
+        x0: panel.x.min,
+        x1: panel.x.max,
+        y0: panel.y.min,
+        y1: panel.y.max,
+    };
+    let left = th.px(r.x).round() as i32;
+    let right = th.px(r.x + r.w).round() as i32;
+    let top = th.px(r.y).round() as i32;
+    let bottom = th.px(r.y + r.h).round() as i32;
+    if panel.grid_y {
+        for t in &pl.y_ticks {
+            let y = map.px(th, (panel.x.min, t.at)).1;
+            root.draw(&PathElement::new(vec![(left, y), (right, y)], grid_style))?;
         }
+    }
+    if panel.grid_x {
+        for t in &pl.x_ticks {
+            let x = map.px(th, (t.at, panel.y.min)).0;
+            root.draw(&PathElement::new(vec![(x, top), (x, bottom)], grid_style))?;
+        }
+    }
+    for layer in &panel.layers {
+        draw_layer(root, th, &map, layer)?;
+    }
+    // Axes: left and bottom only.
+    root.draw(&PathElement::new(
+        vec![(left, top), (left, bottom), (right, bottom)],
+        axis_style,
+    ))?;
+    let tick = th.ipx(th.tick_len_pt);
+    let label_gap = th.tick_len_pt + th.tick_pt * 0.35;
+    for t in &pl.y_ticks {
+        let (_, ypt) = map.pt((panel.x.min, t.at));
+        let y = th.px(ypt).round() as i32;
+        root.draw(&PathElement::new(
+            vec![(left - tick, y), (left, y)],
+            axis_style,
+        ))?;
         text(
             root,
             th,
-            &e.label,
-            th.legend_pt,
+            &t.lines[0],
+            th.tick_pt,
             false,
             theme::TEXT,
-            (
-                slot.x + sw + th.legend_pt * 0.45,
-                slot.y + cap_centre(th.legend_pt),
-            ),
-            HPos::Left,
+            (r.x - label_gap, ypt + cap_centre(th.tick_pt)),
+            HPos::Right,
             false,
         )?;
     }
-    root.present()?;
+    for t in &pl.x_ticks {
+        let (xpt, _) = map.pt((t.at, panel.y.min));
+        let x = th.px(xpt).round() as i32;
+        root.draw(&PathElement::new(
+            vec![(x, bottom), (x, bottom + tick)],
+            axis_style,
+        ))?;
+        for (i, line) in t.lines.iter().enumerate() {
+            let base = r.y + r.h + label_gap + th.tick_pt * (0.78 + 1.2 * i as f64);
+            text(
+                root,
+                th,
+                line,
+                th.tick_pt,
+                false,
+                theme::TEXT,
+                (xpt, base),
+                HPos::Center,
+                false,
+            )?;
+        }
+    }
+    if let (Some(t), Some((x, y))) = (&panel.title, pl.title_at) {
+        text(
+            root,
+            th,
+            t,
+            th.panel_title_pt,
+            true,
+            theme::TEXT,
+            (x, y),
+            HPos::Center,
+            false,
+        )?;
+    }
+    Ok(())
+}
+
+/// One legend entry: its swatch, then its label.
+fn draw_legend_entry<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    th: &Theme,
+    slot: &LegendSlot,
+    swatch_w: f64,
+) -> DResult<DB::ErrorType> {
+    let e = &slot.entry;
+    let sw = swatch_w;
+    let h = th.legend_pt * 0.8;
+    let (x0, x1) = (
+        th.px(slot.x).round() as i32,
+        th.px(slot.x + sw).round() as i32,
+    );
+    let (y0, y1) = (
+        th.px(slot.y - h / 2.0).round() as i32,
+        th.px(slot.y + h / 2.0).round() as i32,
+    );
+    let ym = th.px(slot.y).round() as i32;
+    let c = col(e.color);
+    match e.swatch {
+        Swatch::Patch => {
+            let xs = th.px(slot.x + sw / 2.0 - h * 0.75).round() as i32;
+            let xe = th.px(slot.x + sw / 2.0 + h * 0.75).round() as i32;
+            root.draw(&Rectangle::new([(xs, y0), (xe, y1)], c.filled()))?;
+        }
+        Swatch::Band { alpha } => {
+            root.draw(&Rectangle::new([(x0, y0), (x1, y1)], c.mix(alpha).filled()))?;
+        }
+        Swatch::Line { dash, marker } => {
+            let style = ShapeStyle::from(c).stroke_width(th.stroke(th.line_pt));
+            match dash {
+                Dash::Solid => root.draw(&PathElement::new(vec![(x0, ym), (x1, ym)], style))?,
+                Dash::Dashed => {
+                    let on = th.ipx(th.line_pt * 3.5).max(2);
+                    let off = th.ipx(th.line_pt * 2.5).max(2);
+                    root.draw(&DashedPathElement::new(
+                        vec![(x0, ym), (x1, ym)],
+                        on,
+                        off,
+                        style,
+                    ))?
+                }
+            }
+            if marker {
+                root.draw(&Circle::new(
+                    ((x0 + x1) / 2, ym),
+                    th.ipx(th.marker_pt).max(1),
+                    c.filled(),
+                ))?;
+            }
+        }
+        Swatch::Whisker => {
+            let style = ShapeStyle::from(c).stroke_width(th.stroke(th.line_pt * 0.7));
+            let xm = (x0 + x1) / 2;
+            root.draw(&PathElement::new(vec![(xm, y0), (xm, y1)], style))?;
+            let cap = th.ipx(th.tick_len_pt * 0.9);
+            root.draw(&PathElement::new(
+                vec![(xm - cap, y0), (xm + cap, y0)],
+                style,
+            ))?;
+            root.draw(&PathElement::new(
+                vec![(xm - cap, y1), (xm + cap, y1)],
+                style,
+            ))?;
+        }
+    }
+    text(
+        root,
+        th,
+        &e.label,
+        th.legend_pt,
+        false,
+        theme::TEXT,
+        (
+            slot.x + sw + th.legend_pt * 0.45,
+            slot.y + cap_centre(th.legend_pt),
+        ),
+        HPos::Left,
+        false,
+    )?;
     Ok(())
 }
 

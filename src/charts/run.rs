@@ -37,6 +37,38 @@ pub(crate) struct RunData {
     firms: Option<Vec<Firm>>,
     states: Vec<(String, String)>,
     colours: ColourMap,
+    /// Policy events of the run's scenario (from `scenario.ron`): (fractional year, label).
+    events: Vec<(f64, String)>,
+}
+
+/// The dated events of `scenario.ron`, for markers on time charts; none when the file is absent
+/// or unreadable (the charts are still right, only unmarked).
+fn read_events(dir: &std::path::Path) -> Vec<(f64, String)> {
+    let Ok(text) = std::fs::read_to_string(dir.join("scenario.ron")) else {
+        return Vec::new();
+    };
+    let Ok(scenario) = crate::scenario::load_str(
+        "scenario.ron",
+        &text,
+        &crate::scenario::Overrides::default(),
+    ) else {
+        return Vec::new();
+    };
+    let mut events: Vec<(f64, String)> = scenario
+        .events
+        .iter()
+        .filter_map(|e| {
+            let date = e.date.to_string();
+            let year = super::data::date_to_year(&date)?;
+            let label = e
+                .label
+                .clone()
+                .unwrap_or_else(|| e.action.instrument_id().to_string());
+            Some((year, format!("{date} {label}")))
+        })
+        .collect();
+    events.sort_by(|a, b| a.0.total_cmp(&b.0));
+    events
 }
 
 /// key → tick → value.
@@ -86,7 +118,7 @@ impl RunData {
             firms
                 .iter()
                 .flatten()
-                .map(|f| (f.id.as_str(), f.sector.as_str())),
+                .map(|f| (f.id.as_str(), f.sector.as_str(), f.home.as_str())),
         );
         Ok(RunData {
             manifest,
@@ -94,6 +126,7 @@ impl RunData {
             firms,
             states,
             colours,
+            events: read_events(dir),
         })
     }
 
@@ -308,12 +341,64 @@ impl RunData {
                 self.share_charts(ctx, name, &mk, name.contains("states"))
             }
             "market_share_states_panels" => Ok(vec![self.share_panels(ctx, name)?]),
-            "self_sufficiency" => Ok(vec![self.state_lines(ctx, name, "self_sufficiency")?]),
-            "capability" => Ok(vec![self.state_lines(ctx, name, "best_capability")?]),
-            "capability_gap" => Ok(vec![self.state_lines(ctx, name, "capability_gap")?]),
-            "ai_compute" => Ok(vec![self.ai_compute(ctx, name)?]),
+            "self_sufficiency" => Ok(vec![self.with_events(self.state_lines(
+                ctx,
+                name,
+                "self_sufficiency",
+            )?)]),
+            "capability" => Ok(vec![self.with_events(self.state_lines(
+                ctx,
+                name,
+                "best_capability",
+            )?)]),
+            "capability_gap" => Ok(vec![self.with_events(self.state_lines(
+                ctx,
+                name,
+                "capability_gap",
+            )?)]),
+            "ai_compute" => Ok(vec![self.with_events(self.ai_compute(ctx, name)?)]),
             _ => unreachable!("chart names are checked against the catalogue"),
         }
+    }
+
+    /// Dotted vertical lines at the scenario's policy events (inside the chart's dates), drawn
+    /// under the data and listed in the caption, so a jump in a line can be read against the
+    /// event that caused it.
+    fn with_events(&self, mut fig: Figure) -> Figure {
+        let mut listed = Vec::new();
+        for panel in &mut fig.panels {
+            let (x0, x1) = (panel.x.min, panel.x.max);
+            let (y0, y1) = (panel.y.min, panel.y.max);
+            let marks: Vec<_> = self
+                .events
+                .iter()
+                .filter(|(x, _)| *x >= x0 && *x <= x1)
+                .collect();
+            for (i, (x, label)) in marks.iter().enumerate() {
+                panel.layers.insert(
+                    i,
+                    super::figure::Layer::Line {
+                        pts: vec![(*x, y0), (*x, y1)],
+                        color: super::theme::Rgb::hex(0x999999),
+                        width_pt: 0.5,
+                        dash: Dash::Dashed,
+                        markers: false,
+                    },
+                );
+                if !listed.contains(label) {
+                    listed.push(label.clone());
+                }
+            }
+        }
+        if !listed.is_empty() {
+            let scenario_note = fig.caption.rfind(" Scenario: ");
+            let note = format!(" Dashed lines: policy events ({}).", listed.join("; "));
+            match scenario_note {
+                Some(at) => fig.caption.insert_str(at, &note),
+                None => fig.caption.push_str(&note),
+            }
+        }
+        fig
     }
 
     fn no_data(&self, metric: &str, context: &str, _col: &str) -> PlotError {
@@ -938,10 +1023,20 @@ impl RunData {
         let th = Theme::layout(ctx.req.preset);
         let mut layers = Vec::new();
         let mut values = Vec::new();
+        // A log axis: AI compute spans orders of magnitude across states, and on a linear axis
+        // every state but the largest lies flat on zero. Zeros have no logarithm: they leave a
+        // gap, and states at zero throughout are named in the caption.
+        let mut never_positive = Vec::new();
         for st in &states {
             let vals = &series[st];
             let xs: Vec<f64> = vals.keys().map(|&t| self.m.year(t)).collect();
-            let ys: Vec<f64> = vals.values().copied().collect();
+            let ys: Vec<f64> = vals
+                .values()
+                .map(|&v| if v > 0.0 { v.log10() } else { f64::NAN })
+                .collect();
+            if ys.iter().all(|y| y.is_nan()) {
+                never_positive.push(self.state_name(st));
+            }
             values.extend(ys.iter().copied());
             layers.push(line(
                 &xs,
@@ -967,18 +1062,27 @@ impl RunData {
         Ok(Figure {
             stem: chart.into(),
             caption: format!(
-                "AI compute by state in 2022-frontier accelerator-equivalents (index), {}.{}",
+                "AI compute by state in 2022-frontier accelerator-equivalents (index), {}, on a logarithmic scale.{}{}",
                 self.date_span(),
+                if never_positive.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " Zero throughout (not shown): {}.",
+                        never_positive.join(", ")
+                    )
+                },
                 ctx.scenario_note()
             ),
             title: ctx.title("AI compute by state".into()),
             x_title: "Year".into(),
+            // The uneven tick spacing (0.1, 1, 10) and the caption say the scale is logarithmic.
             y_title: metric_axis_label("ai_compute"),
             cols: 1,
             panels: vec![Panel {
                 title: None,
                 x: Axis::time(range.0, range.1),
-                y: Axis::linear_covering(values, true),
+                y: Axis::log10_covering(values),
                 layers,
                 grid_x: false,
                 grid_y: true,

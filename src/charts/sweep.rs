@@ -4,11 +4,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use super::data::{
-    Ent, Firm, Manifest, SensRow, Summary, read_firms, read_sensitivity, read_states,
+    Ent, Firm, Manifest, Responses, SensRow, Summary, read_firms, read_sensitivity, read_states,
 };
 use super::error::{PlotError, list};
 use super::figure::{Axis, Dash, Figure, LegendEntry, Panel, Swatch, fit};
-use super::primitives::{Est, FAN_INNER_ALPHA, FAN_OUTER_ALPHA, fan, grouped_bars, vline};
+use super::primitives::{Est, FAN_INNER_ALPHA, FAN_OUTER_ALPHA, fan, grouped_bars, line, vline};
 use super::run::fmt_month;
 use super::theme::{
     BLACK, ColourMap, POOL, Rgb, Theme, is_percent_metric, metric_axis_label, metric_name,
@@ -27,6 +27,7 @@ pub(crate) struct SweepData {
     pub manifest: Manifest,
     s: Summary,
     sens: Option<(PathBuf, Vec<SensRow>)>,
+    resp: Option<Responses>,
     firms: Vec<Firm>,
     states: Vec<(String, String)>,
     colours: ColourMap,
@@ -49,13 +50,19 @@ impl SweepData {
     ) -> Result<SweepData, PlotError> {
         let s = Summary::read(dir, point)?;
         let sens = read_sensitivity(dir)?;
+        let resp = Responses::read(dir)?;
         let firms = read_firms(dir)?.unwrap_or_default();
         let states = read_states(dir)?;
-        let colours = ColourMap::new(firms.iter().map(|f| (f.id.as_str(), f.sector.as_str())));
+        let colours = ColourMap::new(
+            firms
+                .iter()
+                .map(|f| (f.id.as_str(), f.sector.as_str(), f.home.as_str())),
+        );
         Ok(SweepData {
             manifest,
             s,
             sens,
+            resp,
             firms,
             states,
             colours,
@@ -86,6 +93,18 @@ impl SweepData {
                     "Fan chart per (metric, entity) at one design point: median, 50% and 90% bands across replicates (by default the first {DEFAULT_FAN_LIMIT} series of summary.csv; choose with metrics/states/firms)"
                 ),
                 !self.s.rows.is_empty(),
+            ),
+            entry(
+                "response",
+                "Outcome at the last kept date against each varied parameter: the replicate mean of every design point (a grid: one line per level of another parameter, levels as categories)",
+                self.resp.is_some(),
+            ),
+            entry(
+                "heatmap",
+                "Two-parameter grid: the outcome's replicate mean in every cell, coloured on a colour-blind-safe sequential scale",
+                self.resp
+                    .as_ref()
+                    .is_some_and(|r| r.factors.len() == 2 && r.is_grid()),
             ),
             entry(
                 "sobol",
@@ -223,6 +242,32 @@ impl SweepData {
         !(r.metrics.is_empty() && r.states.is_empty() && r.firms.is_empty() && r.market.is_none())
     }
 
+    /// ` (threshold = -1, catch_up = true)`: a design point's parameter values, for captions.
+    fn point_values(&self, point: u32) -> String {
+        let Some(r) = &self.resp else {
+            return String::new();
+        };
+        match r.points.get(&point) {
+            Some(values) => format!(
+                " ({})",
+                r.factors
+                    .iter()
+                    .zip(values)
+                    .map(|(f, v)| format!("{f} = {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None => String::new(),
+        }
+    }
+
+    /// Replicates per design point, from the summary's `n` where present.
+    fn replicates(&self) -> String {
+        self.manifest
+            .replicates
+            .map_or("the".to_string(), |n| n.to_string())
+    }
+
     fn state_name(&self, code: &str) -> String {
         self.states
             .iter()
@@ -290,6 +335,8 @@ impl SweepData {
     pub(crate) fn build(&self, ctx: &Ctx, name: &str) -> Result<Vec<Figure>, PlotError> {
         match name {
             "fan" => self.fans(ctx),
+            "response" => self.responses(ctx, false),
+            "heatmap" => self.responses(ctx, true),
             "sobol" => self.sensitivity(ctx, name, &["S1", "ST"]),
             "morris" => self.sensitivity(ctx, name, &["mu_star", "sigma"]),
             _ => unreachable!("chart names are checked against the catalogue"),
@@ -367,7 +414,12 @@ impl SweepData {
                 q
             };
             let colour = self.who_colour(&w);
-            let layers = fan(&xs, [&q[0], &q[1], &q[2], &q[3], &q[4]], colour, th.line_pt);
+            let mut layers = fan(&xs, [&q[0], &q[1], &q[2], &q[3], &q[4]], colour, th.line_pt);
+            // With a few kept ticks, mark them: the lines between are joins, not data.
+            let sparse = xs.len() < 8;
+            if sparse {
+                layers.push(line(&xs, &q[2], colour, th.line_pt, Dash::Solid, true));
+            }
             let values = q.iter().flatten().copied();
             let label = self.who_label(&w);
             let legend = vec![
@@ -402,8 +454,15 @@ impl SweepData {
             figs.push(Figure {
                 stem: format!("fan_{}_{}{}", slug(&metric), Self::who_slug(&w), if point != 0 { format!("_p{point}") } else { String::new() }),
                 caption: format!(
-                    "{} for {label}, design point {point}: median across replicates with 50% and 90% bands{more}.{}",
+                    "{} for {label}, design point {point}{}: median across {} replicates of that one point, with 50% and 90% bands{}{more}.{}",
                     capitalise(&metric_name(&metric)),
+                    self.point_values(point),
+                    self.replicates(),
+                    if sparse {
+                        format!("; markers at the {} kept dates, straight lines between them", xs.len())
+                    } else {
+                        String::new()
+                    },
                     ctx.scenario_note()
                 ),
                 title: ctx.title(format!("{}: {label}", capitalise(&metric_name(&metric)))),
@@ -425,6 +484,90 @@ impl SweepData {
         Ok(figs)
     }
 
+    /// Response charts (`heatmap` = false) or heat maps of the replicate means at the last kept
+    /// date, for each outcome the request keeps.
+    fn responses(&self, ctx: &Ctx, heatmap: bool) -> Result<Vec<Figure>, PlotError> {
+        let Some(r) = &self.resp else {
+            return Err(PlotError::NoData {
+                what: "varied parameter".into(),
+                name: "response".into(),
+                path: self.s.path.clone(),
+                context: String::new(),
+                present: "no parameters varied, or too many design points to chart".into(),
+            });
+        };
+        let limit = if self.filtered(ctx) {
+            FILTERED_FAN_LIMIT
+        } else {
+            DEFAULT_FAN_LIMIT
+        };
+        let th = Theme::layout(ctx.req.preset);
+        let grid = r.is_grid();
+        let mut figs = Vec::new();
+        let outcomes = r.means.iter().filter(|(k, _)| {
+            let w = Who {
+                state: k[1].clone(),
+                firm: k[2].clone(),
+                sector: k[3].clone(),
+                market: k[4].clone(),
+            };
+            self.keep(ctx, &k[0], &w)
+        });
+        for (key, means) in outcomes.take(limit) {
+            let metric = key[0].as_str();
+            let w = Who {
+                state: key[1].clone(),
+                firm: key[2].clone(),
+                sector: key[3].clone(),
+                market: key[4].clone(),
+            };
+            let k = if is_percent_metric(metric) {
+                100.0
+            } else {
+                1.0
+            };
+            let label = self.who_label(&w);
+            let when = super::data::date_to_year(&r.date).map_or(r.date.clone(), fmt_month);
+            let what = format!("{} for {label} in {when}", capitalise(&metric_name(metric)));
+            let stem = |kind: &str| format!("{kind}_{}_{}", slug(metric), Self::who_slug(&w));
+            if heatmap {
+                figs.push(heat_map(
+                    ctx,
+                    &th,
+                    r,
+                    means,
+                    k,
+                    &what,
+                    metric,
+                    stem("heatmap"),
+                ));
+                continue;
+            }
+            if !grid {
+                // A sampled design: one figure per outcome, a panel per parameter.
+                let mut fig = scatter_response(ctx, &th, r, means, k, &what, metric);
+                fig.stem = stem("response");
+                figs.push(fig);
+                continue;
+            }
+            for f in 0..r.factors.len() {
+                let mut fig = grid_response(ctx, &th, r, means, f, k, &what, metric);
+                fig.stem = format!("{}_{}", stem("response"), slug(&r.factors[f]));
+                figs.push(fig);
+            }
+        }
+        if figs.is_empty() {
+            return Err(PlotError::NoData {
+                what: "outcome".into(),
+                name: "response".into(),
+                path: self.s.path.clone(),
+                context: " for the metrics, states, firms and market asked for".into(),
+                present: format!("metrics {}", list(self.summary_metrics())),
+            });
+        }
+        Ok(figs)
+    }
+
     fn sensitivity(
         &self,
         ctx: &Ctx,
@@ -441,6 +584,10 @@ impl SweepData {
         type ByParam = BTreeMap<String, BTreeMap<String, Est>>;
         let mut outputs: BTreeMap<(String, Who), BTreeMap<Option<u32>, ByParam>> = BTreeMap::new();
         let mut first_seen: Vec<(String, Who)> = Vec::new();
+        // Outputs whose indices the sweep called meaningless, and (output, parameter) pairs with
+        // a flagged index: read from the `note` column so the chart says what the table says.
+        let mut near_constant: BTreeMap<(String, Who), String> = BTreeMap::new();
+        let mut flagged: BTreeSet<((String, Who), String)> = BTreeSet::new();
         for r in rows.iter().filter(|r| idx.contains(&r.index.as_str())) {
             let w = Who {
                 state: r.state.clone(),
@@ -454,6 +601,13 @@ impl SweepData {
             let key = (r.metric.clone(), w);
             if !outputs.contains_key(&key) {
                 first_seen.push(key.clone());
+            }
+            for part in r.note.split("; ").filter(|p| !p.is_empty()) {
+                if part.starts_with("near-constant output") {
+                    near_constant.insert(key.clone(), part.to_string());
+                } else {
+                    flagged.insert((key.clone(), r.parameter.clone()));
+                }
             }
             outputs
                 .entry(key)
@@ -485,8 +639,28 @@ impl SweepData {
                 present: format!("indices {}", list(present)),
             });
         }
+        let skipped: Vec<String> = first_seen
+            .iter()
+            .filter_map(|k| near_constant.get(k).map(|n| format!("{} ({n})", k.0)))
+            .collect();
+        first_seen.retain(|k| !near_constant.contains_key(k));
+        if first_seen.is_empty() {
+            return Err(PlotError::NoData {
+                what: "meaningful index".into(),
+                name: idx.join("/"),
+                path: path.clone(),
+                context: String::new(),
+                present: format!(
+                    "only outputs that barely vary, whose indices are not meaningful: {}",
+                    skipped.join(", ")
+                ),
+            });
+        }
         let th = Theme::layout(ctx.req.preset);
         let colours = [POOL[0], POOL[1]];
+        // Sobol' indices live in [0, 1]; estimates and whiskers beyond are sampling noise, cut
+        // at a margin so one wild interval cannot squash every bar.
+        let clip = (chart == "sobol").then_some((-0.1, 1.1));
         let mut figs = Vec::new();
         for key in first_seen.into_iter().take(SENSITIVITY_LIMIT) {
             let by_tick = &outputs[&key];
@@ -511,7 +685,16 @@ impl SweepData {
                     (
                         c,
                         (0..n)
-                            .map(|pos| params[names[n - 1 - pos]].get(*ix).copied())
+                            .map(|pos| {
+                                params[names[n - 1 - pos]].get(*ix).map(|e| match clip {
+                                    Some((lo, hi)) => Est {
+                                        est: e.est.clamp(lo, hi),
+                                        lo: e.lo.clamp(lo, hi),
+                                        hi: e.hi.clamp(lo, hi),
+                                    },
+                                    None => *e,
+                                })
+                            })
                             .collect(),
                     )
                 })
@@ -520,14 +703,28 @@ impl SweepData {
             let values = groups
                 .iter()
                 .flat_map(|(_, v)| v.iter().flatten().flat_map(|e| [e.est, e.lo, e.hi]));
-            let x = Axis::for_bars(values);
+            let x = match clip {
+                Some((lo, hi)) => Axis::for_bars(values.chain([lo.max(0.0), hi.min(1.0)])),
+                None => Axis::for_bars(values),
+            };
             layers.insert(0, vline(0.0, -0.6, n as f64 - 0.4));
-            let max_label = th.width_pt() * 0.42;
+            // Parameter paths are long ("learning.catch_up_rate_per_year"): give them the room
+            // they need up to 60% of the figure, and mark flagged indices with a dagger.
+            let max_label = th.width_pt() * 0.6;
+            let any_flagged = names
+                .iter()
+                .any(|p| flagged.contains(&(key.clone(), (*p).clone())));
             let ticks: Vec<(f64, String)> = (0..n)
                 .map(|pos| {
+                    let p = names[n - 1 - pos];
+                    let mark = if flagged.contains(&(key.clone(), p.clone())) {
+                        " †"
+                    } else {
+                        ""
+                    };
                     (
                         pos as f64,
-                        fit(names[n - 1 - pos], max_label, th.tick_pt, false),
+                        fit(&format!("{p}{mark}"), max_label, th.tick_pt, false),
                     )
                 })
                 .collect();
@@ -577,10 +774,22 @@ impl SweepData {
                 "Morris screening (mu*: mean absolute elementary effect; sigma: their standard deviation)"
             };
             let label = self.who_label(w);
+            let mut notes = String::new();
+            if any_flagged {
+                notes.push_str(" † an index flagged in sensitivity.csv's note column (interval wider than the index, or not converged between N/2 and N): read it with care.");
+            }
+            if let Some((lo, hi)) = clip {
+                notes.push_str(&format!(
+                    " Estimates and whiskers beyond [{lo}, {hi}] are cut at the edge."
+                ));
+            }
+            if !skipped.is_empty() {
+                notes.push_str(&format!(" Not drawn, near-constant: {}.", skipped.len()));
+            }
             figs.push(Figure {
                 stem: format!("{chart}_{}_{}", slug(metric), Self::who_slug(w)),
                 caption: format!(
-                    "{what} of {} for {label} {when}.{}",
+                    "{what} of {} for {label} {when}.{notes}{}",
                     metric_name(metric),
                     ctx.scenario_note()
                 ),
@@ -619,5 +828,302 @@ fn capitalise(s: &str) -> String {
     match c.next() {
         Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
         None => String::new(),
+    }
+}
+
+/// `mechanisms.catch_up` → `catch_up`, for legends; the axis title keeps the full path.
+fn short_factor(path: &str) -> &str {
+    path.rsplit('.').next().unwrap_or(path)
+}
+
+/// The mean over the design points `keep` accepts of the outcome's replicate means (a grid
+/// cell's value, averaged over the factors not shown).
+fn cell_mean(
+    r: &Responses,
+    means: &BTreeMap<u32, f64>,
+    k: f64,
+    keep: impl Fn(&[String]) -> bool,
+) -> f64 {
+    let (mut sum, mut n) = (0.0, 0usize);
+    for (p, values) in &r.points {
+        if keep(values)
+            && let Some(v) = means.get(p).filter(|v| v.is_finite())
+        {
+            sum += v * k;
+            n += 1;
+        }
+    }
+    if n == 0 { f64::NAN } else { sum / n as f64 }
+}
+
+/// A grid's outcome against factor `f` (levels as evenly spaced categories, so a threshold of
+/// −1000 does not squash the others), one line per level of the next factor.
+#[allow(clippy::too_many_arguments)]
+fn grid_response(
+    ctx: &Ctx,
+    th: &Theme,
+    r: &Responses,
+    means: &BTreeMap<u32, f64>,
+    f: usize,
+    k: f64,
+    what: &str,
+    metric: &str,
+) -> Figure {
+    let xs_levels = r.levels(f);
+    let other = (0..r.factors.len()).find(|&g| g != f);
+    let series_levels: Vec<Option<String>> = match other {
+        Some(g) => r.levels(g).into_iter().map(Some).collect(),
+        None => vec![None],
+    };
+    let xs: Vec<f64> = (0..xs_levels.len()).map(|i| i as f64).collect();
+    let mut layers = Vec::new();
+    let mut legend = Vec::new();
+    let mut values = Vec::new();
+    for (i, level) in series_levels.iter().enumerate() {
+        let colour = POOL[i % POOL.len()];
+        let dash = if i < POOL.len() {
+            Dash::Solid
+        } else {
+            Dash::Dashed
+        };
+        let ys: Vec<f64> = xs_levels
+            .iter()
+            .map(|x| {
+                cell_mean(r, means, k, |v| {
+                    v[f] == *x
+                        && match (other, level) {
+                            (Some(g), Some(l)) => v[g] == *l,
+                            _ => true,
+                        }
+                })
+            })
+            .collect();
+        values.extend(ys.iter().copied());
+        layers.push(line(&xs, &ys, colour, th.line_pt, dash, true));
+        if let (Some(g), Some(l)) = (other, level) {
+            legend.push(LegendEntry {
+                label: format!("{} = {l}", short_factor(&r.factors[g])),
+                color: colour,
+                swatch: Swatch::Line { dash, marker: true },
+            });
+        }
+    }
+    let rest = if r.factors.len() > 2 {
+        " averaged over the other varied parameters"
+    } else {
+        ""
+    };
+    let ticks: Vec<(f64, String)> = xs_levels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (i as f64, l.clone()))
+        .collect();
+    Figure {
+        stem: String::new(),
+        caption: format!(
+            "{what}: the mean over replicates at each level of {}{}{rest}; levels are evenly spaced categories.{}",
+            r.factors[f],
+            match other {
+                Some(g) => format!(", one line per level of {}", r.factors[g]),
+                None => String::new(),
+            },
+            ctx.scenario_note()
+        ),
+        title: ctx.title(what.to_string()),
+        x_title: r.factors[f].clone(),
+        y_title: metric_axis_label(metric),
+        panels: vec![Panel {
+            title: None,
+            x: Axis::fixed(-0.4, xs_levels.len() as f64 - 0.6, ticks),
+            y: Axis::linear_covering(values, false),
+            layers,
+            grid_x: false,
+            grid_y: true,
+        }],
+        cols: 1,
+        legend,
+        plot_h_pt: None,
+    }
+}
+
+/// A sampled design's outcome against each varied parameter, a panel per parameter: one marker
+/// per design point (the other parameters vary too, so the cloud's trend is the main effect).
+#[allow(clippy::too_many_arguments)]
+fn scatter_response(
+    ctx: &Ctx,
+    th: &Theme,
+    r: &Responses,
+    means: &BTreeMap<u32, f64>,
+    k: f64,
+    what: &str,
+    metric: &str,
+) -> Figure {
+    let mut panels = Vec::new();
+    let mut shown = 0;
+    for f in 0..r.factors.len() {
+        let mut layers = Vec::new();
+        let (mut xs, mut ys) = (Vec::new(), Vec::new());
+        for (p, values) in &r.points {
+            let (Ok(x), Some(y)) = (values[f].parse::<f64>(), means.get(p)) else {
+                continue;
+            };
+            if y.is_finite() {
+                xs.push(x);
+                ys.push(y * k);
+                // A single-point line: a marker and no connecting segment.
+                layers.push(line(&[x], &[y * k], POOL[0], th.line_pt, Dash::Solid, true));
+            }
+        }
+        shown = shown.max(xs.len());
+        panels.push(Panel {
+            title: Some(short_factor(&r.factors[f]).to_string()),
+            x: Axis::linear_covering(xs, false),
+            y: Axis::linear_covering(ys, false),
+            layers,
+            grid_x: false,
+            grid_y: true,
+        });
+    }
+    Figure {
+        stem: String::new(),
+        caption: format!(
+            "{what}: the mean over replicates at each of {shown} design points against each varied parameter ({}), the others varying too.{}",
+            r.factors.join(", "),
+            ctx.scenario_note()
+        ),
+        title: ctx.title(what.to_string()),
+        x_title: "Parameter value".into(),
+        y_title: metric_axis_label(metric),
+        cols: th.max_cols,
+        panels,
+        legend: Vec::new(),
+        plot_h_pt: None,
+    }
+}
+
+/// Viridis at six stops (van der Walt & Smith, matplotlib): sequential, perceptually uniform,
+/// readable with the common colour-vision deficiencies and in greyscale.
+const SEQUENTIAL: [Rgb; 6] = [
+    Rgb::hex(0x440154),
+    Rgb::hex(0x414487),
+    Rgb::hex(0x2A788E),
+    Rgb::hex(0x22A884),
+    Rgb::hex(0x7AD151),
+    Rgb::hex(0xFDE725),
+];
+
+/// A two-factor grid as coloured cells: factor 0 across, factor 1 up, the value binned into
+/// [`SEQUENTIAL`] with one legend entry per bin.
+#[allow(clippy::too_many_arguments)]
+fn heat_map(
+    ctx: &Ctx,
+    th: &Theme,
+    r: &Responses,
+    means: &BTreeMap<u32, f64>,
+    k: f64,
+    what: &str,
+    metric: &str,
+    stem: String,
+) -> Figure {
+    let (cols, rows) = (r.levels(0), r.levels(1));
+    let cells: Vec<(usize, usize, f64)> = rows
+        .iter()
+        .enumerate()
+        .flat_map(|(j, b)| cols.iter().enumerate().map(move |(i, a)| (i, j, a, b)))
+        .map(|(i, j, a, b)| (i, j, cell_mean(r, means, k, |v| v[0] == *a && v[1] == *b)))
+        .collect();
+    let finite: Vec<f64> = cells
+        .iter()
+        .map(|c| c.2)
+        .filter(|v| v.is_finite())
+        .collect();
+    let lo = finite.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let bins = if hi > lo { SEQUENTIAL.len() } else { 1 };
+    let bin_of = |v: f64| (((v - lo) / (hi - lo) * bins as f64) as usize).min(bins - 1);
+    let mut layers = Vec::new();
+    for &(i, j, v) in &cells {
+        if !v.is_finite() {
+            continue;
+        }
+        let colour = if bins == 1 {
+            SEQUENTIAL[2]
+        } else {
+            SEQUENTIAL[bin_of(v)]
+        };
+        layers.push(super::figure::Layer::Bar {
+            x0: i as f64 - 0.48,
+            x1: i as f64 + 0.48,
+            y0: j as f64 - 0.48,
+            y1: j as f64 + 0.48,
+            color: colour,
+            alpha: 1.0,
+        });
+    }
+    let step = (hi - lo) / bins as f64;
+    // Two significant digits of the bin width: 861 to 897, 0.012 to 0.025.
+    let decimals = |width: f64| -> usize {
+        if width > 0.0 && width.is_finite() {
+            (1 - width.log10().floor() as i32).max(0) as usize
+        } else {
+            2
+        }
+    };
+    let show = |v: f64, d: usize| format!("{v:.d$}").replacen('-', "\u{2212}", 1);
+    let legend: Vec<LegendEntry> = (0..bins)
+        .map(|b| LegendEntry {
+            label: if bins == 1 {
+                show(lo, decimals(lo.abs() / 10.0))
+            } else {
+                let d = decimals(step);
+                format!(
+                    "{} to {}",
+                    show(lo + step * b as f64, d),
+                    show(lo + step * (b + 1) as f64, d)
+                )
+            },
+            color: if bins == 1 {
+                SEQUENTIAL[2]
+            } else {
+                SEQUENTIAL[b]
+            },
+            swatch: Swatch::Patch,
+        })
+        .collect();
+    let ticks = |levels: &[String]| -> Vec<(f64, String)> {
+        levels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (i as f64, l.clone()))
+            .collect()
+    };
+    let (unit, _) = metric_axis_label(metric);
+    Figure {
+        stem,
+        caption: format!(
+            "{what}: the mean over replicates in each cell of the grid {} × {}; colour bins of {unit}.{}",
+            r.factors[0],
+            r.factors[1],
+            ctx.scenario_note()
+        ),
+        title: ctx.title(what.to_string()),
+        x_title: r.factors[0].clone(),
+        y_title: (
+            r.factors[1].clone(),
+            short_factor(&r.factors[1]).to_string(),
+        ),
+        panels: vec![Panel {
+            title: None,
+            x: Axis::fixed(-0.5, cols.len() as f64 - 0.5, ticks(&cols)),
+            y: Axis::fixed(-0.5, rows.len() as f64 - 0.5, ticks(&rows)),
+            layers,
+            grid_x: false,
+            grid_y: false,
+        }],
+        cols: 1,
+        legend,
+        plot_h_pt: Some(
+            (rows.len() as f64 * th.tick_pt * 3.0).clamp(th.tick_pt * 6.0, th.plot_h_pt),
+        ),
     }
 }

@@ -112,26 +112,50 @@ pub(crate) fn assign_group(ids: &BTreeSet<String>) -> HashMap<String, Rgb> {
         .collect()
 }
 
-/// Stable colours for every firm of a directory: the firms of each sector (from `firms.csv`,
-/// sorted by id) are dealt pool colours with [`assign_group`], so firms that share a chart never
-/// share a colour, and the same `firms.csv` gives the same colours in every chart and every
-/// result directory. A firm missing from `firms.csv` gets a pool colour chosen by the FNV-1a
-/// hash of its id.
+/// `c` mixed towards black (`t < 0`) or white (`t > 0`) by `|t|`.
+pub(crate) fn tint(c: Rgb, t: f64) -> Rgb {
+    let target = if t < 0.0 { 0.0 } else { 255.0 };
+    let mix = |v: u8| (f64::from(v) + (target - f64::from(v)) * t.abs()).round() as u8;
+    Rgb(mix(c.0), mix(c.1), mix(c.2))
+}
+
+/// Shades given to the 1st, 2nd, … firm of one home state within a sector: the state's own
+/// colour, then darker and lighter versions (enough for the largest national groups of a sector).
+const FIRM_SHADES: [f64; 5] = [0.0, -0.45, 0.45, -0.7, 0.7];
+
+/// Stable colours for every firm of a directory, meaning one thing everywhere: a firm has its
+/// home state's colour, so a colour never stands for a state in one chart and an unrelated firm
+/// in the next. Firms of one sector sharing a home (sorted by id) get the state's colour, then
+/// darker and lighter shades of it ([`FIRM_SHADES`]), so firms that share a chart never share a
+/// colour. The same `firms.csv` gives the same colours in every chart and directory. A firm
+/// missing from `firms.csv` gets a pool colour chosen by the FNV-1a hash of its id.
 #[derive(Debug, Default)]
 pub(crate) struct ColourMap {
     firms: HashMap<String, Rgb>,
 }
 
 impl ColourMap {
-    /// `firms`: (firm id, sector) pairs.
-    pub(crate) fn new<'a>(firms: impl IntoIterator<Item = (&'a str, &'a str)>) -> ColourMap {
-        let mut by_sector: HashMap<&str, BTreeSet<String>> = HashMap::new();
-        for (f, s) in firms {
-            by_sector.entry(s).or_default().insert(f.to_string());
+    /// `firms`: (firm id, sector, home state) triples.
+    pub(crate) fn new<'a>(
+        firms: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
+    ) -> ColourMap {
+        let mut groups: HashMap<(&str, &str), BTreeSet<String>> = HashMap::new();
+        for (f, sector, home) in firms {
+            groups
+                .entry((sector, home))
+                .or_default()
+                .insert(f.to_string());
         }
         let mut map = HashMap::new();
-        for ids in by_sector.values() {
-            map.extend(assign_group(ids));
+        for ((_, home), ids) in groups {
+            let base = state_colour(home);
+            for (k, id) in ids.into_iter().enumerate() {
+                let colour = match FIRM_SHADES.get(k) {
+                    Some(&t) => tint(base, t),
+                    None => POOL[(fnv1a(&id) % POOL.len() as u64) as usize],
+                };
+                map.insert(id, colour);
+            }
         }
         ColourMap { firms: map }
     }
@@ -351,6 +375,39 @@ mod tests {
         let distinct: BTreeSet<_> = m.values().map(|c| (c.0, c.1, c.2)).collect();
         assert_eq!(distinct.len(), ids.len());
         assert_eq!(assign_group(&ids), m);
+    }
+
+    #[test]
+    fn a_firm_has_its_home_states_colour_and_firms_of_a_sector_never_share_one() {
+        let firms = [
+            ("tsmc", "foundry", "TW"),
+            ("umc", "foundry", "TW"),
+            ("smic", "foundry", "CN"),
+            ("samsung", "foundry", "KR"),
+            ("nvidia", "ai", "US"),
+            ("amd", "ai", "US"),
+            ("intel", "ai", "US"),
+        ];
+        let m = ColourMap::new(firms);
+        assert_eq!(m.firm("smic"), state_colour("CN"));
+        assert_eq!(m.firm("tsmc"), state_colour("TW"), "first TW firm by id");
+        assert_ne!(m.firm("umc"), m.firm("tsmc"));
+        let ai: BTreeSet<_> = ["nvidia", "amd", "intel"]
+            .iter()
+            .map(|f| {
+                let c = m.firm(f);
+                (c.0, c.1, c.2)
+            })
+            .collect();
+        assert_eq!(ai.len(), 3);
+        // No firm takes the colour of a state other than its home.
+        for (f, _, home) in firms {
+            for (state, colour) in STATE_COLOURS {
+                if state != home {
+                    assert_ne!(m.firm(f), colour, "{f} looks like {state}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -45,9 +45,11 @@ pub struct EffectSpec {
     #[serde(default = "default_tolerance")]
     pub tolerance: f64,
     /// Mechanisms (`mechanisms.<name>`) to switch off one at a time; with two or more, also all
-    /// together (`all_listed`).
+    /// together (`all_listed`). Omitted: every mechanism switch that is on, then all of them off
+    /// together (`all_off`), read from the parameters so a new switch joins by itself. `[]`: the
+    /// full model only.
     #[serde(default)]
-    pub ablations: Vec<String>,
+    pub ablations: Option<Vec<String>>,
 }
 
 fn default_confidence() -> f64 {
@@ -280,11 +282,8 @@ fn check(l: &LoadedSpec) -> Result<(), ScenarioError> {
         }
         labels.push(o.label.clone());
     }
-    let mechanisms: Vec<String> = Parameters::paths()
-        .into_iter()
-        .filter_map(|p| p.strip_prefix("mechanisms.").map(str::to_string))
-        .collect();
-    for a in &s.ablations {
+    let mechanisms = mechanism_switches();
+    for a in s.ablations.iter().flatten() {
         if !mechanisms.contains(a) {
             return Err(l
                 .error(
@@ -296,6 +295,14 @@ fn check(l: &LoadedSpec) -> Result<(), ScenarioError> {
         }
     }
     Ok(())
+}
+
+/// Every mechanism switch, by name (`substitution` for `mechanisms.substitution`), in path order.
+pub fn mechanism_switches() -> Vec<String> {
+    Parameters::paths()
+        .into_iter()
+        .filter_map(|p| p.strip_prefix("mechanisms.").map(str::to_string))
+        .collect()
 }
 
 /// The scenario of every dose (index = dose), built on a loaded base.

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::effect::spec::{self, Dose, LoadedSpec};
 use crate::effect::stats::{self, DoseResponse, Estimate};
-use crate::labels::{ALL_LISTED, EFFECTS_COLUMNS, FULL_MODEL, REPLICATES_COLUMNS};
+use crate::labels::{ALL_LISTED, ALL_OFF, EFFECTS_COLUMNS, FULL_MODEL, REPLICATES_COLUMNS};
 use crate::model::metrics::{Metric, NONE, Selection, WORLD};
 use crate::output::files::write_atomic;
 use crate::output::manifest::FileRecord;
@@ -186,38 +186,115 @@ fn measure(scenario: &Scenario, targets: &[Target]) -> Vec<Option<f64>> {
         .collect()
 }
 
-/// Runs the analysis described by the spec at `spec_path` and writes its outputs.
+/// The full model and each ablation: a name and the switches it sets.
+type Ablation = (String, Vec<(String, ParamValue)>);
+
+/// Everything decided before the first run: the spec, the base, the outcomes, the ablations and
+/// the scenario of every (ablation, dose).
+struct EffectPlan {
+    l: LoadedSpec,
+    base: Scenario,
+    source: String,
+    targets: Vec<Target>,
+    ablations: Vec<Ablation>,
+    /// `doses[ablation][dose]`.
+    doses: Vec<Vec<Scenario>>,
+    dose_labels: Vec<String>,
+    /// How the verdict names dose k: the round's label, or `to <value>` for levels.
+    step_names: Vec<String>,
+    replicates: usize,
+}
+
+/// Runs the analysis described by the spec at `spec_path` and writes its outputs:
+/// plan (read and check everything), run (every replicate × ablation × dose), analyse (the
+/// statistics and verdicts), write (files, manifest, charts), then publish the folder.
 pub fn execute(spec_path: &Path, request: &EffectRequest) -> Result<EffectSummary, EffectError> {
     let started = Instant::now();
+    let plan = plan(spec_path, request)?;
+    let target = request
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(&plan.l.spec.name));
+    let dir = OutputDir::create(&target, request.force)?;
+    let values = run(&plan, request);
+    let results = analyse(&plan, &values);
+    write(&plan, request, &values, &results, &dir, started)?;
+    let charts = match &request.plots {
+        Some(plots) => super::draw_charts_into(&dir.path(""), plots),
+        None => Ok(0),
+    };
+    let dir = dir.publish()?;
+    let verdicts = results
+        .iter()
+        .map(|(a, o, r)| {
+            (
+                plan.ablations[*a].0.clone(),
+                plan.l.spec.outcomes[*o].label.clone(),
+                r.verdict.verdict,
+            )
+        })
+        .collect();
+    Ok(EffectSummary {
+        dir,
+        runs: plan.ablations.len() * plan.replicates * plan.dose_labels.len(),
+        seconds: started.elapsed().as_secs_f64(),
+        verdicts,
+        charts,
+    })
+}
+
+/// The ablations: the full model (`none`), then each mechanism off, then all of them off
+/// together. Without a list in the spec, every mechanism switch that is on in the base scenario
+/// with the spec's parameters (`all_off`); with a list, those (`all_listed`).
+fn ablations(l: &LoadedSpec, base: &Scenario) -> Result<Vec<Ablation>, ScenarioError> {
+    let off = |a: &str| (format!("mechanisms.{a}"), ParamValue::Bool(false));
+    let (names, together) = match &l.spec.ablations {
+        Some(listed) => (listed.clone(), ALL_LISTED),
+        None => {
+            let overrides: Vec<(&str, &ParamValue)> = l
+                .spec
+                .parameters
+                .iter()
+                .filter(|(k, _)| !k.starts_with("control."))
+                .map(|(k, v)| (k.as_str(), v))
+                .collect();
+            let effective = base
+                .parameters
+                .with_overrides(overrides)
+                .map_err(|e| l.error(None, "parameters", e.to_string()))?
+                .to_flat();
+            let on = spec::mechanism_switches()
+                .into_iter()
+                .filter(|m| {
+                    effective.get(&format!("mechanisms.{m}"))
+                        == Some(&serde_json::Value::Bool(true))
+                })
+                .collect();
+            (on, ALL_OFF)
+        }
+    };
+    let mut out: Vec<Ablation> = vec![(FULL_MODEL.into(), vec![])];
+    out.extend(names.iter().map(|a| (a.clone(), vec![off(a)])));
+    if names.len() >= 2 {
+        out.push((together.into(), names.iter().map(|a| off(a)).collect()));
+    }
+    Ok(out)
+}
+
+/// Reads the spec and base, resolves outcomes, builds every dose's scenario and checks that every
+/// outcome selects a value — all before anything is written.
+fn plan(spec_path: &Path, request: &EffectRequest) -> Result<EffectPlan, EffectError> {
     let l = spec::read(spec_path)?;
     let source = l.base_source()?;
     let base = crate::scenario::load(&source, &Overrides::default())?.scenario;
     let targets: Vec<Target> = (0..l.spec.outcomes.len())
         .map(|i| resolve_outcome(&l, &base, i))
         .collect::<Result<_, _>>()?;
-
-    // Ablations: the full model, each listed mechanism off, and all listed off together.
-    let mut ablations: Vec<(String, Vec<(String, ParamValue)>)> = vec![(FULL_MODEL.into(), vec![])];
-    for a in &l.spec.ablations {
-        ablations.push((
-            a.clone(),
-            vec![(format!("mechanisms.{a}"), ParamValue::Bool(false))],
-        ));
-    }
-    if l.spec.ablations.len() >= 2 {
-        let all = l
-            .spec
-            .ablations
-            .iter()
-            .map(|a| (format!("mechanisms.{a}"), ParamValue::Bool(false)))
-            .collect();
-        ablations.push((ALL_LISTED.into(), all));
-    }
+    let ablations = ablations(&l, &base)?;
     let doses: Vec<Vec<Scenario>> = ablations
         .iter()
         .map(|(_, extra)| spec::dose_scenarios(&l, &base, extra))
         .collect::<Result<_, _>>()?;
-    let n_doses = doses[0].len();
 
     // Every outcome must select exactly one value: check on dose 0, replicate 0, before writing.
     let probe = measure(&doses[0][0], &targets);
@@ -227,16 +304,41 @@ pub fn execute(spec_path: &Path, request: &EffectRequest) -> Result<EffectSummar
                 .with_help("give exactly the entity columns the metric has (docs/MODEL.md section 8): e.g. ai_compute needs `state`; market_share needs `firm`, `sector` and `market`"),
         ));
     }
-
-    let target = request
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("output").join(&l.spec.name));
-    let dir = OutputDir::create(&target, request.force)?;
-
+    let dose_labels: Vec<String> = match &l.spec.dose {
+        Dose::Rounds { events } => std::iter::once("none".to_string())
+            .chain(events.iter().map(|e| {
+                e.label
+                    .clone()
+                    .unwrap_or_else(|| format!("{} {}", e.action.instrument_id(), e.date))
+            }))
+            .collect(),
+        // The value alone: the path is in the manifest and the summary, and labels stay short on axes.
+        Dose::Levels { values, .. } => values.iter().map(|v| v.to_string()).collect(),
+    };
+    let step_names = match &l.spec.dose {
+        Dose::Rounds { .. } => dose_labels.clone(),
+        Dose::Levels { .. } => dose_labels.iter().map(|v| format!("to {v}")).collect(),
+    };
     let replicates = request.replicates.unwrap_or(l.spec.replicates).max(2);
-    let jobs: Vec<(usize, usize)> = (0..ablations.len())
-        .flat_map(|a| (0..replicates).map(move |r| (a, r)))
+    Ok(EffectPlan {
+        step_names,
+        source: source.display(),
+        l,
+        base,
+        targets,
+        ablations,
+        doses,
+        dose_labels,
+        replicates,
+    })
+}
+
+/// Every run, on a rayon pool: `values[ablation × replicates + replicate][dose][outcome]`,
+/// gathered in job order whatever the thread count.
+fn run(plan: &EffectPlan, request: &EffectRequest) -> Vec<Vec<Vec<f64>>> {
+    let n_doses = plan.dose_labels.len();
+    let jobs: Vec<(usize, usize)> = (0..plan.ablations.len())
+        .flat_map(|a| (0..plan.replicates).map(move |r| (a, r)))
         .collect();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(request.threads.unwrap_or(0))
@@ -244,21 +346,20 @@ pub fn execute(spec_path: &Path, request: &EffectRequest) -> Result<EffectSummar
         .expect("thread pool");
     let progress = request.progress.then(|| {
         std::sync::Mutex::new(crate::runner::progress::Progress::new(
-            &format!("effect {}", l.spec.name),
+            &format!("effect {}", plan.l.spec.name),
             jobs.len() * n_doses,
             0,
         ))
     });
-    // values[job][dose][outcome], gathered in job order whatever the thread count.
-    let values: Vec<Vec<Vec<f64>>> = pool.install(|| {
+    let values = pool.install(|| {
         jobs.par_iter()
             .map(|&(a, r)| {
-                let seed = replicate_seed(l.spec.seed, r as u64);
+                let seed = replicate_seed(plan.l.spec.seed, r as u64);
                 (0..n_doses)
                     .map(|k| {
-                        let mut s = doses[a][k].clone();
+                        let mut s = plan.doses[a][k].clone();
                         s.seed = seed;
-                        let v = measure(&s, &targets)
+                        let v = measure(&s, &plan.targets)
                             .into_iter()
                             .map(|x| x.unwrap_or(f64::NAN))
                             .collect();
@@ -274,11 +375,23 @@ pub fn execute(spec_path: &Path, request: &EffectRequest) -> Result<EffectSummar
     if let Some(p) = progress {
         p.into_inner().expect("progress lock").finish();
     }
+    values
+}
 
-    // Analysis per (ablation, outcome), sequential and in order.
-    let mut results: Vec<(usize, usize, DoseResponse)> = Vec::new();
-    for a in 0..ablations.len() {
-        for o in 0..targets.len() {
+/// The statistics and verdict of every (ablation, outcome), sequentially and in order; each has
+/// its own bootstrap stream, so the numbers do not depend on which others are analysed.
+fn analyse(plan: &EffectPlan, values: &[Vec<Vec<f64>>]) -> Vec<(usize, usize, DoseResponse)> {
+    let spec = &plan.l.spec;
+    let settings = stats::Settings {
+        resamples: spec.bootstrap_resamples,
+        confidence: spec.confidence,
+        tolerance: spec.tolerance,
+    };
+    let (replicates, n_doses, outcomes) =
+        (plan.replicates, plan.dose_labels.len(), plan.targets.len());
+    let mut results = Vec::new();
+    for a in 0..plan.ablations.len() {
+        for o in 0..outcomes {
             let y: Vec<Vec<f64>> = (0..replicates)
                 .map(|r| {
                     (0..n_doses)
@@ -287,57 +400,39 @@ pub fn execute(spec_path: &Path, request: &EffectRequest) -> Result<EffectSummar
                 })
                 .collect();
             let mut rng = ChaCha8Rng::seed_from_u64(replicate_seed(
-                l.spec.seed,
-                u64::MAX - (a * targets.len() + o) as u64,
+                spec.seed,
+                u64::MAX - (a * outcomes + o) as u64,
             ));
-            results.push((
-                a,
-                o,
-                stats::analyse(
-                    &y,
-                    l.spec.bootstrap_resamples,
-                    l.spec.confidence,
-                    l.spec.tolerance,
-                    &mut rng,
-                ),
-            ));
+            let r = stats::analyse(&y, &plan.step_names, settings, &mut rng);
+            results.push((a, o, r));
         }
     }
+    results
+}
 
-    let dose_labels: Vec<String> = match &l.spec.dose {
-        Dose::Rounds { events } => std::iter::once("none".to_string())
-            .chain(events.iter().map(|e| {
-                e.label
-                    .clone()
-                    .unwrap_or_else(|| format!("{} {}", e.action.instrument_id(), e.date))
-            }))
-            .collect(),
-        // The value alone: the path is in the manifest and the summary, and labels stay short on axes.
-        Dose::Levels { values, .. } => values.iter().map(|v| v.to_string()).collect(),
-    };
+/// Writes the tables, the verdicts, the summary and the manifest into the staging folder.
+fn write(
+    plan: &EffectPlan,
+    request: &EffectRequest,
+    values: &[Vec<Vec<f64>>],
+    results: &[(usize, usize, DoseResponse)],
+    dir: &OutputDir,
+    started: Instant,
+) -> Result<(), EffectError> {
+    let (l, ablations, labels) = (&plan.l, &plan.ablations, &plan.dose_labels);
     let files = [
-        (
-            "effects.csv",
-            effects_csv(&l, &ablations, &results, &dose_labels),
-        ),
+        ("effects.csv", effects_csv(l, ablations, results, labels)),
         (
             "replicates.csv",
-            replicates_csv(&l, &ablations, &values, replicates, n_doses),
+            replicates_csv(l, ablations, values, plan.replicates, labels.len()),
         ),
-        ("verdict.json", verdict_json(&l, &ablations, &results)),
+        ("verdict.json", verdict_json(l, ablations, results)),
         (
             "summary.md",
-            summary_md(&l, &ablations, &results, &dose_labels, &base),
+            summary_md(l, ablations, results, labels, &plan.base),
         ),
     ];
-    let mut manifest = EffectManifest::new(
-        &l,
-        &base,
-        &source.display(),
-        request,
-        &ablations,
-        &dose_labels,
-    );
+    let mut manifest = EffectManifest::new(l, &plan.base, &plan.source, request, ablations, labels);
     for (name, text) in &files {
         write_atomic(&dir.path(name), text.as_bytes())?;
         let rows = name
@@ -356,28 +451,7 @@ pub fn execute(spec_path: &Path, request: &EffectRequest) -> Result<EffectSummar
         &dir.path("manifest.json"),
         (serde_json::to_string_pretty(&manifest).expect("manifest serializes") + "\n").as_bytes(),
     )?;
-    let charts = match &request.plots {
-        Some(plots) => super::draw_charts_into(&dir.path(""), plots),
-        None => Ok(0),
-    };
-    let dir = dir.publish()?;
-    let verdicts = results
-        .iter()
-        .map(|(a, o, r)| {
-            (
-                ablations[*a].0.clone(),
-                l.spec.outcomes[*o].label.clone(),
-                r.curvature.verdict,
-            )
-        })
-        .collect();
-    Ok(EffectSummary {
-        dir,
-        runs: jobs.len() * n_doses,
-        seconds: started.elapsed().as_secs_f64(),
-        verdicts,
-        charts,
-    })
+    Ok(())
 }
 
 fn csv_row(
@@ -413,7 +487,7 @@ fn effects_csv(
     let mut out = CsvText::new();
     out.record(EFFECTS_COLUMNS);
     for (a, o, r) in results {
-        let (ab, oc, n) = (&ablations[*a].0, &l.spec.outcomes[*o].label, r.curvature.n);
+        let (ab, oc, n) = (&ablations[*a].0, &l.spec.outcomes[*o].label, r.verdict.n);
         for k in 0..labels.len() {
             csv_row(&mut out, ab, oc, k, &labels[k], "level", &r.level[k], n);
             csv_row(&mut out, ab, oc, k, &labels[k], "effect", &r.effect[k], n);
@@ -462,7 +536,7 @@ struct VerdictRecord<'a> {
     ablation: &'a str,
     outcome: &'a str,
     #[serde(flatten)]
-    test: &'a stats::CurvatureTest,
+    test: &'a stats::VerdictTest,
 }
 
 fn verdict_json(
@@ -475,7 +549,7 @@ fn verdict_json(
         .map(|(a, o, r)| VerdictRecord {
             ablation: &ablations[*a].0,
             outcome: &l.spec.outcomes[*o].label,
-            test: &r.curvature,
+            test: &r.verdict,
         })
         .collect();
     serde_json::to_string_pretty(&serde_json::json!({ "effect": l.spec.name, "confidence": l.spec.confidence, "verdicts": records }))
@@ -484,7 +558,25 @@ fn verdict_json(
 }
 
 fn fmt(e: &Estimate) -> String {
-    format!("{:.4} [{:.4}, {:.4}]", e.estimate, e.low, e.high)
+    e.display(4)
+}
+
+/// A step's marginal effect with its direction at the stated confidence: `−21.1 ↓`, `0.3 ·`.
+fn step_cell(m: &Estimate) -> String {
+    let arrow = match m.sign() {
+        1 => "↑",
+        -1 => "↓",
+        _ => "·",
+    };
+    format!("{:.4} {arrow}", m.estimate)
+}
+
+/// `reversal (step 2)`, `diminishing`: the verdict as the ablation table shows it.
+fn verdict_cell(t: &stats::VerdictTest) -> String {
+    match t.reversal_step {
+        Some(k) => format!("{} (step {k})", t.verdict.name()),
+        None => t.verdict.name().to_string(),
+    }
 }
 
 fn summary_md(
@@ -515,7 +607,7 @@ fn summary_md(
         labels.len(),
         results
             .first()
-            .map_or(s.replicates, |(_, _, r)| r.curvature.n),
+            .map_or(s.replicates, |(_, _, r)| r.verdict.n),
         s.seed,
         s.confidence * 100.0,
         s.bootstrap_resamples
@@ -545,20 +637,26 @@ fn summary_md(
                 fmt(&full.effect[k])
             );
         }
-        let c = &full.curvature;
+        let v = &full.verdict;
         let _ = writeln!(
             out,
-            "\n**Verdict: {:?}** — slope of the marginal effect {:.4} [{:.4}, {:.4}], equivalence band ±{:.4}.\n\nTest: {}.\n",
-            c.verdict, c.slope, c.interval[0], c.interval[1], c.equivalence_band[1], c.test
+            "\n**Verdict: {}.** {}\n\nThe test: {}.\n",
+            v.verdict.name().replace('_', "-"),
+            v.statement,
+            v.test
         );
         if ablations.len() > 1 {
             let _ = writeln!(
                 out,
-                "Ablations (mechanism switched off → marginal effect of each step, verdict):\n"
+                "Ablations: the marginal effect of each step with the mechanism switched off (↑ / ↓: \
+                 the step moves the outcome up / down at {:.0}% confidence; ·: indistinguishable from zero). \
+                 **changes** marks an ablation whose verdict differs from the full model's: the mechanism \
+                 switched off is needed for the full model's shape.\n",
+                s.confidence * 100.0
             );
             let _ = writeln!(
                 out,
-                "| ablation | {} | verdict |\n|---|{}---|",
+                "| ablation | {} | verdict | vs full model |\n|---|{}---|---|",
                 (1..labels.len())
                     .map(|k| format!("step {k}"))
                     .collect::<Vec<_>>()
@@ -572,13 +670,25 @@ fn summary_md(
                     .expect("analysed")
                     .2;
                 let steps: Vec<String> = (1..labels.len())
-                    .map(|k| format!("{:.4}", r.marginal[k].expect("k ≥ 1").estimate))
+                    .map(|k| step_cell(&r.marginal[k].expect("k ≥ 1")))
                     .collect();
+                let same = verdict_cell(&r.verdict) == verdict_cell(v);
                 let _ = writeln!(
                     out,
-                    "| {name} | {} | {:?} |",
+                    "| {name} | {} | {} | {} |",
                     steps.join(" | "),
-                    r.curvature.verdict
+                    if same {
+                        verdict_cell(&r.verdict)
+                    } else {
+                        format!("**{}**", verdict_cell(&r.verdict))
+                    },
+                    if a == 0 {
+                        "—"
+                    } else if same {
+                        "same"
+                    } else {
+                        "**changes**"
+                    }
                 );
             }
             let _ = writeln!(out);
@@ -603,6 +713,8 @@ struct EffectManifest {
     replicates: usize,
     doses: Vec<String>,
     outcomes: Vec<String>,
+    /// Outcome label → metric name, so charts label axes with the metric's unit.
+    outcome_metrics: BTreeMap<String, String>,
     ablations: Vec<String>,
     confidence: f64,
     bootstrap_resamples: usize,
@@ -639,6 +751,12 @@ impl EffectManifest {
             replicates: request.replicates.unwrap_or(l.spec.replicates).max(2),
             doses: doses.to_vec(),
             outcomes: l.spec.outcomes.iter().map(|o| o.label.clone()).collect(),
+            outcome_metrics: l
+                .spec
+                .outcomes
+                .iter()
+                .map(|o| (o.label.clone(), o.metric.clone()))
+                .collect(),
             ablations: ablations.iter().map(|(a, _)| a.clone()).collect(),
             confidence: l.spec.confidence,
             bootstrap_resamples: l.spec.bootstrap_resamples,

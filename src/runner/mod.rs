@@ -1,7 +1,9 @@
 //! Run orchestration, apart from the model: a single run with its output folder; sweeps (many
 //! seeded runs in parallel, resumable, shardable) with their journal and shard files; the Slurm
-//! array script `--emit-slurm` writes; effect analyses (paired counterfactual runs over a dose).
+//! array script `--emit-slurm` writes; effect analyses (paired counterfactual runs over a dose);
+//! comparisons of two finished runs (`compare`).
 
+pub mod compare;
 pub mod effect;
 pub mod error;
 pub mod folder;

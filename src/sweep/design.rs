@@ -642,16 +642,26 @@ impl SaltelliDesign {
     }
 }
 
-/// Builds the Saltelli (2010) A/B/AB_i design from a `2*dims`-dimensional Sobol' sequence.
+/// Builds the Saltelli (2010) A/B/AB_i design from a `2*dims`-dimensional Sobol' sequence with
+/// a random digital shift.
 ///
-/// The Sobol' sequence starts at index 1 (only the origin, point 0, is
-/// skipped), so no coordinate is exactly 0. Row `j` of A is the first `dims`
-/// columns of Sobol' point `j + 1`, row `j` of B its last `dims` columns, and
-/// `AB_j^i` is `A_j` with column `i` taken from `B_j`. `points` holds, for
-/// each `j` in `0..n_base`, the block `[A_j, B_j, AB_j^0, …, AB_j^(dims-1)]`,
-/// i.e. `A_j` at row `j*(dims+2)`, `B_j` at `j*(dims+2)+1` and `AB_j^i` at
-/// `j*(dims+2)+2+i`. Use a power of two for `n_base` for the best balance.
-pub fn saltelli(n_base: usize, dims: usize) -> Result<SaltelliDesign, DesignError> {
+/// The unscrambled sequence is degenerate at its start: point 0 is the origin and point 1 is
+/// ½ in every coordinate, so its A and B rows would be equal, and low-index points repeat
+/// coordinates across dimensions, making many AB_i equal to A. Each of the `2*dims` columns is
+/// therefore XOR-ed with its own 32-bit shift drawn from `rng` (a random digital shift, L'Ecuyer
+/// & Lemieux 2002, "Recent advances in randomized quasi-Monte Carlo methods"), and the point is
+/// taken at the centre of its 2^-32 cell, so no coordinate is 0 or 1. A digital shift keeps the
+/// net's stratification: for a power-of-two `n_base` every column of A and of B has exactly one
+/// point in each interval of width 1/n_base. Row `j` of A is the first `dims` columns of shifted
+/// Sobol' point `j` (from index 0), row `j` of B its last `dims` columns, and `AB_j^i` is `A_j`
+/// with column `i` taken from `B_j`. `points` holds, for each `j` in `0..n_base`, the block
+/// `[A_j, B_j, AB_j^0, …, AB_j^(dims-1)]`, i.e. `A_j` at row `j*(dims+2)`, `B_j` at
+/// `j*(dims+2)+1` and `AB_j^i` at `j*(dims+2)+2+i`. Use a power of two for `n_base`.
+pub fn saltelli(
+    n_base: usize,
+    dims: usize,
+    rng: &mut ChaCha8Rng,
+) -> Result<SaltelliDesign, DesignError> {
     if dims == 0 {
         return Err(DesignError::ZeroDimensions);
     }
@@ -664,7 +674,17 @@ pub fn saltelli(n_base: usize, dims: usize) -> Result<SaltelliDesign, DesignErro
     if n_base < 2 {
         return Err(DesignError::TooFewBaseSamples { n_base });
     }
-    let base = sobol_points(n_base, 2 * dims, 1)?;
+    let shifts: Vec<u32> = (0..2 * dims).map(|_| rng.random::<u32>()).collect();
+    let scale = (1u64 << SOBOL_BITS) as f64;
+    let base: Vec<Vec<f64>> = sobol_points(n_base, 2 * dims, 0)?
+        .into_iter()
+        .map(|row| {
+            row.iter()
+                .zip(&shifts)
+                .map(|(&x, &shift)| (f64::from((x * scale) as u32 ^ shift) + 0.5) / scale)
+                .collect()
+        })
+        .collect();
     let mut points = reserve_points(n_base.checked_mul(dims + 2))?;
     for row in base {
         let (a, b) = row.split_at(dims);
@@ -1161,14 +1181,11 @@ mod tests {
     #[test]
     fn saltelli_blocks_are_a_b_then_a_with_one_column_from_b() {
         let d = 3;
-        let design = saltelli(16, d).expect("valid request");
+        let design = saltelli(16, d, &mut rng(1)).expect("valid request");
         assert_eq!(design.points.len(), 16 * (d + 2));
         assert_eq!(design.block_len(), d + 2);
-        let sobol = sobol_points(16, 2 * d, 1).expect("valid request");
-        for (j, block) in design.points.chunks(d + 2).enumerate() {
+        for block in design.points.chunks(d + 2) {
             let (a, b) = (&block[0], &block[1]);
-            assert_eq!(a.as_slice(), &sobol[j][..d]);
-            assert_eq!(b.as_slice(), &sobol[j][d..]);
             for i in 0..d {
                 for c in 0..d {
                     let want = if c == i { b[c] } else { a[c] };
@@ -1179,21 +1196,48 @@ mod tests {
         }
     }
 
+    /// The unscrambled sequence's point 1 is ½ everywhere (A = B) and its early points repeat
+    /// coordinates across dimensions (AB_i = A); the digital shift removes both and keeps every
+    /// column exactly stratified.
+    #[test]
+    fn saltelli_has_no_degenerate_rows_and_stays_stratified() {
+        let (n, d) = (64, 7);
+        let design = saltelli(n, d, &mut rng(3)).expect("valid request");
+        for (j, block) in design.points.chunks(d + 2).enumerate() {
+            assert_ne!(block[0], block[1], "A_{j} = B_{j}");
+            for i in 0..d {
+                assert_ne!(block[2 + i], block[0], "AB_{j}^{i} = A_{j}");
+            }
+        }
+        for c in 0..d {
+            for row in [0, 1] {
+                let column: Vec<f64> = design.points.chunks(d + 2).map(|b| b[row][c]).collect();
+                assert_stratified(&column);
+            }
+        }
+        let again = saltelli(n, d, &mut rng(3)).expect("valid request");
+        assert_eq!(design, again, "the same seed gives the same design");
+        assert_ne!(design, saltelli(n, d, &mut rng(4)).expect("valid request"));
+    }
+
     #[test]
     fn saltelli_rejects_bad_sizes() {
         assert_eq!(
-            saltelli(1, 2),
+            saltelli(1, 2, &mut rng(0)),
             Err(DesignError::TooFewBaseSamples { n_base: 1 })
         );
-        assert_eq!(saltelli(8, 0), Err(DesignError::ZeroDimensions));
         assert_eq!(
-            saltelli(8, SALTELLI_MAX_DIMS + 1),
+            saltelli(8, 0, &mut rng(0)),
+            Err(DesignError::ZeroDimensions)
+        );
+        assert_eq!(
+            saltelli(8, SALTELLI_MAX_DIMS + 1, &mut rng(0)),
             Err(DesignError::TooManyDimensions {
                 requested: SALTELLI_MAX_DIMS + 1,
                 max: SALTELLI_MAX_DIMS
             })
         );
-        assert!(saltelli(4, SALTELLI_MAX_DIMS).is_ok());
+        assert!(saltelli(4, SALTELLI_MAX_DIMS, &mut rng(0)).is_ok());
         assert_eq!(SALTELLI_MAX_DIMS, 20);
     }
 

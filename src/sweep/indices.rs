@@ -6,7 +6,7 @@
 
 use super::design::DesignError;
 use super::plan::{Layout, Plan, purpose_rng};
-use super::sensitivity::{morris_indices, sobol_indices};
+use super::sensitivity::{morris_indices, output_note, sobol_indices};
 use super::stats;
 
 /// One index of one varied parameter for one outcome column (a row of `sensitivity.csv`).
@@ -74,6 +74,16 @@ pub fn column_indices(plan: &Plan, column: usize, means: &[f64]) -> Vec<IndexEst
         note: note.to_string(),
     };
     let mut rows = Vec::new();
+    // Diagnostics go in the note: a near-constant output first, then each index's own.
+    let output = output_note(&y);
+    let note = |own: Vec<String>| -> String {
+        output
+            .iter()
+            .cloned()
+            .chain(own)
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
     match &plan.layout {
         Layout::Plain => {}
         Layout::Saltelli(design) => {
@@ -88,16 +98,18 @@ pub fn column_indices(plan: &Plan, column: usize, means: &[f64]) -> Vec<IndexEst
             for factor in 0..plan.factors.len() {
                 match &result {
                     Ok(idx) => {
-                        for (index, e) in
-                            [("S1", idx[factor].first_order), ("ST", idx[factor].total)]
-                        {
+                        let (n1, nt) = idx[factor].notes();
+                        for (index, e, own) in [
+                            ("S1", idx[factor].first_order, n1),
+                            ("ST", idx[factor].total, nt),
+                        ] {
                             rows.push(IndexEstimate {
                                 factor,
                                 index,
                                 estimate: e.estimate,
                                 low: e.low,
                                 high: e.high,
-                                note: String::new(),
+                                note: note(own),
                             });
                         }
                     }
@@ -120,7 +132,7 @@ pub fn column_indices(plan: &Plan, column: usize, means: &[f64]) -> Vec<IndexEst
                         {
                             rows.push(IndexEstimate {
                                 estimate,
-                                ..missing(factor, index, "")
+                                ..missing(factor, index, &note(Vec::new()))
                             });
                         }
                     }

@@ -539,7 +539,7 @@ fn draw_design(
             {
                 return Err(unfit(design::DesignError::DesignTooLarge));
             }
-            let d = design::saltelli(base_samples, dims).map_err(unfit)?;
+            let d = design::saltelli(base_samples, dims, &mut rng).map_err(unfit)?;
             (d.points.clone(), Layout::Saltelli(d))
         }
         DesignSpec::Morris {
@@ -592,19 +592,35 @@ fn check_keep(
             .with_help("e.g. keep: Keep(metrics: [\"ai_compute\"], ticks: [35])"));
     }
     let last = base.ticks.saturating_sub(1);
-    let ticks: Vec<u32> = match &keep.ticks {
-        None => vec![last],
-        Some(t) => t
-            .iter()
-            .copied()
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect(),
+    let mut chosen: BTreeSet<u32> = keep.ticks.iter().flatten().copied().collect();
+    for date in keep.dates.iter().flatten() {
+        let tick = base.tick_of_date(*date);
+        if tick < 0 || tick > i64::from(last) {
+            return Err(at(
+                &format!("\"{date}\""),
+                Some("dates"),
+                format!(
+                    "date {date} is outside the run, which covers {} to {}",
+                    base.start,
+                    base.date_of_tick(last)
+                ),
+            )
+            .with_help("the sweep's `ticks` field (or the scenario's end) sets the horizon"));
+        }
+        chosen.insert(tick as u32);
+    }
+    if keep.all_ticks {
+        chosen.extend(0..=last);
+    }
+    let ticks: Vec<u32> = if keep.ticks.is_none() && keep.dates.is_none() && !keep.all_ticks {
+        vec![last]
+    } else {
+        chosen.into_iter().collect()
     };
     if ticks.is_empty() {
         return Err(
             at("ticks", Some("keep"), "keep lists no ticks".into()).with_help(format!(
-                "give ticks between 0 and {last}, or omit `ticks` for the last"
+                "give ticks between 0 and {last} or dates, set `all_ticks: true`, or omit them for the last tick"
             )),
         );
     }

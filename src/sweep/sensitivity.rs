@@ -8,29 +8,113 @@
 //! of Campolongo, Cariboni & Saltelli (2007). All sums run sequentially in a
 //! fixed order and all resampling draws come from the caller's `ChaCha8Rng`,
 //! so results are reproducible bit for bit.
+//!
+//! Outputs are centred on the mean of the pooled f(A), f(B) before estimating
+//! (as SALib does), so the indices do not depend on the output's level; every
+//! index also carries its estimate from the first half of the base rows and
+//! [`SobolIndex::notes`] says when an interval is too wide to read or the
+//! estimate has not settled between N/2 and N; [`output_note`] says when the
+//! output barely varies, so that no chart presents its indices as meaningful.
 
+use crate::stats::{Estimate, percentile_interval};
 use crate::sweep::design::{DesignError, MorrisDesign, SaltelliDesign};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
-
-/// A point estimate with a confidence interval `[low, high]`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Interval {
-    /// Estimate from the full sample.
-    pub estimate: f64,
-    /// Lower end of the percentile bootstrap interval.
-    pub low: f64,
-    /// Upper end of the percentile bootstrap interval.
-    pub high: f64,
-}
 
 /// First-order and total Sobol' index of one parameter.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SobolIndex {
     /// First-order index S_i (Saltelli et al. 2010).
-    pub first_order: Interval,
+    pub first_order: Estimate,
     /// Total-effect index S_Ti (Jansen 1999).
-    pub total: Interval,
+    pub total: Estimate,
+    /// S_i from the first N/2 base rows alone (NaN below 4 base rows): the convergence check.
+    pub first_order_half: f64,
+    /// S_Ti from the first N/2 base rows alone.
+    pub total_half: f64,
+}
+
+/// Interval width, in index units, below which an interval is never called wide: an index
+/// known to ±0.1 is precise enough to rank parameters whatever its size.
+pub const WIDE_INTERVAL_FLOOR: f64 = 0.2;
+/// Change between N/2 and N, in index units, always tolerated by the convergence check.
+pub const CONVERGENCE_FLOOR: f64 = 0.05;
+
+/// Diagnostics of one index: empty when it can be read as it stands.
+fn index_notes(name: &str, e: &Estimate, half: f64) -> Vec<String> {
+    let mut notes = Vec::new();
+    let width = e.high - e.low;
+    if width > WIDE_INTERVAL_FLOOR.max(e.estimate.abs()) {
+        notes.push(format!(
+            "{name}: interval [{:.3}, {:.3}] is wider than the index {:.3}: increase base_samples",
+            e.low, e.high, e.estimate
+        ));
+    }
+    // Beyond sampling noise: the N/2 estimate sits outside the interval's half-width.
+    let tolerated = CONVERGENCE_FLOOR.max(width / 2.0);
+    if half.is_finite() && (half - e.estimate).abs() > tolerated {
+        notes.push(format!(
+            "{name}: not converged ({half:.3} at N/2, {:.3} at N)",
+            e.estimate
+        ));
+    }
+    notes
+}
+
+impl SobolIndex {
+    /// Diagnostics of S1 and of ST (wide interval, not converged), each empty when fine.
+    pub fn notes(&self) -> (Vec<String>, Vec<String>) {
+        (
+            index_notes("S1", &self.first_order, self.first_order_half),
+            index_notes("ST", &self.total, self.total_half),
+        )
+    }
+}
+
+/// Share of the outputs equal to the most common value above which an output counts as
+/// near-constant: its indices rest on the few runs that differ.
+pub const NEAR_CONSTANT_SHARE: f64 = 0.9;
+/// Coefficient of variation below which an output counts as constant up to rounding.
+pub const NEAR_CONSTANT_CV: f64 = 1e-9;
+
+/// Why an output's indices should not be read as meaningful, if they should not: it barely
+/// varies (sd below [`NEAR_CONSTANT_CV`] of its level, or below 1e-12 in absolute terms) or
+/// takes one value in at least [`NEAR_CONSTANT_SHARE`] of the runs. `None` when it varies.
+/// The note starts with `near-constant output`, which charts look for.
+pub fn output_note(y: &[f64]) -> Option<String> {
+    let finite: Vec<f64> = y.iter().copied().filter(|v| v.is_finite()).collect();
+    if finite.len() < 2 {
+        return None;
+    }
+    let n = finite.len() as f64;
+    let mean = finite.iter().sum::<f64>() / n;
+    let sd = (finite.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n).sqrt();
+    if sd < 1e-12 || sd < NEAR_CONSTANT_CV * mean.abs() {
+        return Some(format!(
+            "near-constant output (mean {mean:.6e}, sd {sd:.3e}): indices are not meaningful"
+        ));
+    }
+    let mut sorted = finite.clone();
+    sorted.sort_by(f64::total_cmp);
+    let (mut best, mut value, mut run) = (0usize, sorted[0], 0usize);
+    for (i, v) in sorted.iter().enumerate() {
+        run = if i > 0 && *v == sorted[i - 1] {
+            run + 1
+        } else {
+            1
+        };
+        if run > best {
+            best = run;
+            value = *v;
+        }
+    }
+    let share = best as f64 / n;
+    (share >= NEAR_CONSTANT_SHARE).then(|| {
+        format!(
+            "near-constant output ({value} in {:.0}% of design points): indices rest on the few that differ and are not meaningful",
+            share * 100.0
+        )
+    })
 }
 
 /// Morris screening measures of one parameter, in unit-cube units.
@@ -65,7 +149,10 @@ fn check_outputs(expected: usize, y: &[f64]) -> Result<(), DesignError> {
 ///
 /// Writes S_i into `first` and S_Ti into `total` and returns the variance
 /// of the pooled A and B outputs (divisor 2m), which the caller must check
-/// is positive before trusting the indices.
+/// is positive before trusting the indices. f(B) is centred on the pooled
+/// mean in the first-order sum: without it, an output far from zero adds
+/// mean × (f(AB) − f(A)) terms whose expectation is zero but whose noise is
+/// not, and S_i moves when a constant is added to the output.
 fn estimate(y: &[f64], dims: usize, rows: &[usize], first: &mut [f64], total: &mut [f64]) -> f64 {
     let block = dims + 2;
     let m = rows.len() as f64;
@@ -88,7 +175,7 @@ fn estimate(y: &[f64], dims: usize, rows: &[usize], first: &mut [f64], total: &m
         let f_b = y[j * block + 1];
         for i in 0..dims {
             let f_ab = y[j * block + 2 + i];
-            first[i] += f_b * (f_ab - f_a);
+            first[i] += (f_b - mean) * (f_ab - f_a);
             total[i] += (f_a - f_ab) * (f_a - f_ab);
         }
     }
@@ -99,21 +186,12 @@ fn estimate(y: &[f64], dims: usize, rows: &[usize], first: &mut [f64], total: &m
     variance
 }
 
-/// Percentile of sorted `values` at probability `q` with linear interpolation (NumPy's default).
-fn percentile(sorted: &[f64], q: f64) -> f64 {
-    let last = sorted.len() - 1;
-    let h = q * last as f64;
-    let lo = (h.floor() as usize).min(last);
-    let hi = (lo + 1).min(last);
-    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
-}
-
 /// Sobol' first-order (Saltelli 2010) and total (Jansen 1999) indices with percentile-bootstrap intervals.
 ///
 /// `y[k]` is the model output at `design.points[k]` (layout documented on
 /// [`crate::sweep::design::saltelli`]). With V the variance (divisor 2N) of the
 /// pooled f(A) and f(B) values:
-/// S_i = mean_j f(B_j) (f(AB_j^i) − f(A_j)) / V and
+/// S_i = mean_j (f(B_j) − μ) (f(AB_j^i) − f(A_j)) / V, μ the pooled mean, and
 /// S_Ti = ½ mean_j (f(A_j) − f(AB_j^i))² / V.
 /// Each bootstrap resample draws `n_base` base rows with replacement
 /// (`random_range(0..n_base)`, resample by resample) and recomputes
@@ -153,6 +231,14 @@ pub fn sobol_indices(
 
     let mut first = vec![0.0; dims];
     let mut total = vec![0.0; dims];
+    let half_rows: Vec<usize> = (0..n_base / 2).collect();
+    let (mut first_half, mut total_half) = (vec![f64::NAN; dims], vec![f64::NAN; dims]);
+    if half_rows.len() >= 2
+        && estimate(y, dims, &half_rows, &mut first_half, &mut total_half) <= 0.0
+    {
+        first_half.fill(f64::NAN);
+        total_half.fill(f64::NAN);
+    }
     let all_rows: Vec<usize> = (0..n_base).collect();
     let variance = estimate(y, dims, &all_rows, &mut first, &mut total);
     if !variance.is_finite() {
@@ -179,26 +265,12 @@ pub fn sobol_indices(
         }
     }
 
-    let alpha = (1.0 - confidence) / 2.0;
-    let interval = |estimate: f64, samples: &mut Vec<f64>| -> Interval {
-        if samples.is_empty() {
-            return Interval {
-                estimate,
-                low: estimate,
-                high: estimate,
-            };
-        }
-        samples.sort_by(f64::total_cmp);
-        Interval {
-            estimate,
-            low: percentile(samples, alpha),
-            high: percentile(samples, 1.0 - alpha),
-        }
-    };
     Ok((0..dims)
         .map(|i| SobolIndex {
-            first_order: interval(first[i], &mut boot_first[i]),
-            total: interval(total[i], &mut boot_total[i]),
+            first_order: percentile_interval(first[i], &mut boot_first[i], confidence),
+            total: percentile_interval(total[i], &mut boot_total[i], confidence),
+            first_order_half: first_half[i],
+            total_half: total_half[i],
         })
         .collect())
 }
@@ -330,7 +402,7 @@ mod tests {
 
     #[test]
     fn ishigami_sobol_indices_are_within_002_and_intervals_cover_the_truth() {
-        let design = saltelli(8192, 3).expect("valid design");
+        let design = saltelli(8192, 3, &mut rng(0)).expect("valid design");
         let y: Vec<f64> = design.points.iter().map(|p| ishigami_unit(p)).collect();
         let idx = sobol_indices(&design, &y, 500, 0.95, &mut rng(2024)).expect("valid input");
         let (s1, st) = ishigami_truth();
@@ -352,7 +424,7 @@ mod tests {
             .iter()
             .map(|&(low, high)| Distribution::Uniform { low, high })
             .collect();
-        let design = saltelli(4096, 4).expect("valid design");
+        let design = saltelli(4096, 4, &mut rng(0)).expect("valid design");
         let y: Vec<f64> = design
             .points
             .iter()
@@ -381,9 +453,83 @@ mod tests {
         assert_eq!(idx[3].total.estimate, 0.0);
     }
 
+    /// SALib centres outputs; an uncentred first-order estimator moves with the output's level
+    /// (S1(x1) of Ishigami at N = 64 went from 0.45 to 0.65 when 20 was added).
+    #[test]
+    fn indices_and_intervals_do_not_change_when_the_output_is_shifted_or_scaled() {
+        let design = saltelli(64, 3, &mut rng(6)).expect("valid design");
+        let y: Vec<f64> = design.points.iter().map(|p| ishigami_unit(p)).collect();
+        let reference = sobol_indices(&design, &y, 200, 0.95, &mut rng(7)).expect("valid input");
+        for (what, transformed) in [
+            ("y + 20", y.iter().map(|v| v + 20.0).collect::<Vec<f64>>()),
+            ("y + 1e4", y.iter().map(|v| v + 1e4).collect()),
+            ("y · 1000", y.iter().map(|v| v * 1000.0).collect()),
+            ("y · −0.001", y.iter().map(|v| v * -0.001).collect()),
+        ] {
+            let got =
+                sobol_indices(&design, &transformed, 200, 0.95, &mut rng(7)).expect("valid input");
+            for (a, b) in reference.iter().zip(&got) {
+                for (x, z) in [(a.first_order, b.first_order), (a.total, b.total)] {
+                    for (u, v) in [(x.estimate, z.estimate), (x.low, z.low), (x.high, z.high)] {
+                        assert!((u - v).abs() < 1e-9, "{what}: {a:?} vs {b:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_large_sample_needs_no_notes_and_a_tiny_one_is_flagged() {
+        let big = saltelli(4096, 3, &mut rng(1)).expect("valid design");
+        let y: Vec<f64> = big.points.iter().map(|p| ishigami_unit(p)).collect();
+        for (i, s) in sobol_indices(&big, &y, 200, 0.95, &mut rng(2))
+            .expect("valid input")
+            .iter()
+            .enumerate()
+        {
+            assert_eq!(s.notes(), (vec![], vec![]), "x{}: {s:?}", i + 1);
+            assert!((s.first_order_half - s.first_order.estimate).abs() < 0.05);
+        }
+        let small = saltelli(8, 3, &mut rng(1)).expect("valid design");
+        let y: Vec<f64> = small.points.iter().map(|p| ishigami_unit(p)).collect();
+        let notes: Vec<String> = sobol_indices(&small, &y, 200, 0.95, &mut rng(2))
+            .expect("valid input")
+            .iter()
+            .flat_map(|s| {
+                let (a, b) = s.notes();
+                a.into_iter().chain(b)
+            })
+            .collect();
+        assert!(
+            notes.iter().any(|n| n.contains("wider than the index")),
+            "{notes:?}"
+        );
+    }
+
+    #[test]
+    fn an_output_that_barely_varies_is_called_near_constant() {
+        let mut spikes = vec![0.0; 100];
+        spikes[7] = 3e-7;
+        spikes[40] = 1e-6;
+        assert!(
+            output_note(&spikes)
+                .unwrap()
+                .starts_with("near-constant output (0 in 98%")
+        );
+        let level: Vec<f64> = (0..100).map(|k| 5e6 + f64::from(k % 3) * 1e-6).collect();
+        assert!(
+            output_note(&level)
+                .unwrap()
+                .starts_with("near-constant output")
+        );
+        let design = saltelli(64, 3, &mut rng(1)).expect("valid design");
+        let y: Vec<f64> = design.points.iter().map(|p| ishigami_unit(p)).collect();
+        assert_eq!(output_note(&y), None);
+    }
+
     #[test]
     fn bootstrap_intervals_are_bit_identical_for_the_same_seed() {
-        let design = saltelli(256, 3).expect("valid design");
+        let design = saltelli(256, 3, &mut rng(0)).expect("valid design");
         let y: Vec<f64> = design.points.iter().map(|p| ishigami_unit(p)).collect();
         let a = sobol_indices(&design, &y, 50, 0.9, &mut rng(11)).expect("valid input");
         let b = sobol_indices(&design, &y, 50, 0.9, &mut rng(11)).expect("valid input");
@@ -406,7 +552,7 @@ mod tests {
 
     #[test]
     fn sobol_indices_report_each_input_error() {
-        let design = saltelli(8, 2).expect("valid design");
+        let design = saltelli(8, 2, &mut rng(0)).expect("valid design");
         let n = design.points.len();
         let good: Vec<f64> = (0..n).map(|k| k as f64).collect();
         let mut r = rng(0);

@@ -128,9 +128,15 @@ impl Dist {
 pub struct Keep {
     /// Metric names, as in `metrics.csv`.
     pub metrics: Vec<String>,
-    /// Tick numbers (0-based); default: the last tick.
+    /// Tick numbers (0-based). With `dates` and `all_ticks` unset too: the last tick.
     #[serde(default)]
     pub ticks: Option<Vec<u32>>,
+    /// Dates (`"2025-06"`); each keeps the tick containing it. Joins `ticks`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dates: Option<Vec<crate::scenario::Date>>,
+    /// Keep every tick (fan charts then show the whole path, not lines between a few ticks).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub all_ticks: bool,
     /// Keep only these states (rows without a state are unaffected).
     #[serde(default)]
     pub states: Option<Vec<String>>,

@@ -1,6 +1,8 @@
 //! Summary statistics of one outcome over a design point's replicates, computed sequentially in
 //! run order so the bits never depend on thread count.
 
+use crate::stats::percentile;
+
 /// `n, mean, sd, p05, p25, p50, p75, p95` of the finite values; `None` when there are none.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Summary {
@@ -42,14 +44,6 @@ pub fn summarize(values: &[f64]) -> Option<Summary> {
 /// The mean of the non-NaN values, NaN when there are none.
 pub fn mean(values: &[f64]) -> f64 {
     summarize(values).map_or(f64::NAN, |s| s.mean)
-}
-
-fn percentile(sorted: &[f64], q: f64) -> f64 {
-    let last = sorted.len() - 1;
-    let h = q * last as f64;
-    let lo = (h.floor() as usize).min(last);
-    let hi = (lo + 1).min(last);
-    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
 }
 
 #[cfg(test)]

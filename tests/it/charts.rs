@@ -482,6 +482,8 @@ fn state_line_charts_have_a_panel_per_sector_and_the_frontier() {
         "{:?}",
         a.texts
     );
+    // AI compute spans orders of magnitude: a log axis with decade ticks.
+    assert!(a.has_text("0.1") && a.has_text("1"), "{:?}", a.texts);
 }
 
 #[test]
@@ -663,7 +665,8 @@ fn effect_charts_show_ablations_as_series_and_dose_labels_on_the_axis() {
     ] {
         assert!(d.has_text(t), "missing {t}: {:?}", d.texts);
     }
-    assert_eq!(d.colour_of("Full model"), "#000000");
+    // The full model: near-black (black whiskers stay visible on its bars), drawn solid on top.
+    assert_eq!(d.colour_of("Full model"), "#3A3A3A");
     let m = parse_svg(by_stem(
         &files,
         "marginal_effects_us_cn_frontier_gap_2030_years",

@@ -58,6 +58,7 @@ fn equal_rounds_without_adaptation_are_not_diminishing_on_the_default_world() {
         replicates: 12,
         seed: 5,
         bootstrap_resamples: 400,
+        ablations: [],
     )"#;
     let (_dir, summary) = run_spec(spec, &[]);
     let v = verdict(&summary, "none", "cn_ai_compute");
@@ -106,6 +107,54 @@ fn a_mechanism_known_to_diminish_is_found_and_its_ablation_removes_it() {
         verdict(&summary, "leakage", "cn_ai_compute"),
         Verdict::Constant
     );
+}
+
+/// Without a list, every `mechanisms.*` switch is ablated (read from the parameters, so a switch
+/// added later joins by itself), then all of them together; the summary says the verdict in words
+/// and marks each ablation whose verdict differs from the full model's.
+#[test]
+fn the_default_ablations_are_every_mechanism_switch_and_all_off() {
+    let world = SMALL_WORLD.replace(
+        "events: [],",
+        r#"events: [Event(date: "2022-08", action: ExportControl(id: "ai", controller: "US", sector: "ai_accelerator", max_capability: -0.25, destinations: ["CN"]))],"#,
+    );
+    let spec = r#"Effect(
+        name: "every_switch",
+        scenario: "world.ron",
+        parameters: {"mechanisms.leakage": false},
+        dose: Levels(path: "control.ai.licence_approval_rate", values: [1.0, 0.5, 0.0]),
+        outcomes: [Outcome(label: "cn_ai_compute", metric: "ai_compute", state: "CN", date: "2023-06")],
+        replicates: 2,
+        seed: 3,
+        bootstrap_resamples: 100,
+    )"#;
+    let (dir, summary) = run_spec(spec, &[("world.ron", &world)]);
+    let switches: Vec<String> = chokepoint::scenario::params::Parameters::paths()
+        .into_iter()
+        .filter_map(|p| p.strip_prefix("mechanisms.").map(str::to_string))
+        .filter(|m| m != "leakage")
+        .collect();
+    assert!(switches.len() >= 10, "{switches:?}");
+    let mut expected = vec!["none".to_string()];
+    expected.extend(switches.iter().cloned());
+    expected.push("all_off".into());
+    let ablations: Vec<String> = summary.verdicts.iter().map(|(a, _, _)| a.clone()).collect();
+    assert_eq!(
+        ablations, expected,
+        "every switch that is on, one at a time, then all off; leakage is already off in the spec"
+    );
+    let text = fs::read_to_string(dir.path().join("out/summary.md")).unwrap();
+    assert!(text.contains("vs full model"), "{text}");
+    assert!(
+        text.contains("The test: each step's marginal effect"),
+        "{text}"
+    );
+    let verdicts: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("out/verdict.json")).unwrap())
+            .unwrap();
+    let first = &verdicts["verdicts"][0];
+    assert!(first["statement"].as_str().unwrap().len() > 20, "{first}");
+    assert_eq!(first["step_directions"].as_array().unwrap().len(), 2);
 }
 
 #[test]

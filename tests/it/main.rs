@@ -9,6 +9,7 @@ mod architecture;
 mod calibration;
 mod charts;
 mod cli;
+mod compare;
 mod effect;
 mod fixtures;
 mod innovation;

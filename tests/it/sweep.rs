@@ -828,3 +828,71 @@ fn emitted_slurm_script_runs_each_shard_and_merges_to_the_unsharded_outputs() {
         );
     }
 }
+
+/// `keep` by date and `all_ticks`; a two-factor grid draws response charts (one line per level
+/// of the other factor) and a heat map, and fan charts state their design point's values.
+#[test]
+fn a_grid_kept_by_date_draws_response_charts_and_a_heat_map() {
+    let spec = r#"Sweep(
+        name: "g",
+        scenario: "small_world.ron",
+        ticks: 12,
+        design: Grid,
+        replicates: 2,
+        seed: 1,
+        parameters: [
+            Vary(path: "market.home_bias", dist: Values([0.5, 1.0, 2.0])),
+            Vary(path: "mechanisms.catch_up", dist: Values([true, false])),
+        ],
+        keep: Keep(metrics: ["ai_compute"], dates: ["2022-12", "2023-06"], states: ["CN"]),
+    )"#;
+    let dir = sweep_dir(spec);
+    let out = support::command()
+        .args(["sweep", "spec.ron", "--out", "g"])
+        .current_dir(dir.path())
+        .output()
+        .expect("binary runs");
+    assert_ok(&out);
+    let columns = fs::read_to_string(dir.path().join("g/columns.csv")).unwrap();
+    assert!(columns.contains(",5,2022-12-01,ai_compute,CN"), "{columns}");
+    assert!(
+        columns.contains(",11,2023-06-01,ai_compute,CN"),
+        "{columns}"
+    );
+    let charts: Vec<String> = fs::read_dir(dir.path().join("g/charts"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    for want in [
+        "response_ai_compute_cn_market_home_bias.svg",
+        "response_ai_compute_cn_mechanisms_catch_up.svg",
+        "heatmap_ai_compute_cn.svg",
+    ] {
+        assert!(charts.iter().any(|c| c == want), "{want} in {charts:?}");
+    }
+    let response = fs::read_to_string(
+        dir.path()
+            .join("g/charts/response_ai_compute_cn_market_home_bias.svg"),
+    )
+    .unwrap();
+    assert!(response.contains("catch_up = true") && response.contains("catch_up = false"));
+    let fan = fs::read_to_string(dir.path().join("g/charts/fan_ai_compute_cn.svg")).unwrap();
+    assert!(
+        fan.contains("market.home_bias = 0.5, mechanisms.catch_up = true"),
+        "the fan chart names its design point's values"
+    );
+
+    let all = sweep_dir(&spec.replace(r#"dates: ["2022-12", "2023-06"]"#, "all_ticks: true"));
+    assert_ok(&chokepoint(
+        &["sweep", "spec.ron", "--out", "a"],
+        all.path(),
+    ));
+    let columns = fs::read_to_string(all.path().join("a/columns.csv")).unwrap();
+    assert_eq!(columns.lines().count(), 1 + 12, "every tick: {columns}");
+
+    assert_refused(
+        &spec.replace(r#""2023-06""#, r#""2031-01""#),
+        &[],
+        &["date 2031-01 is outside the run"],
+    );
+}
