@@ -263,11 +263,21 @@ impl From<sweep::SweepError> for Failure {
     }
 }
 
+impl From<single::RunError> for Failure {
+    fn from(e: single::RunError) -> Self {
+        match e {
+            single::RunError::Output(e) => Failure::from(e),
+            e @ single::RunError::NonFinite(_) => Failure::bad_input(e),
+        }
+    }
+}
+
 impl From<chokepoint::output::OutputError> for Failure {
     fn from(e: chokepoint::output::OutputError) -> Self {
-        let code = match e {
-            chokepoint::output::OutputError::NotEmpty(_) => EXIT_BAD_INPUT,
-            _ => EXIT_FAILURE,
+        let code = if e.is_bad_input() {
+            EXIT_BAD_INPUT
+        } else {
+            EXIT_FAILURE
         };
         Failure {
             message: e.to_string(),
@@ -326,7 +336,11 @@ fn parse_overrides(args: &ScenarioArgs) -> Result<Overrides, Failure> {
 fn load(args: &ScenarioArgs) -> Result<scenario::Loaded, Failure> {
     let overrides = parse_overrides(args)?;
     let source = scenario::resolve_source(args.scenario.as_deref())?;
-    Ok(scenario::load(&source, &overrides)?)
+    let loaded = scenario::load(&source, &overrides)?;
+    for warning in &loaded.warnings {
+        eprintln!("warning: {warning}");
+    }
+    Ok(loaded)
 }
 
 fn run(args: RunArgs) -> Result<(), Failure> {

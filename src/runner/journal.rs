@@ -14,8 +14,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::output::OutputError;
+use crate::output::files::AtomicFile;
 use crate::output::manifest::sha256_hex;
-use crate::output::sweep::{AtomicFile, RunValues};
+use crate::output::sweep::RunValues;
 
 /// One shard of a sweep: `index` of `count` (the unsharded sweep is shard 0 of 1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use super::journal::{Shard, sync_dir};
 use super::sweep::{SweepError, check_folder};
+use crate::output::files::AtomicFile;
 use crate::sweep::plan::load_plan;
 
 /// The folder inside a sweep's output folder that holds the emitted script, its README and the
@@ -243,18 +244,17 @@ fn check_shard_count(dir: &Path, shards: usize) -> Result<(), SweepError> {
 
 /// Writes `text` to `path` through a temporary file and a rename.
 fn write_file(path: &Path, text: &str, executable: bool) -> Result<(), SweepError> {
-    let fail =
-        |e: std::io::Error| SweepError::Failure(format!("cannot write `{}`: {e}", path.display()));
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    let mut f = fs::File::create(&tmp).map_err(fail)?;
-    f.write_all(text.as_bytes()).map_err(fail)?;
-    f.sync_all().map_err(fail)?;
-    if executable {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(&tmp, fs::Permissions::from_mode(0o755)).map_err(fail)?;
-    }
-    fs::rename(&tmp, path).map_err(fail)
+    let write = || -> Result<(), crate::output::OutputError> {
+        let mut file = AtomicFile::create(path)?;
+        file.write(text.as_bytes())?;
+        if executable {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(file.temp_path(), fs::Permissions::from_mode(0o755))
+                .map_err(crate::output::files::io_error(path))?;
+        }
+        file.commit(0).map(|_| ())
+    };
+    write().map_err(|e| SweepError::Failure(e.to_string()))
 }
 
 /// Validates the sweep and the folder, then writes `<out>/slurm/sweep.sbatch` and
