@@ -298,6 +298,9 @@ fn remove_path(path: &Path) -> Result<(), SweepError> {
 /// Runs (or resumes) a sweep.
 pub fn execute(request: &SweepRequest) -> Result<SweepSummary, SweepError> {
     let started = Instant::now();
+    // From the start, so that a SIGTERM while the plan loads stops as cleanly as one mid-run.
+    STOP.store(false, Ordering::SeqCst);
+    install_stop_handler();
     let plan = load_plan(&request.spec)?;
     let shard = request.shard.unwrap_or(Shard::WHOLE);
     let unsharded = request.shard.is_none();
@@ -475,8 +478,6 @@ fn run_all(
     if todo.is_empty() {
         return Ok(0);
     }
-    STOP.store(false, Ordering::SeqCst);
-    install_stop_handler();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()

@@ -207,7 +207,7 @@ fn d3_threads_beyond_the_runs_and_cores_are_lowered_and_said() {
 #[test]
 fn d3_sigterm_stops_a_sweep_promptly() {
     let spec = TINY_SWEEP
-        .replace("points: 2", "points: 400")
+        .replace("points: 2", "points: 5000")
         .replace("ticks: 6", "ticks: 60")
         .replace("ticks: [5]", "ticks: [59]");
     let dir = scratch("spec.ron", &spec);
@@ -227,7 +227,18 @@ fn d3_sigterm_stops_a_sweep_promptly() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(700));
+    // Signal once runs are under way (the journal exists), when the stop handler is installed.
+    let waiting = Instant::now();
+    while !fs::read_dir(dir.path().join("o")).is_ok_and(|mut entries| {
+        entries.any(|e| e.is_ok_and(|e| e.file_name().to_string_lossy().starts_with("journal")))
+    }) {
+        assert!(
+            waiting.elapsed() < Duration::from_secs(60),
+            "the sweep never started"
+        );
+        assert!(child.try_wait().unwrap().is_none(), "exited before running");
+        std::thread::sleep(Duration::from_millis(5));
+    }
     // SAFETY: sends SIGTERM to the child we spawned.
     unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
     let signalled = Instant::now();
