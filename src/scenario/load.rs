@@ -716,19 +716,19 @@ fn finish(
     origins: &Origins,
 ) -> Result<Scenario, ScenarioError> {
     let last = texts.files.len().saturating_sub(1);
-    let last_name = texts
-        .files
-        .last()
-        .map(|(n, _)| n.clone())
-        .unwrap_or_default();
+    // Pointed at the opening `Scenario(` of the file that was named (read first), where the
+    // field would go.
     let required = |field: &str| {
-        ScenarioError::new(format!(
-            "missing field `{field}`: no file in the `extends` chain gives it"
-        ))
-        .in_file(last_name.clone())
-        .with_help(format!(
-            "add `{field}: …` to the scenario; docs/SCENARIOS.md describes every field"
-        ))
+        texts
+            .error_at(
+                0,
+                None,
+                "Scenario(",
+                format!("missing field `{field}`: no file in the `extends` chain gives it"),
+            )
+            .with_help(format!(
+                "add `{field}: …` to the scenario; docs/SCENARIOS.md describes every field"
+            ))
     };
     let mut parameters = Parameters::default();
     if let Some(params) = &file.parameters {
