@@ -364,7 +364,11 @@ fn parse_overrides(args: &ScenarioArgs) -> Result<Overrides, CommandError> {
 fn load(args: &ScenarioArgs) -> Result<scenario::Loaded, CommandError> {
     let overrides = parse_overrides(args)?;
     let source = scenario::resolve_source(args.scenario.as_deref())?;
-    Ok(scenario::load(&source, &overrides)?)
+    let loaded = scenario::load(&source, &overrides)?;
+    for warning in &loaded.warnings {
+        eprintln!("warning: {warning}");
+    }
+    Ok(loaded)
 }
 
 fn run(args: RunArgs) -> Result<(), CommandError> {

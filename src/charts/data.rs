@@ -88,12 +88,58 @@ pub(crate) fn read_manifest(dir: &Path) -> Result<Manifest, PlotError> {
                 .collect()
         })
         .unwrap_or_default();
+    verify_files(dir, &path, &v)?;
     Ok(Manifest {
         kind,
         scenario,
         replicates,
         outcome_metrics,
     })
+}
+
+/// Checks every file the manifest lists against its SHA-256: a table cut short or edited after
+/// the run would otherwise draw plausible but wrong charts.
+fn verify_files(dir: &Path, manifest: &Path, v: &serde_json::Value) -> Result<(), PlotError> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let Some(files) = v.get("files").and_then(|f| f.as_object()) else {
+        return Ok(());
+    };
+    for (name, record) in files {
+        let Some(expected) = record.get("sha256").and_then(|d| d.as_str()) else {
+            continue;
+        };
+        let path = dir.join(name);
+        let bad = |message: String| PlotError::BadManifest {
+            path: manifest.to_path_buf(),
+            message,
+        };
+        let mut file = File::open(&path)
+            .map_err(|e| bad(format!("it lists `{name}`, which cannot be read: {e}")))?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 1 << 16];
+        let mut lines = 0usize;
+        loop {
+            let n = file.read(&mut buf).map_err(|e| PlotError::io(&path, e))?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            lines += buf[..n].iter().filter(|&&b| b == b'\n').count();
+        }
+        let actual = crate::provenance::hex(&hasher.finalize());
+        if actual != expected {
+            let rows = match record.get("rows").and_then(|r| r.as_u64()) {
+                Some(rows) => format!(" ({rows} rows expected, {} lines found)", lines),
+                None => String::new(),
+            };
+            return Err(bad(format!(
+                "`{name}` does not match its SHA-256 in the manifest{rows}: it was cut short or \
+                 changed after it was written; restore it or re-run to redraw from trusted data"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// An open CSV file whose header has been checked; `cols[i]` is the position of the i-th

@@ -1,6 +1,6 @@
 //! Drawing a laid-out [`Figure`] on any plotters backend, and writing SVG/PNG files atomically.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
@@ -14,6 +14,7 @@ use super::figure::{
 };
 use super::font::{SIZE_PER_EM, font_desc, left_bearing_em, pen_positions_em, text_width_pt};
 use super::theme::{self, PNG_PX_PER_IN_AT_SCALE_1, Rgb, SVG_UNITS_PER_IN, Target, Theme};
+use crate::output::files::{AtomicFile, OutputError};
 
 type DResult<E> = Result<(), DrawingAreaErrorKind<E>>;
 
@@ -472,24 +473,10 @@ fn size_px(lay: &Layout, px_per_in: f64) -> (u32, u32) {
     )
 }
 
-/// A hidden temporary name next to `final_path`, ending in the same extension (the PNG encoder
-/// picks the format from it).
-fn temp_path(final_path: &Path) -> PathBuf {
-    let name = final_path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("chart");
-    let ext = final_path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("tmp");
-    final_path.with_file_name(format!(".{name}.partial-{}.{ext}", std::process::id()))
-}
-
-fn commit(tmp: &Path, final_path: &Path) -> Result<(), PlotError> {
-    std::fs::rename(tmp, final_path).map_err(|e| {
-        let _ = std::fs::remove_file(tmp);
-        PlotError::io(final_path, e)
+fn commit(file: AtomicFile, final_path: &Path) -> Result<(), PlotError> {
+    file.commit(0).map(|_| ()).map_err(|e| match e {
+        OutputError::Io { source, .. } => PlotError::io(final_path, source),
+        other => PlotError::io(final_path, std::io::Error::other(other.to_string())),
     })
 }
 
@@ -512,12 +499,9 @@ pub(crate) fn write_svg(fig: &Figure, preset: SizePreset, path: &Path) -> Result
         lay.height_pt / 72.0,
         &fig.caption,
     );
-    let tmp = temp_path(path);
-    std::fs::write(&tmp, svg).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        PlotError::io(&tmp, e)
-    })?;
-    commit(&tmp, path)
+    let file = AtomicFile::for_encoder(path);
+    std::fs::write(file.temp_path(), svg).map_err(|e| PlotError::io(file.temp_path(), e))?;
+    commit(file, path)
 }
 
 /// Write `fig` as PNG at `scale` × 100 px per inch (via a temporary file and a rename).
@@ -532,19 +516,18 @@ pub(crate) fn write_png(
     // Layout is in points and independent of the pixel density.
     let lay = layout(fig, &Theme::layout(preset));
     let (w, h) = size_px(&lay, ppi);
-    let tmp = temp_path(path);
+    let file = AtomicFile::for_encoder(path);
     let result = {
-        let root = BitMapBackend::new(&tmp, (w, h)).into_drawing_area();
+        let root = BitMapBackend::new(file.temp_path(), (w, h)).into_drawing_area();
         draw(&root, &th, fig, &lay)
     };
     if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
         return Err(PlotError::Draw {
             path: path.to_path_buf(),
             message: e.to_string(),
         });
     }
-    commit(&tmp, path)
+    commit(file, path)
 }
 
 fn xml_escape(s: &str) -> String {

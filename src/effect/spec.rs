@@ -52,6 +52,25 @@ pub struct EffectSpec {
     pub ablations: Option<Vec<String>>,
 }
 
+/// The most replicates an analysis may ask for (spec or `--replicates`): every replicate's
+/// outcomes are held in memory, and 10,000 already give intervals far tighter than the model's
+/// own uncertainty.
+pub const MAX_REPLICATES: usize = 10_000;
+
+/// The most bootstrap resamples: beyond 100,000 the percentile interval no longer moves.
+pub const MAX_BOOTSTRAP_RESAMPLES: usize = 100_000;
+
+/// Checks a replicate count (from the spec or `--replicates`) against [`MAX_REPLICATES`].
+pub fn check_replicates(replicates: usize) -> Result<(), String> {
+    if replicates > MAX_REPLICATES {
+        return Err(format!(
+            "`replicates` is {replicates}: at most {MAX_REPLICATES} (each replicate runs every dose \
+             and ablation, and all outcomes are kept in memory)"
+        ));
+    }
+    Ok(())
+}
+
 fn default_confidence() -> f64 {
     0.95
 }
@@ -158,7 +177,7 @@ impl LoadedSpec {
 
 /// Reads and parses a spec file, checking what does not need the base scenario.
 pub fn read(path: &Path) -> Result<LoadedSpec, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = crate::scenario::load::read_input_file(path).map_err(|e| {
         ScenarioError::new(format!("cannot read effect spec: {e}"))
             .in_file(path.display().to_string())
     })?;
@@ -180,13 +199,19 @@ pub fn read(path: &Path) -> Result<LoadedSpec, ScenarioError> {
 
 fn check(l: &LoadedSpec) -> Result<(), ScenarioError> {
     let s = &l.spec;
-    if s.name.trim().is_empty() || s.name.contains(['/', '\\']) {
-        return Err(l.error(
-            None,
-            "name",
-            format!("effect name `{}` cannot name an output folder", s.name),
-        ));
+    if !crate::output::files::is_folder_name(&s.name) {
+        return Err(l
+            .error(
+                None,
+                "name",
+                format!("effect name `{}` cannot name an output folder", s.name),
+            )
+            .with_help(crate::output::files::FOLDER_NAME_HELP));
     }
+    check_replicates(s.replicates).map_err(|e| {
+        l.error(None, "replicates", e)
+            .with_help("200 replicates give tight intervals on the default scenario")
+    })?;
     if s.replicates < 2 {
         return Err(l
             .error(
@@ -209,11 +234,14 @@ fn check(l: &LoadedSpec) -> Result<(), ScenarioError> {
             ),
         ));
     }
-    if s.bootstrap_resamples < 100 {
+    if !(100..=MAX_BOOTSTRAP_RESAMPLES).contains(&s.bootstrap_resamples) {
         return Err(l.error(
             None,
             "bootstrap_resamples",
-            "`bootstrap_resamples` must be at least 100".into(),
+            format!(
+                "`bootstrap_resamples` is {}: it must be between 100 and {MAX_BOOTSTRAP_RESAMPLES}",
+                s.bootstrap_resamples
+            ),
         ));
     }
     if !(s.tolerance >= 0.0 && s.tolerance.is_finite()) {
@@ -283,7 +311,17 @@ fn check(l: &LoadedSpec) -> Result<(), ScenarioError> {
         labels.push(o.label.clone());
     }
     let mechanisms = mechanism_switches();
-    for a in s.ablations.iter().flatten() {
+    let listed: &[String] = s.ablations.as_deref().unwrap_or(&[]);
+    for (i, a) in listed.iter().enumerate() {
+        if listed[..i].contains(a) {
+            return Err(l
+                .error(
+                    Some(("ablations", 0)),
+                    &format!("\"{a}\""),
+                    format!("mechanism `{a}` is listed twice in ablations"),
+                )
+                .with_help("list each mechanism once"));
+        }
         if !mechanisms.contains(a) {
             return Err(l
                 .error(

@@ -11,6 +11,7 @@ pub mod commitment;
 pub mod compute;
 pub mod demand;
 pub mod finance;
+pub mod finite;
 pub mod leakage;
 pub mod learning;
 pub mod market;
@@ -59,6 +60,7 @@ impl Simulation {
             })
             .collect();
         world.insert_resource(alliances::SecurityTies(ties));
+        world.insert_resource(finite::FiniteCheck::default());
         world.insert_resource(Recorder {
             selection,
             rows: Vec::new(),
@@ -84,6 +86,7 @@ impl Simulation {
                 learning::learn,
                 commitment::update_commitment,
                 metrics::record_metrics,
+                finite::check_finite,
                 advance_clock,
             )
                 .chain(),
@@ -95,9 +98,12 @@ impl Simulation {
         }
     }
 
-    /// Runs one tick; returns false once every tick has run.
+    /// Runs one tick; returns false once every tick has run, or once a state variable has
+    /// become non-finite ([`Simulation::fault`] says which).
     pub fn step(&mut self) -> bool {
-        if self.world.resource::<Clock>().tick >= self.ticks {
+        if self.world.resource::<Clock>().tick >= self.ticks
+            || self.world.resource::<finite::FiniteCheck>().fault.is_some()
+        {
             return false;
         }
         self.schedule.run(&mut self.world);
@@ -110,10 +116,28 @@ impl Simulation {
         std::mem::take(&mut self.world.resource_mut::<Recorder>().rows)
     }
 
+    /// The first non-finite state variable, if the run produced one.
+    pub fn fault(&self) -> Option<(u32, finite::Agent, &'static str, &'static str, f64)> {
+        self.world.resource::<finite::FiniteCheck>().fault
+    }
+
     /// The world, for inspection in tests and tools.
     pub fn world(&self) -> &World {
         &self.world
     }
+}
+
+/// Runs a validated scenario to the end and returns the selected metrics, or the first
+/// non-finite state variable or metric (the run stops there).
+pub fn try_run(scenario: &Scenario, selection: Selection) -> Result<Vec<Row>, finite::NonFinite> {
+    let mut simulation = Simulation::new(scenario, selection);
+    while simulation.step() {}
+    if let Some(fault) = simulation.fault() {
+        return Err(finite::describe(scenario, fault));
+    }
+    let rows = simulation.run();
+    finite::check_rows(scenario, &rows)?;
+    Ok(rows)
 }
 
 /// Runs a validated scenario to the end and returns the selected metrics.

@@ -5,15 +5,13 @@
 //! after any number of resumes, and when merged from shards. docs/SWEEPS.md documents the columns.
 
 use std::collections::BTreeMap;
-use std::fs::{self, File};
-use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::fs;
+use std::path::Path;
 
 use serde::Serialize;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
-use super::files::{OutputError, io_error};
+use super::files::{AtomicFile, OutputError, io_error};
 use super::manifest::FileRecord;
 use super::table::CsvText;
 use crate::labels::{INDEX_COLUMNS, Names};
@@ -23,75 +21,6 @@ use crate::scenario::scenario_hash;
 use crate::sweep::indices::{column_indices, point_means};
 use crate::sweep::plan::{Layout, Plan};
 use crate::sweep::stats::summarize;
-
-/// A file written through a temporary name, hashed as it is written, and renamed into place by
-/// [`AtomicFile::commit`]; dropped uncommitted, it leaves nothing behind.
-pub struct AtomicFile {
-    path: PathBuf,
-    tmp: PathBuf,
-    writer: Option<BufWriter<File>>,
-    hasher: Sha256,
-    rows: usize,
-}
-
-impl AtomicFile {
-    /// Starts writing `path`.
-    pub fn create(path: &Path) -> Result<AtomicFile, OutputError> {
-        let dir = path.parent().unwrap_or(Path::new("."));
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-        let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-        let file = File::create(&tmp).map_err(io_error(&tmp))?;
-        Ok(AtomicFile {
-            path: path.to_path_buf(),
-            tmp,
-            writer: Some(BufWriter::with_capacity(1 << 16, file)),
-            hasher: Sha256::new(),
-            rows: 0,
-        })
-    }
-
-    /// Writes one line (a newline is added) and counts it as a row.
-    pub fn line(&mut self, text: &str) -> Result<(), OutputError> {
-        self.rows += 1;
-        self.write(text.as_bytes())?;
-        self.write(b"\n")
-    }
-
-    fn write(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
-        self.hasher.update(bytes);
-        match self.writer.as_mut() {
-            Some(w) => w.write_all(bytes).map_err(io_error(&self.tmp)),
-            None => Ok(()),
-        }
-    }
-
-    /// Flushes, syncs and renames into place; returns the record (rows exclude a header line).
-    pub fn commit(mut self, header_lines: usize) -> Result<FileRecord, OutputError> {
-        let writer = self.writer.take();
-        let result = (|| -> io::Result<()> {
-            if let Some(w) = writer {
-                let file = w.into_inner().map_err(|e| e.into_error())?;
-                file.sync_all()?;
-            }
-            fs::rename(&self.tmp, &self.path)
-        })();
-        result.map_err(io_error(&self.path))?;
-        let digest = std::mem::take(&mut self.hasher).finalize();
-        Ok(FileRecord {
-            rows: Some(self.rows.saturating_sub(header_lines)),
-            sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
-        })
-    }
-}
-
-impl Drop for AtomicFile {
-    fn drop(&mut self) {
-        if self.writer.is_some() {
-            self.writer = None;
-            let _ = fs::remove_file(&self.tmp);
-        }
-    }
-}
 
 /// A number in shortest round-trip form; NaN (not recorded) as an empty field.
 fn number(x: f64) -> String {

@@ -151,7 +151,10 @@ fn resolve_outcome(l: &LoadedSpec, base: &Scenario, i: usize) -> Result<Target, 
 }
 
 /// Runs one scenario and picks every outcome's value.
-fn measure(scenario: &Scenario, targets: &[Target]) -> Vec<Option<f64>> {
+fn measure(
+    scenario: &Scenario,
+    targets: &[Target],
+) -> Result<Vec<Option<f64>>, crate::model::finite::NonFinite> {
     let mut metrics: Vec<Metric> = targets.iter().map(|t| t.metric).collect();
     metrics.sort();
     metrics.dedup();
@@ -162,14 +165,14 @@ fn measure(scenario: &Scenario, targets: &[Target]) -> Vec<Option<f64>> {
     let mut s = scenario.clone();
     // Nothing after the last outcome date matters: stop there.
     s.ticks = last + 1;
-    let rows = crate::model::run(
+    let rows = crate::model::try_run(
         &s,
         Selection {
             metrics: Some(metrics),
             ticks: Some(ticks),
         },
-    );
-    targets
+    )?;
+    Ok(targets
         .iter()
         .map(|t| {
             rows.iter()
@@ -183,7 +186,25 @@ fn measure(scenario: &Scenario, targets: &[Target]) -> Vec<Option<f64>> {
                 })
                 .map(|r| r.value)
         })
-        .collect()
+        .collect())
+}
+
+/// A run that became numerically invalid: the dose's parameters are out of range (exit 2).
+fn non_finite(
+    l: &LoadedSpec,
+    dose: usize,
+    replicate: usize,
+) -> impl Fn(crate::model::finite::NonFinite) -> EffectError + '_ {
+    move |e| {
+        EffectError::Input(
+            l.error(
+                None,
+                "dose",
+                format!("dose {dose}, replicate {replicate}: {e}"),
+            )
+            .with_help("keep the dose inside the parameter's range (docs/MODEL.md)"),
+        )
+    }
 }
 
 /// The full model and each ablation: a name and the switches it sets.
@@ -216,7 +237,7 @@ pub fn execute(spec_path: &Path, request: &EffectRequest) -> Result<EffectSummar
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&plan.l.spec.name));
     let dir = OutputDir::create(&target, request.force)?;
-    let values = run(&plan, request);
+    let values = run(&plan, request, &target)?;
     let results = analyse(&plan, &values);
     write(&plan, request, &values, &results, &dir, started)?;
     let charts = match &request.plots {
@@ -297,7 +318,7 @@ fn plan(spec_path: &Path, request: &EffectRequest) -> Result<EffectPlan, EffectE
         .collect::<Result<_, _>>()?;
 
     // Every outcome must select exactly one value: check on dose 0, replicate 0, before writing.
-    let probe = measure(&doses[0][0], &targets);
+    let probe = measure(&doses[0][0], &targets).map_err(non_finite(&l, 0, 0))?;
     if let Some(i) = probe.iter().position(Option::is_none) {
         return Err(EffectError::Input(
             l.error(Some(("Outcome(", i)), "metric", format!("outcomes[{i}] (`{}`) selects no value", l.spec.outcomes[i].label))
@@ -320,6 +341,8 @@ fn plan(spec_path: &Path, request: &EffectRequest) -> Result<EffectPlan, EffectE
         Dose::Levels { .. } => dose_labels.iter().map(|v| format!("to {v}")).collect(),
     };
     let replicates = request.replicates.unwrap_or(l.spec.replicates).max(2);
+    spec::check_replicates(replicates)
+        .map_err(|e| ScenarioError::new(format!("--replicates: {e}")))?;
     Ok(EffectPlan {
         step_names,
         source: source.display(),
@@ -333,17 +356,27 @@ fn plan(spec_path: &Path, request: &EffectRequest) -> Result<EffectPlan, EffectE
     })
 }
 
-/// Every run, on a rayon pool: `values[ablation × replicates + replicate][dose][outcome]`,
-/// gathered in job order whatever the thread count.
-fn run(plan: &EffectPlan, request: &EffectRequest) -> Vec<Vec<Vec<f64>>> {
+/// Every run, on a rayon pool of at most as many threads as runs and cores:
+/// `values[ablation × replicates + replicate][dose][outcome]`, gathered in job order whatever
+/// the thread count. A run whose state becomes non-finite stops the analysis with its dose.
+fn run(
+    plan: &EffectPlan,
+    request: &EffectRequest,
+    target: &Path,
+) -> Result<Vec<Vec<Vec<f64>>>, EffectError> {
     let n_doses = plan.dose_labels.len();
     let jobs: Vec<(usize, usize)> = (0..plan.ablations.len())
         .flat_map(|a| (0..plan.replicates).map(move |r| (a, r)))
         .collect();
+    let threads = super::sweep::worker_threads(request.threads, jobs.len())
+        .map_err(|e| ScenarioError::new(e.to_string()))?;
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(request.threads.unwrap_or(0))
+        .num_threads(threads)
         .build()
-        .expect("thread pool");
+        .map_err(|e| OutputError::Io {
+            path: target.to_path_buf(),
+            source: std::io::Error::other(format!("cannot start {threads} threads: {e}")),
+        })?;
     let progress = request.progress.then(|| {
         std::sync::Mutex::new(crate::runner::progress::Progress::new(
             &format!("effect {}", plan.l.spec.name),
@@ -360,22 +393,23 @@ fn run(plan: &EffectPlan, request: &EffectRequest) -> Vec<Vec<Vec<f64>>> {
                         let mut s = plan.doses[a][k].clone();
                         s.seed = seed;
                         let v = measure(&s, &plan.targets)
+                            .map_err(non_finite(&plan.l, k, r))?
                             .into_iter()
                             .map(|x| x.unwrap_or(f64::NAN))
                             .collect();
                         if let Some(p) = &progress {
                             p.lock().expect("progress lock").advance();
                         }
-                        v
+                        Ok(v)
                     })
-                    .collect()
+                    .collect::<Result<Vec<_>, EffectError>>()
             })
-            .collect()
-    });
+            .collect::<Result<Vec<_>, EffectError>>()
+    })?;
     if let Some(p) = progress {
         p.into_inner().expect("progress lock").finish();
     }
-    values
+    Ok(values)
 }
 
 /// The statistics and verdict of every (ablation, outcome), sequentially and in order; each has

@@ -105,10 +105,23 @@ impl From<ScenarioError> for CommandError {
 }
 
 impl From<OutputError> for CommandError {
+    /// An I/O error is a failure (exit 1); a folder that cannot be used as asked (not empty,
+    /// unusable, locked by another writer) is bad input (exit 2): retrying will not help.
     fn from(e: OutputError) -> Self {
+        if e.is_bad_input() {
+            CommandError::bad_input(e)
+        } else {
+            CommandError::failure(e)
+        }
+    }
+}
+
+impl From<super::single::RunError> for CommandError {
+    /// A run whose state became non-finite is bad input (a parameter out of range): exit 2.
+    fn from(e: super::single::RunError) -> Self {
         match e {
-            OutputError::NotEmpty(_) => CommandError::bad_input(e),
-            OutputError::Io { .. } => CommandError::failure(e),
+            super::single::RunError::Output(e) => e.into(),
+            e @ super::single::RunError::NonFinite(_) => CommandError::bad_input(e),
         }
     }
 }

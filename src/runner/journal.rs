@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::output::OutputError;
-use crate::output::sweep::{AtomicFile, RunValues};
+use crate::output::files::AtomicFile;
+use crate::output::sweep::RunValues;
 use crate::provenance::{hex, sha256_hex};
 
 /// One shard of a sweep: `index` of `count` (the unsharded sweep is shard 0 of 1).

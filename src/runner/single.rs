@@ -38,13 +38,24 @@ pub struct RunSummary {
     pub charts: Result<usize, String>,
 }
 
+/// Why a run wrote no results.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The model's state became non-finite: a parameter is out of range (bad input, exit 2).
+    #[error("{0}; no results were written")]
+    NonFinite(#[from] model::finite::NonFinite),
+    /// The output folder could not be used or written.
+    #[error("{0}")]
+    Output(#[from] OutputError),
+}
+
 /// Runs a loaded scenario and writes its results.
-pub fn execute(loaded: &Loaded, request: &RunRequest) -> Result<RunSummary, OutputError> {
+pub fn execute(loaded: &Loaded, request: &RunRequest) -> Result<RunSummary, RunError> {
     let started = Instant::now();
     let scenario = &loaded.scenario;
     let target = result_dir(request.out.as_deref(), &scenario.name);
     let dir = OutputDir::create(&target, request.force)?;
-    let rows = model::run(scenario, Selection::default());
+    let rows = model::try_run(scenario, Selection::default())?;
 
     let mut manifest = RunManifest::new(
         scenario,

@@ -15,6 +15,7 @@ use super::folder::{
     README_NAME, SCRIPT_NAME, SLURM_DIR, check_folder, refuse_non_folder, result_dir,
 };
 use super::journal::{Shard, sync_dir};
+use crate::output::files::AtomicFile;
 use crate::sweep::plan::load_plan;
 
 /// What `--emit-slurm` was asked to do.
@@ -233,19 +234,15 @@ fn check_shard_count(dir: &Path, shards: usize) -> Result<(), CommandError> {
 
 /// Writes `text` to `path` through a temporary file and a rename.
 fn write_file(path: &Path, text: &str, executable: bool) -> Result<(), CommandError> {
-    let fail = |e: std::io::Error| {
-        CommandError::Failure(format!("cannot write `{}`: {e}", path.display()))
-    };
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    let mut f = fs::File::create(&tmp).map_err(fail)?;
-    f.write_all(text.as_bytes()).map_err(fail)?;
-    f.sync_all().map_err(fail)?;
+    let mut file = AtomicFile::create(path)?;
+    file.write(text.as_bytes())?;
     if executable {
         use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(&tmp, fs::Permissions::from_mode(0o755)).map_err(fail)?;
+        fs::set_permissions(file.temp_path(), fs::Permissions::from_mode(0o755))
+            .map_err(crate::output::files::io_error(path))?;
     }
-    fs::rename(&tmp, path).map_err(fail)
+    file.commit(0)?;
+    Ok(())
 }
 
 /// Validates the sweep and the folder, then writes `<out>/slurm/sweep.sbatch` and

@@ -22,6 +22,7 @@ use super::journal::{
     write_shard,
 };
 use super::progress::Progress;
+use crate::output::files::{FolderLock, check_usable, remove_stale};
 use crate::output::sweep::write_outputs;
 use crate::provenance::build_info;
 use crate::scenario::{Overrides, load_str, to_ron};
@@ -132,21 +133,30 @@ fn stop_flag() -> &'static Arc<AtomicBool> {
 /// Runs (or resumes) a sweep.
 pub fn execute(request: &SweepRequest) -> Result<SweepSummary, CommandError> {
     let started = Instant::now();
+    // From the start, so that a SIGTERM while the plan loads stops as cleanly as one mid-run.
+    stop_flag().store(false, Ordering::SeqCst);
+    install_stop_handler()?;
     let plan = load_plan(&request.spec)?;
-    let threads = match request.threads {
-        Some(0) => {
-            return Err(CommandError::BadInput(
-                "--threads must be at least 1".into(),
-            ));
-        }
-        Some(n) => n,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
     let shard = request.shard.unwrap_or(Shard::WHOLE);
     let unsharded = request.shard.is_none();
     let range = shard.runs(plan.runs());
+    let threads = worker_threads(request.threads, range.len())?;
     let dir = result_dir(request.out.as_deref(), &plan.spec.name);
     refuse_non_folder(&dir)?;
+    // Unusable folders are refused (exit 2) before anything runs, a resume included.
+    check_usable(&dir)?;
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty());
+    if let Some(parent) = parent {
+        fs::create_dir_all(parent).map_err(io_failure("cannot create", parent))?;
+    }
+    let lock_name = format!(
+        ".{}.{}.lock",
+        dir.file_name().and_then(|n| n.to_str()).unwrap_or("sweep"),
+        shard.journal_name().trim_end_matches(".txt")
+    );
+    let _lock = FolderLock::acquire_file(&dir, parent.unwrap_or(Path::new(".")).join(lock_name))?;
+    remove_stale(&dir);
+    remove_stale(&dir.join("charts"));
     let state = prepare_folder(&dir, &plan.id, shard, unsharded, request.force)?;
     let summary = |ran_now: usize, already_complete: bool| SweepSummary {
         dir: dir.clone(),
@@ -259,6 +269,28 @@ fn shard_header(
     }
 }
 
+/// The number of worker threads: what was asked (every core by default), but never more than
+/// the runs to do or the machine's cores, since each thread builds its own World; says so on
+/// stderr when it lowers an explicit request.
+pub fn worker_threads(requested: Option<usize>, runs: usize) -> Result<usize, CommandError> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let limit = cores.min(runs).max(1);
+    match requested {
+        Some(0) => Err(CommandError::BadInput(
+            "--threads must be at least 1".into(),
+        )),
+        Some(n) if n > limit => {
+            eprintln!(
+                "note: --threads {n} lowered to {limit} ({cores} cores, {runs} runs to do): more \
+                 threads than cores or runs only add overhead"
+            );
+            Ok(limit)
+        }
+        Some(n) => Ok(n),
+        None => Ok(limit),
+    }
+}
+
 /// Runs `todo` on a pool of `threads`, appending each result to the journal from this thread
 /// as it arrives. Returns how many runs finished; fewer than `todo.len()` means stopped.
 fn run_all(
@@ -273,8 +305,6 @@ fn run_all(
         return Ok(0);
     }
     let stop = stop_flag();
-    stop.store(false, Ordering::SeqCst);
-    install_stop_handler()?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -309,7 +339,8 @@ fn run_all(
                 Ok(v) => v,
                 Err(e) => {
                     stop.store(true, Ordering::SeqCst);
-                    error = Some(CommandError::Failure(format!("run {run} failed: {e}")));
+                    // The run's own inputs (its design point) made it fail: fix them (exit 2).
+                    error = Some(CommandError::BadInput(format!("run {run} failed: {e}")));
                     continue;
                 }
             };
@@ -359,6 +390,12 @@ pub struct MergeSummary {
     pub shards: usize,
     /// Runs in the sweep.
     pub runs: usize,
+}
+
+/// Whether two files hold the same bytes (the same shard given twice, e.g. as a folder and a file).
+fn same_bytes(a: &Path, b: &Path) -> bool {
+    // Rare (a shard named twice), so reading both whole is fine.
+    matches!((fs::read(a), fs::read(b)), (Ok(x), Ok(y)) if x == y)
 }
 
 /// Formats shard indices the way `sbatch --array=` takes them: `1,3-5,9`.
@@ -434,6 +471,19 @@ pub fn merge(request: &MergeRequest) -> Result<MergeSummary, CommandError> {
         )));
     };
     for (path, h) in &headers {
+        if h.sweep_id == first.sweep_id && h.shards != first.shards {
+            return Err(CommandError::BadInput(format!(
+                "shards of sweep `{}` (id {}) cut into different numbers of shards: `{}` is shard {} of {} but `{}` is shard {} of {}; merge the shards of one cutting",
+                first.name,
+                first.sweep_id,
+                first_path.display(),
+                first.shard,
+                first.shards,
+                path.display(),
+                h.shard,
+                h.shards
+            )));
+        }
         if h.sweep_id != first.sweep_id || h.shards != first.shards {
             return Err(CommandError::BadInput(format!(
                 "shards come from different sweeps: `{}` is sweep `{}` (id {}, seed {}, {} shards) but `{}` is sweep `{}` (id {}, seed {}, {} shards); merge only the shards of one sweep",
@@ -454,7 +504,18 @@ pub fn merge(request: &MergeRequest) -> Result<MergeSummary, CommandError> {
     let mut shards: Vec<Option<(PathBuf, ShardHeader, Vec<u64>)>> = vec![None; n];
     let mut problems = Vec::new();
     for (path, h) in &headers {
-        if h.shard >= n || shards[h.shard].is_some() {
+        if h.shard >= n {
+            continue;
+        }
+        if let Some((seen, _, _)) = &shards[h.shard] {
+            if !same_bytes(seen, path) {
+                return Err(CommandError::BadInput(format!(
+                    "two different files claim shard {} of {n}: `{}` and `{}`; keep one (re-run that shard if unsure which is right)",
+                    h.shard,
+                    seen.display(),
+                    path.display()
+                )));
+            }
             continue;
         }
         match scan_shard(path) {

@@ -8,7 +8,7 @@ use ron::extensions::Extensions;
 use serde::Deserialize;
 
 use super::controls;
-use super::error::ScenarioError;
+use super::error::{ScenarioError, line_col};
 use super::source::{Origins, Source, SourceTexts};
 use super::types::{Alliance, Date, Event, Firm, Scenario, Sector, State};
 use super::validate;
@@ -125,6 +125,8 @@ pub struct Loaded {
     pub scenario: Scenario,
     /// The file that was named (the end of the `extends` chain).
     pub source: Source,
+    /// Parameters outside their plausible range (allowed, but worth a look).
+    pub warnings: Vec<String>,
 }
 
 /// Resolves a user's scenario argument: a path on disk, or the name of a bundled scenario
@@ -166,9 +168,11 @@ pub fn load(source: &Source, overrides: &Overrides) -> Result<Loaded, ScenarioEr
     let (file, origins) = merge(chain);
     let scenario = finish(file, overrides, &texts, &origins)?;
     validate::validate(&scenario, &texts, &origins)?;
+    let warnings = super::ranges::check_parameters(&scenario.parameters).unwrap_or_default();
     Ok(Loaded {
         scenario,
         source: source.clone(),
+        warnings,
     })
 }
 
@@ -198,7 +202,7 @@ pub fn load_str(name: &str, text: &str, overrides: &Overrides) -> Result<Scenari
 
 fn read_source(source: &Source) -> Result<String, ScenarioError> {
     match source {
-        Source::File(path) => std::fs::read_to_string(path).map_err(|e| {
+        Source::File(path) => read_input_file(path).map_err(|e| {
             ScenarioError::new(format!("cannot read scenario file: {e}"))
                 .in_file(path.display().to_string())
         }),
@@ -208,6 +212,74 @@ fn read_source(source: &Source) -> Result<String, ScenarioError> {
             .map(|(_, text)| text.to_string())
             .ok_or_else(|| ScenarioError::new(format!("no bundled scenario `{name}`"))),
     }
+}
+
+/// The largest input file (scenario, sweep or effect spec) read: the bundled scenarios are under
+/// 40 KB, so 16 MiB leaves room for generated worlds while refusing a runaway file.
+pub const MAX_INPUT_BYTES: u64 = 16 << 20;
+
+/// Reads a user's input file as text: regular files only (a device such as `/dev/zero` or a FIFO
+/// is refused before it is opened, never read without end), at most [`MAX_INPUT_BYTES`]; a UTF-8
+/// byte-order mark is dropped and old Mac line endings (CR alone) become LF, so that positions in
+/// messages count lines as an editor does.
+pub fn read_input_file(path: &Path) -> std::io::Result<String> {
+    use std::io::{Error, Read};
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(Error::other(
+            "not a regular file (a folder, device or pipe); give the path of a .ron file",
+        ));
+    }
+    if meta.len() > MAX_INPUT_BYTES {
+        return Err(Error::other(format!(
+            "the file is {} bytes; input files are limited to {MAX_INPUT_BYTES} bytes (16 MiB)",
+            meta.len()
+        )));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(Error::other(format!(
+            "the file grew beyond {MAX_INPUT_BYTES} bytes (16 MiB) while being read"
+        )));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let before = std::str::from_utf8(&bytes[..valid]).unwrap_or_default();
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+        Error::other(format!(
+            "not UTF-8 text: byte 0x{:02X} at line {line}, column {column} is not valid UTF-8; \
+             save the file as UTF-8",
+            bytes[valid]
+        ))
+    })?;
+    Ok(normalize_text(text))
+}
+
+/// Drops a UTF-8 byte-order mark and turns lone CRs (old Mac line endings) into LFs; CRLF is
+/// kept as written.
+pub fn normalize_text(text: String) -> String {
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    };
+    if !text.contains('\r') {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' && chars.peek() != Some(&'\n') {
+            out.push('\n');
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn read_chain(
@@ -289,7 +361,9 @@ fn resolve_extends(
 }
 
 fn parse(name: &str, text: &str) -> Result<ScenarioFile, ScenarioError> {
-    parse_ron(name, text)
+    let file = parse_ron(name, text)?;
+    check_unique_ids(name, text, &file)?;
+    Ok(file)
 }
 
 /// Parses any RON input file (scenario, sweep or effect spec) with the project's extensions,
@@ -299,7 +373,7 @@ pub fn parse_ron<T: serde::de::DeserializeOwned>(
     text: &str,
 ) -> Result<T, ScenarioError> {
     let options = ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME);
-    options.from_str::<T>(text).map_err(|e| {
+    let parsed = options.from_str::<T>(text).map_err(|e| {
         let (line, col) = (e.span.start.line, e.span.start.col);
         let width = if e.span.end.line == line && e.span.end.col > col {
             e.span.end.col - col
@@ -314,7 +388,125 @@ pub fn parse_ron<T: serde::de::DeserializeOwned>(
             err = err.with_help(help);
         }
         err
-    })
+    })?;
+    // serde keeps the last of two equal map keys without a word: refuse them here, with both
+    // positions (a parameter set twice, a state's share given twice).
+    if let Some((key, first, second)) = duplicate_map_key(text) {
+        let (line, col) = line_col(text, first);
+        let (line2, col2) = line_col(text, second);
+        return Err(ScenarioError::new(format!(
+            "key {key} is given twice in one map, at {line}:{col} and {line2}:{col2}"
+        ))
+        .in_file(name)
+        .at_position(text, line2, col2, key.chars().count())
+        .with_help("remove one of them: a map's keys must be unique (only the last would count)"));
+    }
+    Ok(parsed)
+}
+
+/// The first key written twice in one `{ … }` map of a RON text, with the byte offsets of both
+/// occurrences. Comments and string contents are skipped; only string keys are compared.
+pub fn duplicate_map_key(text: &str) -> Option<(String, usize, usize)> {
+    let bytes = text.as_bytes();
+    // One entry per open bracket: for `{`, the keys seen so far at its own depth.
+    let mut stack: Vec<Option<Vec<(String, usize)>>> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                i = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
+                continue;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i = text[i + 2..]
+                    .find("*/")
+                    .map_or(bytes.len(), |n| i + 2 + n + 2);
+                continue;
+            }
+            b'"' => {
+                let start = i;
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+                let literal = &text[start..i.min(bytes.len())];
+                let rest = text[i.min(bytes.len())..].trim_start();
+                if rest.starts_with(':')
+                    && let Some(Some(keys)) = stack.last_mut()
+                {
+                    if let Some((_, first)) = keys.iter().find(|(k, _)| k == literal) {
+                        return Some((literal.to_string(), *first, start));
+                    }
+                    keys.push((literal.to_string(), start));
+                }
+                continue;
+            }
+            b'{' => stack.push(Some(Vec::new())),
+            b'(' | b'[' => stack.push(None),
+            b'}' | b')' | b']' => {
+                stack.pop();
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Refuses an entity id written twice in one file (across files, a later file replacing an
+/// entity is how `extends` works): the error points at the second and names the first.
+fn check_unique_ids(name: &str, text: &str, file: &ScenarioFile) -> Result<(), ScenarioError> {
+    fn ids<T>(list: &Option<Vec<T>>, id: impl Fn(&T) -> &String) -> Vec<&String> {
+        list.iter().flatten().map(id).collect()
+    }
+    let lists = [
+        ("sector", ids(&file.sectors, |x| &x.id)),
+        ("state", ids(&file.states, |x| &x.id)),
+        ("firm", ids(&file.firms, |x| &x.id)),
+        ("alliance", ids(&file.alliances, |x| &x.id)),
+    ];
+    for (kind, list) in lists {
+        for (i, id) in list.iter().enumerate() {
+            if !list[..i].contains(id) {
+                continue;
+            }
+            let needle = format!("\"{id}\"");
+            // The id field of each entity: `id: "x"`, however it is spaced.
+            let mut places = Vec::new();
+            let mut from = 0;
+            while let Some(at) = text[from..].find(&needle).map(|n| from + n) {
+                if text[..at].trim_end().ends_with(':')
+                    && text[..at]
+                        .trim_end()
+                        .trim_end_matches(':')
+                        .trim_end()
+                        .ends_with("id")
+                {
+                    places.push(at);
+                }
+                from = at + needle.len();
+            }
+            let err = ScenarioError::new(format!("{kind} id `{id}` is defined twice in this file"))
+                .in_file(name)
+                .with_help("ids must be unique within a file; rename or remove one (a file that `extends` another may redefine its entities)");
+            return Err(match places.as_slice() {
+                [first, second, ..] => {
+                    let (l1, c1) = line_col(text, *first);
+                    let (l2, c2) = line_col(text, *second);
+                    ScenarioError {
+                        message: format!(
+                            "{kind} id `{id}` is defined twice in this file, at {l1}:{c1} and {l2}:{c2}"
+                        ),
+                        ..err
+                    }
+                    .at_position(text, l2, c2, needle.chars().count())
+                }
+                _ => err,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Turns ron's error codes into a sentence and, where there is one, the list of valid options.
@@ -464,15 +656,19 @@ fn finish(
     origins: &Origins,
 ) -> Result<Scenario, ScenarioError> {
     let last = texts.len().saturating_sub(1);
-    let last_name = texts.last_name().unwrap_or_default().to_string();
+    // Pointed at the opening `Scenario(` of the file that was named (read first), where the
+    // field would go.
     let required = |field: &str| {
-        ScenarioError::new(format!(
-            "missing field `{field}`: no file in the `extends` chain gives it"
-        ))
-        .in_file(last_name.clone())
-        .with_help(format!(
-            "add `{field}: …` to the scenario; docs/SCENARIOS.md describes every field"
-        ))
+        texts
+            .error_at(
+                0,
+                None,
+                "Scenario(",
+                format!("missing field `{field}`: no file in the `extends` chain gives it"),
+            )
+            .with_help(format!(
+                "add `{field}: …` to the scenario; docs/SCENARIOS.md describes every field"
+            ))
     };
     let mut parameters = Parameters::default();
     if let Some(params) = &file.parameters {
@@ -502,6 +698,12 @@ fn finish(
             .map_err(|e| {
                 ScenarioError::new(format!("--set {path}={value}: {e}")).with_help(param_help(&e))
             })?;
+    }
+    if let Some(ticks) = overrides.ticks {
+        validate::check_ticks(ticks).map_err(|message| {
+            ScenarioError::new(format!("ticks override {ticks}: {message}"))
+                .with_help("102 monthly ticks run from 2022-07 to 2030-12")
+        })?;
     }
     let events = file.events.unwrap_or_default();
     let mut scenario = Scenario {

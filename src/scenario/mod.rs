@@ -5,6 +5,7 @@ pub mod controls;
 pub mod error;
 pub mod load;
 pub mod params;
+pub mod ranges;
 pub mod source;
 pub mod synthetic;
 pub mod types;

@@ -450,6 +450,15 @@ impl Parameters {
         Parameters::default().to_flat().into_keys().collect()
     }
 
+    /// The current value of one parameter as a number (booleans read as 0/1), for range checks.
+    pub fn get_number(&self, path: &str) -> Option<f64> {
+        match self.to_flat().get(path)? {
+            Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
+            Value::Number(n) => n.as_f64(),
+            _ => None,
+        }
+    }
+
     /// Applies overrides in order and checks the result; the parameters are unchanged on error.
     pub fn with_overrides<'a>(
         &self,

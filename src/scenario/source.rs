@@ -74,6 +74,13 @@ impl SourceTexts {
         }
     }
 
+    /// Whether file `file` contains `needle` outside comments.
+    pub fn contains(&self, file: usize, needle: &str) -> bool {
+        self.files
+            .get(file)
+            .is_some_and(|(_, text)| super::error::locate(text, None, needle).is_some())
+    }
+
     /// The `n`-th occurrence of `needle` in file `file`, as an anchor string for [`Self::error_at`].
     pub fn anchor_of_nth(&self, file: usize, needle: &str, n: usize) -> Option<String> {
         let text = &self.files[file].1;

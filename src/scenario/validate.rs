@@ -34,7 +34,25 @@ pub fn validate(s: &Scenario, texts: &SourceTexts, origins: &Origins) -> Result<
     ctx.firms()?;
     ctx.alliances()?;
     ctx.events()?;
+    ctx.parameters()?;
     Ok(())
+}
+
+/// The most ticks a run may have: 100 years of monthly ticks. A run keeps its metric rows in
+/// memory until it writes them (about 4,700 rows a tick for the bundled world, 0.5 GB at this
+/// limit), so a larger count would exhaust memory rather than run.
+pub const MAX_TICKS: u32 = 1200;
+
+/// Checks a tick count (from a file, `--ticks` or a sweep spec) against 1..=[`MAX_TICKS`].
+pub fn check_ticks(ticks: u32) -> Result<(), String> {
+    match ticks {
+        0 => Err("`ticks` is 0: a run needs at least one tick".into()),
+        t if t > MAX_TICKS => Err(format!(
+            "`ticks` is {t}: at most {MAX_TICKS} (100 years of monthly ticks; a run holds its \
+             metrics in memory)"
+        )),
+        _ => Ok(()),
+    }
 }
 
 struct Ctx<'a> {
@@ -70,7 +88,14 @@ impl Ctx<'_> {
             .get(&(kind, id.to_string()))
             .copied()
             .unwrap_or(self.last_file());
-        let anchor = format!("\"{id}\"");
+        // The entity's own `id: "X"` field, not an earlier mention of X (a state code appears in
+        // every sector's demand shares before the state itself is defined).
+        let own = format!("id: \"{id}\"");
+        let anchor = if self.texts.contains(file, &own) {
+            own
+        } else {
+            format!("\"{id}\"")
+        };
         self.texts
             .error_at(file, Some(&anchor), needle, message)
             .at_path(path)
@@ -116,22 +141,37 @@ impl Ctx<'_> {
         self.s.firms.iter().map(|x| x.id.as_str()).collect()
     }
 
+    /// Parameters outside their valid range (docs/MODEL.md; `ranges.rs`), pointed at in the file
+    /// that set them, or named as an override.
+    fn parameters(&self) -> Result<(), ScenarioError> {
+        let Err((path, message)) = super::ranges::check_parameters(&self.s.parameters) else {
+            return Ok(());
+        };
+        let err = match self.origins.parameters.get(path) {
+            Some(&file) => {
+                self.texts
+                    .error_at(file, Some("parameters"), &format!("\"{path}\""), message)
+            }
+            None => ScenarioError::new(format!("{message} (set by an override such as --set)")),
+        };
+        Err(err
+            .at_path(format!("parameters.{path}"))
+            .with_help("docs/MODEL.md gives each parameter's meaning and range"))
+    }
+
     fn calendar(&self) -> Result<(), ScenarioError> {
         let s = self.s;
-        if s.name.trim().is_empty() || s.name.contains(['/', '\\']) {
+        if !crate::output::files::is_folder_name(&s.name) {
             return Err(self
                 .top_err(
                     "name",
                     format!("scenario name `{}` cannot name an output folder", s.name),
                 )
-                .with_help("use letters, digits, `_` and `-`, e.g. \"baseline_2022\""));
+                .with_help(crate::output::files::FOLDER_NAME_HELP));
         }
-        if s.ticks == 0 {
+        if let Err(message) = check_ticks(s.ticks) {
             return Err(self
-                .top_err(
-                    "ticks",
-                    "`ticks` is 0: a run needs at least one tick".into(),
-                )
+                .top_err("ticks", message)
                 .with_help("102 monthly ticks run from 2022-07 to 2030-12"));
         }
         if s.ticks_per_year == 0 || 12 % s.ticks_per_year != 0 {
@@ -144,6 +184,18 @@ impl Ctx<'_> {
                     ),
                 )
                 .with_help("valid values: 1, 2, 3, 4, 6, 12"));
+        }
+        let end = s.date_of_tick(s.ticks.saturating_sub(1));
+        if !(1..=9999).contains(&s.start.year) || end.year > 9999 {
+            return Err(self
+                .top_err(
+                    "start",
+                    format!(
+                        "the run goes from {} to {end}: dates must lie in the years 0001 to 9999",
+                        s.start
+                    ),
+                )
+                .with_help("start earlier or run fewer ticks"));
         }
         if s.start.day.is_some_and(|d| d != 1) {
             return Err(self
@@ -865,8 +917,17 @@ impl EventCheck<'_, '_> {
                 format!("`{field}` is empty: name at least one state"),
             ));
         }
-        for id in ids {
+        for (i, id) in ids.iter().enumerate() {
             self.state(field, id)?;
+            if ids[..i].contains(id) {
+                return Err(self
+                    .err(
+                        field,
+                        &format!("\"{id}\""),
+                        format!("`{id}` is listed twice in `{field}`"),
+                    )
+                    .with_help("list each state once"));
+            }
             if not == Some(id) {
                 return Err(self.err(
                     field,

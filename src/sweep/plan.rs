@@ -128,7 +128,7 @@ pub fn purpose_rng(purpose: &str, master: u64, index: u64) -> ChaCha8Rng {
 /// spec's folder first, then among the bundled scenarios.
 pub fn load_plan(spec_path: &Path) -> Result<Plan, ScenarioError> {
     let name = spec_path.display().to_string();
-    let text = std::fs::read_to_string(spec_path).map_err(|e| {
+    let text = crate::scenario::load::read_input_file(spec_path).map_err(|e| {
         ScenarioError::new(format!("cannot read sweep spec: {e}"))
             .in_file(name.clone())
             .with_help("give the path of a sweep spec (.ron); examples are in scenarios/sweeps/")
@@ -166,6 +166,13 @@ pub fn load_plan(spec_path: &Path) -> Result<Plan, ScenarioError> {
             None => err,
         });
     };
+    if let Some(Err(message)) = spec.ticks.map(crate::scenario::validate::check_ticks) {
+        let err = ScenarioError::new(message).in_file(name.clone());
+        return Err(match locate(&text, None, "ticks:") {
+            Some((line, col)) => err.at_position(&text, line, col, "ticks".len()),
+            None => err,
+        });
+    }
     let overrides = Overrides {
         ticks: spec.ticks,
         ..Overrides::default()
@@ -173,6 +180,13 @@ pub fn load_plan(spec_path: &Path) -> Result<Plan, ScenarioError> {
     let loaded = crate::scenario::load(&source, &overrides)?;
     Plan::new(spec, text, &name, loaded.scenario, source.display())
 }
+
+/// The most design points a sweep may draw: the design is held in memory as parameter values.
+pub const MAX_DESIGN_POINTS: usize = 1_000_000;
+
+/// The most runs (design points × replicates) one sweep may have: every run's kept outcomes are
+/// read back into memory to write the summaries (10 million runs of 50 columns is 4 GB).
+pub const MAX_RUNS: usize = 10_000_000;
 
 impl Plan {
     /// Validates `spec` against the effective base scenario and draws the design.
@@ -190,18 +204,13 @@ impl Plan {
                 None => err,
             }
         };
-        let valid_name = !spec.name.is_empty()
-            && spec
-                .name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-        if !valid_name {
+        if !crate::output::files::is_folder_name(&spec.name) {
             return Err(at(
                 &format!("\"{}\"", spec.name),
                 Some("name"),
                 format!("sweep name `{}` is not a folder name", spec.name),
             )
-            .with_help("use letters, digits, _ and - (the name is the default output folder)"));
+            .with_help(crate::output::files::FOLDER_NAME_HELP));
         }
         let factors = check_factors(&spec, &base, &at)?;
         if spec.replicates == 0 {
@@ -223,9 +232,17 @@ impl Plan {
         }
         let (points, layout) = draw_design(&spec, &factors, &at)?;
         let runs = points.len().checked_mul(spec.replicates as usize);
-        if runs.is_none_or(|r| r > u32::MAX as usize) {
-            return Err(at("design", None, "the sweep has too many runs".into())
-                .with_help("use fewer points or replicates"));
+        if runs.is_none_or(|r| r > MAX_RUNS) {
+            return Err(at(
+                "replicates",
+                None,
+                format!(
+                    "the sweep has {} design points × {} replicates: more than {MAX_RUNS} runs",
+                    points.len(),
+                    spec.replicates
+                ),
+            )
+            .with_help("use fewer points or replicates, or split the study into several sweeps"));
         }
         let (columns, selection) = check_keep(&spec, &base, &at)?;
         let column_of = columns
@@ -310,7 +327,7 @@ impl Plan {
     /// Runs one run and returns its kept outcomes, one per column, NaN where not recorded.
     pub fn run(&self, run: usize) -> Result<Vec<f64>, String> {
         let scenario = self.scenario_for(run).map_err(|e| e.to_string())?;
-        let rows = sim::run(&scenario, self.selection.clone());
+        let rows = sim::try_run(&scenario, self.selection.clone()).map_err(|e| e.to_string())?;
         let mut values = vec![f64::NAN; self.columns.len()];
         for row in rows {
             if let Some(&c) = self.column_of.get(&(row.tick, row.key())) {
@@ -337,14 +354,38 @@ impl Plan {
     fn check_points(&self, spec_name: &str) -> Result<(), ScenarioError> {
         for point in 0..self.points.len() {
             self.scenario_for(point * self.spec.replicates as usize)
+                .and_then(|scenario| {
+                    // A drawn value outside a parameter's valid range (a probability above 1).
+                    crate::scenario::ranges::check_parameters(&scenario.parameters)
+                        .map(drop)
+                        .map_err(|(_, message)| ScenarioError::new(message))
+                })
                 .map_err(|e| {
                     let values: Vec<String> = self
                         .overrides_of(point)
                         .map(|(p, v)| format!("{p} = {v}"))
                         .collect();
-                    ScenarioError::new(format!("{} (values: {})", e.message, values.join(", ")))
-                        .in_file(spec_name)
-                        .with_help(
+                    let err = ScenarioError::new(format!(
+                        "design point {point}: {} (values: {})",
+                        e.message.trim_start_matches(&format!("design point {point}: ")),
+                        values.join(", ")
+                    ))
+                    .in_file(spec_name);
+                    // Point at the factor the message names, in the spec's `parameters`.
+                    let located = self
+                        .factors
+                        .iter()
+                        .map(|f| format!("\"{}\"", f.path))
+                        .filter(|needle| e.message.contains(needle.trim_matches('"')))
+                        .find_map(|needle| {
+                            locate(&self.spec_text, Some("parameters"), &needle)
+                                .map(|(line, col)| (line, col, needle.chars().count()))
+                        });
+                    match located {
+                        Some((line, col, width)) => err.at_position(&self.spec_text, line, col, width),
+                        None => err,
+                    }
+                    .with_help(
                             "narrow the distribution to the parameter's valid range (a Normal is \
                              unbounded: prefer Triangular or Uniform); docs/MODEL.md gives each range",
                         )
@@ -484,6 +525,17 @@ fn draw_design(
             "the sweep varies {dims} parameter(s); docs/SWEEPS.md gives each design's limits"
         ))
     };
+    let too_large = || {
+        at(
+            "design",
+            None,
+            format!(
+                "the {} design has more than {MAX_DESIGN_POINTS} points",
+                spec.design.name()
+            ),
+        )
+        .with_help("use fewer points, base samples or trajectories (docs/SWEEPS.md, \"Limits\")")
+    };
     let mut rng = purpose_rng("design", spec.seed, 0);
     let (unit, layout) = match spec.design {
         DesignSpec::Grid => {
@@ -497,8 +549,8 @@ fn draw_design(
             let total = lists
                 .iter()
                 .try_fold(1usize, |acc, l| acc.checked_mul(l.len()))
-                .filter(|&n| n <= u32::MAX as usize)
-                .ok_or_else(|| unfit(design::DesignError::DesignTooLarge))?;
+                .filter(|&n| n <= MAX_DESIGN_POINTS)
+                .ok_or_else(too_large)?;
             let points = (0..total)
                 .map(|mut index| {
                     let mut values = vec![ParamValue::Bool(false); lists.len()];
@@ -522,8 +574,8 @@ fn draw_design(
                     "a design needs at least 1 point".into(),
                 ));
             }
-            if points.checked_mul(dims).is_none_or(|n| n > 1 << 31) {
-                return Err(unfit(design::DesignError::DesignTooLarge));
+            if points > MAX_DESIGN_POINTS {
+                return Err(too_large());
             }
             let unit = if matches!(spec.design, DesignSpec::Random { .. }) {
                 design::random_points(points, dims, &mut rng)
@@ -535,9 +587,9 @@ fn draw_design(
         DesignSpec::Sobol { base_samples } => {
             if base_samples
                 .checked_mul(dims + 2)
-                .is_none_or(|n| n > 1 << 31)
+                .is_none_or(|n| n > MAX_DESIGN_POINTS)
             {
-                return Err(unfit(design::DesignError::DesignTooLarge));
+                return Err(too_large());
             }
             let d = design::saltelli(base_samples, dims, &mut rng).map_err(unfit)?;
             (d.points.clone(), Layout::Saltelli(d))
@@ -546,6 +598,12 @@ fn draw_design(
             trajectories,
             levels,
         } => {
+            if trajectories
+                .checked_mul(dims + 1)
+                .is_none_or(|n| n > MAX_DESIGN_POINTS)
+            {
+                return Err(too_large());
+            }
             let d = design::morris(trajectories, dims, levels, &mut rng).map_err(unfit)?;
             (d.points.clone(), Layout::Morris(d))
         }

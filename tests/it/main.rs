@@ -16,6 +16,7 @@ mod innovation;
 mod mechanisms;
 mod model;
 mod regressions;
+mod robustness;
 mod slurm;
 mod support;
 mod sweep;
