@@ -1,26 +1,22 @@
-//! Finance and investment (docs/MODEL.md, "Finance and investment"): revenue, less levies on
-//! conditioned sales, funds R&D, raised by state funds and by the home state's commitment; firms
-//! move capacity toward the demand they expect after the lead time, expansion needs the capital
-//! inputs (tools) their home market could deliver, and outbound investment restrictions and
-//! capacity subsidies shift it.
+//! Finance (docs/MODEL.md, "Finance and investment"): revenue, less levies on conditioned sales,
+//! funds R&D, raised by state funds and by the home state's commitment. Capacity investment is in
+//! `investment.rs`.
 
 use bevy_ecs::prelude::*;
 
 use super::policy::PolicyRegime;
-use super::world::{Books, Capacity, Costs, Markets, Params, Roster, Structure, Tools};
+use super::world::{Books, Costs, Markets, Params, Roster, Structure};
 
-/// System: sets R&D budgets, adjusts capacity and plans next tick's output.
+/// System: sets R&D budgets.
 pub fn finance_and_invest(
     params: Res<Params>,
     structure: Res<Structure>,
     roster: Res<Roster>,
     regime: Res<PolicyRegime>,
     markets: Res<Markets>,
-    mut firms: Query<(&mut Books, &mut Capacity, &Tools, &Costs)>,
+    mut firms: Query<(&mut Books, &Costs)>,
 ) {
     let p = &params.0;
-    let dt = structure.dt_years;
-    let lead = p.finance.capacity_lead_time_years;
     // State funds are split among the state's firms in the funded sectors by revenue.
     let revenue: Vec<f64> = roster
         .firms
@@ -28,8 +24,7 @@ pub fn finance_and_invest(
         .map(|&e| firms.get(e).expect("roster entity").0.revenue)
         .collect();
     let mut rd_subsidy = vec![0.0; roster.firms.len()];
-    let mut capacity_subsidy = vec![0.0; roster.firms.len()];
-    for (state, sectors, rd, capacity) in regime.funds() {
+    for (state, sectors, rd, _) in regime.funds() {
         let recipients: Vec<usize> = (0..roster.firms.len())
             .filter(|&j| structure.firm_home[j] == state && sectors[structure.firm_sector[j]])
             .collect();
@@ -41,14 +36,12 @@ pub fn finance_and_invest(
                 1.0 / recipients.len() as f64
             };
             rd_subsidy[j] += rd * share;
-            capacity_subsidy[j] += capacity * share;
         }
     }
     for (j, &entity) in roster.firms.iter().enumerate() {
-        let (mut books, mut capacity, tools, costs) = firms.get_mut(entity).expect("roster entity");
+        let (mut books, costs) = firms.get_mut(entity).expect("roster entity");
         let sector = structure.firm_sector[j];
         let home = structure.firm_home[j];
-        let growth = structure.sectors[sector].growth_per_year;
         let levied: f64 = (0..structure.n_states)
             .map(|i| {
                 regime.revenue_levy(home, sector, i) * markets.delivered[j][i] * costs.unit_cost
@@ -61,18 +54,5 @@ pub fn finance_and_invest(
         };
         books.rd_budget = p.finance.rd_share_of_revenue * (books.revenue - levied).max(0.0) * boost
             + rd_subsidy[j];
-        let mut change = capacity_subsidy[j] * dt * tools.capital_fill;
-        if p.mechanisms.capacity_investment {
-            let desired =
-                books.wanted * (1.0 + growth).powf(lead) / p.production.target_utilization;
-            let adjust = (desired - capacity.0) * dt / lead;
-            change += if adjust > 0.0 {
-                adjust * tools.capital_fill * (1.0 - regime.expansion_cut(home, sector))
-            } else {
-                adjust.max(-p.finance.max_capacity_cut_per_year * dt * capacity.0)
-            };
-        }
-        capacity.0 = (capacity.0 + change).max(0.0);
-        books.planned = books.orders * (1.0 + growth).powf(dt);
     }
 }

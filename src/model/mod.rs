@@ -3,13 +3,14 @@
 //!
 //! One tick runs these systems in order (MODEL.md, "Process overview and scheduling"):
 //! policy events → allied compliance → demand → market allocation (with leakage) → production →
-//! AI compute → finance and investment → learning → target commitment → metrics.
+//! AI compute → finance → capacity investment → learning → target commitment → metrics.
 
 pub mod alliances;
 pub mod commitment;
 pub mod compute;
 pub mod demand;
 pub mod finance;
+pub mod investment;
 pub mod leakage;
 pub mod learning;
 pub mod market;
@@ -78,6 +79,7 @@ impl Simulation {
                 production::produce,
                 compute::install_compute,
                 finance::finance_and_invest,
+                investment::invest_capacity,
                 learning::learn,
                 commitment::update_commitment,
                 metrics::record_metrics,
