@@ -2,8 +2,9 @@
 //! clock and never draws an unseeded random number; docs/MODEL.md describes it in ODD form.
 //!
 //! One tick runs these systems in order (MODEL.md, "Process overview and scheduling"):
-//! policy events → allied compliance → demand → market allocation (with leakage) → production →
-//! AI compute → finance → capacity investment → learning → target commitment → metrics.
+//! policy events → allied compliance → demand → market allocation (with leakage) → production
+//! (rationing, clearing prices) → list prices → AI compute → finance → capacity investment →
+//! learning → target commitment → metrics.
 
 pub mod alliances;
 pub mod commitment;
@@ -16,6 +17,7 @@ pub mod learning;
 pub mod market;
 pub mod metrics;
 pub mod policy;
+pub mod prices;
 pub mod production;
 pub mod world;
 
@@ -77,6 +79,7 @@ impl Simulation {
                 demand::update_demand,
                 market::allocate_markets,
                 production::produce,
+                prices::update_list_prices,
                 compute::install_compute,
                 finance::finance_and_invest,
                 investment::invest_capacity,

@@ -11,6 +11,7 @@ mod effect;
 mod fixtures;
 mod mechanisms;
 mod model;
+mod prices;
 mod slurm;
 mod support;
 mod sweep;
