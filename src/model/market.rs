@@ -36,7 +36,9 @@ struct Supplier {
     capacity: f64,
 }
 
-/// Share of the gap to today's logit shares that buyers close in one tick.
+/// Share of a gap closed in one tick of `dt_years` by a first-order adjustment with a time
+/// constant of `months` (buyers' shares toward today's logit shares; list prices toward their
+/// target); 0 months closes it at once.
 pub fn share_adjustment(months: f64, dt_years: f64) -> f64 {
     if months > 0.0 {
         1.0 - (-dt_years * 12.0 / months).exp()

@@ -40,8 +40,8 @@ pub fn markup(utilization: f64, target: f64, p: &PriceParams) -> f64 {
     1.0 + p.utilization_markup_slope * (utilization - target).clamp(0.0, 1.0)
 }
 
-/// System: sets every firm's unit cost and next tick's list price from this tick's input prices
-/// and utilisation.
+/// System: sets every firm's unit cost from this tick's input prices, and moves its list price
+/// toward unit cost × markup at the rate `prices.list_price_adjustment_months` allows.
 pub fn update_list_prices(
     params: Res<Params>,
     structure: Res<Structure>,
@@ -50,6 +50,8 @@ pub fn update_list_prices(
     mut firms: Query<(&Costs, &mut Pricing)>,
 ) {
     let p = &params.0;
+    let adjust =
+        super::market::share_adjustment(p.prices.list_price_adjustment_months, structure.dt_years);
     for (j, &entity) in roster.firms.iter().enumerate() {
         let (costs, mut pricing) = firms.get_mut(entity).expect("roster entity");
         let sector = &structure.sectors[structure.firm_sector[j]];
@@ -61,12 +63,15 @@ pub fn update_list_prices(
             .map(|i| i.per_unit * markets.price[i.sector][home])
             .sum();
         pricing.unit_cost = costs.unit_cost * (1.0 - input_share).max(0.0) + inputs;
-        pricing.list_price = pricing.unit_cost
+        let target = pricing.unit_cost
             * markup(
                 pricing.utilization,
                 p.production.target_utilization,
                 &p.prices,
             );
+        // Sticky prices: without them a full supplier's markup pushes buyers' re-choice away,
+        // it is no longer full, its markup vanishes and buyers come back: a two-tick cycle.
+        pricing.list_price += adjust * (target - pricing.list_price);
     }
 }
 

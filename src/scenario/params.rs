@@ -122,6 +122,9 @@ pub struct PriceParams {
     pub short_run_demand_elasticity: f64,
     /// Ceiling of the scarcity multiple.
     pub max_scarcity_multiple: f64,
+    /// Months over which a list price moves most (63%) of the way to cost × markup (prices are
+    /// set in quarterly contracts); 0 = at once.
+    pub list_price_adjustment_months: f64,
 }
 
 /// Capacity investment (MODEL.md, "Capacity investment").
@@ -322,6 +325,7 @@ impl Default for Parameters {
                 utilization_markup_slope: 1.5,
                 short_run_demand_elasticity: 0.2,
                 max_scarcity_multiple: 10.0,
+                list_price_adjustment_months: 3.0,
             },
             investment: InvestmentParams {
                 capacity_lead_time_years: 2.0,

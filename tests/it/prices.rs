@@ -279,19 +279,45 @@ fn with_no_policy_prices_and_shares_move_smoothly() {
 }
 
 #[test]
-fn shares_without_inertia_jump_further_than_with_it() {
-    let ban = |months: &str| {
+fn with_inertia_buyers_turn_away_from_a_discouraged_supplier_over_months_not_at_once() {
+    // A utility penalty (no supply is blocked): buyers' target shares jump, their held shares
+    // follow at the pace `market.share_adjustment_months` sets.
+    let discourage = r#"Event(date: "2022-10", action: PurchaseDiscouragement(id: "d", buyer: "CN", against: "US", sector: "ai_accelerator", utility_penalty: 2.0))"#;
+    let share_path = |months: &str| {
         let s = world(
-            &[MINERAL_BAN],
+            &[discourage],
             &[("market.share_adjustment_months", months)],
             None,
         );
-        largest_moves(&run(&s)).2
+        let rows = run(&s);
+        let j = firm(&s, "us_chips");
+        let i = state(&s, "CN");
+        let at = |t: u32| {
+            rows.iter()
+                .find(|r| {
+                    r.metric == Metric::MarketShare && r.tick == t && r.firm == j && r.market == i
+                })
+                .expect("share row")
+                .value
+        };
+        (at(2), at(3), at(15))
     };
-    let (sticky, free) = (ban("6"), ban("0"));
+    let (before, first, later) = share_path("6");
+    let (before_free, first_free, later_free) = share_path("0");
+    eprintln!(
+        "inertia: {before:.3} → {first:.3} → {later:.3}; none: {before_free:.3} → {first_free:.3} → {later_free:.3}"
+    );
     assert!(
-        sticky < free,
-        "inertia smooths re-choice: {sticky:.3} vs {free:.3}"
+        before - first < 0.4 * (before - later),
+        "with a 6-month time constant the first month makes well under half of the move: {before:.3} → {first:.3} → {later:.3}"
+    );
+    assert!(
+        before_free - first_free > 0.75 * (before_free - later_free),
+        "without inertia most of the move is made at once: {before_free:.3} → {first_free:.3} → {later_free:.3}"
+    );
+    assert!(
+        before - first < 0.5 * (before_free - first_free),
+        "inertia at least halves the first month's move"
     );
 }
 
