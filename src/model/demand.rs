@@ -1,6 +1,6 @@
 //! Demand (docs/MODEL.md, "Demand"): final demand grows at each sector's rate; firms order inputs
-//! for their planned output, plus what it takes to bring material stocks back to target, in their
-//! home market.
+//! for their planned output, plus a bounded refill toward their target stock of each material, in
+//! their home market.
 
 use bevy_ecs::prelude::*;
 
@@ -28,6 +28,7 @@ pub fn update_demand(
         markets.derived_demand[k].iter_mut().for_each(|d| *d = 0.0);
     }
     let stock_years = params.0.production.input_stock_months / 12.0;
+    let max_refill = params.0.production.stock_refill_max_share_of_use;
     for (j, &entity) in roster.firms.iter().enumerate() {
         let (books, mut inputs) = firms.get_mut(entity).expect("roster entity");
         let sector = &structure.sectors[structure.firm_sector[j]];
@@ -36,8 +37,12 @@ pub fn update_demand(
             let use_rate = input.per_unit * books.planned;
             let order = match input.role {
                 InputRole::Material if stock_years > 0.0 => {
+                    // Refill over the stock horizon, but never faster than a share of use: a firm
+                    // whose stock ran down cannot out-order every other buyer many times over.
                     let target = use_rate * stock_years;
-                    (use_rate + (target - inputs.stock[n]) / stock_years).max(0.0)
+                    let refill =
+                        ((target - inputs.stock[n]) / stock_years).min(max_refill * use_rate);
+                    (use_rate + refill).max(0.0)
                 }
                 _ => use_rate,
             };

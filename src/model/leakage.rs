@@ -5,9 +5,15 @@
 
 use crate::scenario::params::LeakageParams;
 
+/// The gray-market premium over the market price, as a share of it: the base premium raised by the
+/// target market's shortage (its unmet share of demand), `premium × (1 + shortage)`.
+pub fn gray_premium(p: &LeakageParams, shortage: f64) -> f64 {
+    p.premium * (1.0 + shortage.clamp(0.0, 1.0))
+}
+
 /// Share of blocked demand that leaks:
-/// `max_share × (1 − e^(−months/τ)) × premium/(premium + k) × (1 − enforcement)`, with
-/// `premium = base premium × (1 + shortage)`.
+/// `max_share × (1 − e^(−months/τ)) × premium/(premium + k) × (1 − enforcement)`, with the
+/// premium from [`gray_premium`].
 pub fn leak_fraction(
     p: &LeakageParams,
     months_since_control: f64,
@@ -15,7 +21,7 @@ pub fn leak_fraction(
     enforcement: f64,
 ) -> f64 {
     let networks = 1.0 - (-months_since_control / p.network_build_months).exp();
-    let premium = p.premium * (1.0 + shortage.clamp(0.0, 1.0));
+    let premium = gray_premium(p, shortage);
     let pull = premium / (premium + p.premium_half_saturation);
     (p.max_share * networks * pull * (1.0 - enforcement.clamp(0.0, 1.0))).clamp(0.0, 1.0)
 }

@@ -1,34 +1,66 @@
 //! Market allocation (docs/MODEL.md, "Market allocation"): in every sector and buying state,
-//! buyers split demand by a multinomial logit of appeal, capability, price, home bias and policy
-//! shifts (procurement mandates reserve a domestic share). Restrictions from the policy regime
-//! block part of the demand for some suppliers; blocked demand is met, in order, from stockpiles,
-//! by leakage through gray channels, and by re-choosing among the alternatives each adaptation
-//! mechanism allows (domestic substitution, third-country backfill, compliant redesign) — what
-//! is left is unmet. Capacity then caps each supplier's total, spilling the excess to the
-//! next-best suppliers.
+//! buyers split demand by a multinomial logit of appeal, capability, list price, home bias and
+//! policy shifts (procurement mandates reserve a domestic share), moving toward those shares with
+//! inertia (qualification and contracts). Restrictions from the policy regime block part of the
+//! demand for some suppliers; blocked demand is met, in order, from stockpiles, by leakage through
+//! gray channels, and by re-choosing among the alternatives each adaptation mechanism allows
+//! (domestic substitution, third-country backfill, compliant redesign) — what is left is unmet.
+//! Capacity then caps each supplier's total, spilling the excess to the next-best suppliers.
 
 use bevy_ecs::prelude::*;
 
 use super::leakage::leak_fraction;
 use super::policy::{Instrument, PolicyRegime};
+use super::prices::Pricing;
 use super::world::{
-    Appeal, Books, Capability, Capacity, Clock, Costs, Markets, Params, Roster, Structure, Tools,
-    utility,
+    Appeal, Books, Capability, Capacity, Clock, Markets, Params, Roster, Structure, Tools, utility,
 };
 use crate::scenario::InputRole;
 
 /// Relative tolerance above capacity before a supplier counts as full.
 const CAPACITY_TOLERANCE: f64 = 1e-9;
 
+/// A firm's share of each buying state's chosen demand in its sector, by state index: the shares
+/// buyers held last tick, from which they move toward today's logit shares with inertia.
+#[derive(Component, Clone, Debug)]
+pub struct ChoiceShares(pub Vec<f64>);
+
 /// One supplier's data for this tick.
 struct Supplier {
     firm: usize,
     home: usize,
     capability: f64,
-    /// Utility before home bias and policy shifts (appeal, capability, price).
-    base_utility: f64,
+    /// Logit weight before home bias and policy shifts: exp((U − max U)/μ) of appeal, capability
+    /// and list price, shared by every market (the factored logit: one `exp` per supplier).
+    weight: f64,
     capacity: f64,
 }
+
+/// Share of a gap closed in one tick of `dt_years` by a first-order adjustment with a time
+/// constant of `months` (buyers' shares toward today's logit shares; list prices toward their
+/// target); 0 months closes it at once.
+pub fn share_adjustment(months: f64, dt_years: f64) -> f64 {
+    if months > 0.0 {
+        1.0 - (-dt_years * 12.0 / months).exp()
+    } else {
+        1.0
+    }
+}
+
+/// The firm data allocation reads and writes.
+type FirmQuery<'w, 's> = Query<
+    'w,
+    's,
+    (
+        &'static Appeal,
+        &'static Capability,
+        &'static Capacity,
+        &'static Tools,
+        &'static mut Pricing,
+        &'static mut Books,
+        &'static mut ChoiceShares,
+    ),
+>;
 
 /// System: allocates every market's demand to suppliers.
 pub fn allocate_markets(
@@ -38,41 +70,50 @@ pub fn allocate_markets(
     roster: Res<Roster>,
     mut regime: ResMut<PolicyRegime>,
     mut markets: ResMut<Markets>,
-    firms: Query<(&Appeal, &Capability, &Costs, &Capacity, &Tools)>,
-    mut books: Query<&mut Books>,
+    mut firms: FirmQuery,
 ) {
     let p = &params.0;
     let mech = &p.mechanisms;
     let n_states = structure.n_states;
     let mu = p.market.logit_scale;
     let dt = structure.dt_years;
+    let inertia = share_adjustment(p.market.share_adjustment_months, dt);
     let mut denial_blocked = vec![0.0; n_states];
     let mut denial_foreign = vec![0.0; n_states];
 
     for (k, members) in structure.sector_firms.iter().enumerate() {
-        let suppliers: Vec<Supplier> = members
-            .iter()
-            .map(|&j| {
-                let (appeal, capability, costs, capacity, tools) =
-                    firms.get(roster.firms[j]).expect("roster entity");
-                Supplier {
-                    firm: j,
-                    home: structure.firm_home[j],
-                    capability: capability.0,
-                    base_utility: utility(appeal.0, capability.0, costs.unit_cost, false, p),
-                    capacity: if mech.capacity_limits {
-                        capacity.0
-                            * tools.yield_share
-                            * regime.usable_capacity(structure.firm_home[j], k)
-                    } else {
-                        f64::INFINITY
-                    },
-                }
-            })
-            .collect();
+        let mut suppliers: Vec<Supplier> = Vec::with_capacity(members.len());
+        let mut max_u = f64::NEG_INFINITY;
+        for &j in members {
+            let (appeal, capability, capacity, tools, pricing, _, _) =
+                firms.get(roster.firms[j]).expect("roster entity");
+            let u = utility(appeal.0, capability.0, pricing.list_price, false, p);
+            max_u = max_u.max(u);
+            suppliers.push(Supplier {
+                firm: j,
+                home: structure.firm_home[j],
+                capability: capability.0,
+                weight: u,
+                capacity: if mech.capacity_limits {
+                    capacity.0
+                        * tools.yield_share
+                        * regime.usable_capacity(structure.firm_home[j], k)
+                } else {
+                    f64::INFINITY
+                },
+            });
+        }
+        for s in &mut suppliers {
+            s.weight = ((s.weight - max_u) / mu).exp();
+        }
         let n = suppliers.len();
         // Supplier × market matrices, flattened: entry (m, i) at m * n_states + i.
         let at = |m: usize, i: usize| m * n_states + i;
+        let mut shares = vec![0.0; n * n_states];
+        for (m, s) in suppliers.iter().enumerate() {
+            let held = &firms.get(roster.firms[s.firm]).expect("roster entity").6.0;
+            shares[at(m, 0)..at(m + 1, 0)].copy_from_slice(held);
+        }
         let mut orders = vec![0.0; n * n_states];
         let mut capped = vec![0.0; n * n_states];
         let mut capped_q = vec![0.0; n * n_states];
@@ -80,7 +121,6 @@ pub fn allocate_markets(
         let mut remaining = vec![0.0; n_states];
 
         // Buffers reused across markets (this loop runs sectors × states times per tick).
-        let mut u: Vec<f64> = Vec::with_capacity(n);
         let mut w: Vec<f64> = Vec::with_capacity(n);
         let mut desired: Vec<f64> = Vec::with_capacity(n);
         let mut restrictions: Vec<super::policy::Restriction> = Vec::with_capacity(n);
@@ -100,18 +140,21 @@ pub fn allocate_markets(
             } else {
                 0.0
             };
-            u.clear();
-            u.extend(suppliers.iter().map(|s| {
-                let home = if s.home == i {
-                    p.market.home_bias + commitment_bonus
-                } else {
-                    0.0
-                };
-                s.base_utility + home + regime.utility_shift(s.firm, s.home, k, i)
-            }));
-            let max = u.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let home_factor = ((p.market.home_bias + commitment_bonus) / mu).exp();
             w.clear();
-            w.extend(u.iter().map(|x| ((x - max) / mu).exp()));
+            w.extend(suppliers.iter().map(|s| {
+                let shift = regime.utility_shift(s.firm, s.home, k, i);
+                let shifted = if shift == 0.0 {
+                    s.weight
+                } else {
+                    s.weight * (shift / mu).exp()
+                };
+                if s.home == i {
+                    shifted * home_factor
+                } else {
+                    shifted
+                }
+            }));
             let total_w: f64 = w.iter().sum();
             let home_w: f64 = suppliers
                 .iter()
@@ -124,16 +167,21 @@ pub fn allocate_markets(
             } else {
                 0.0
             };
+            // Today's logit shares; buyers close `inertia` of the gap from the shares they held.
+            let held: f64 = (0..n).map(|m| shares[at(m, i)]).sum();
+            let adjust = if held > 0.0 { inertia } else { 1.0 };
             desired.clear();
-            desired.extend(suppliers.iter().zip(&w).map(|(s, w)| {
-                demand
-                    * ((1.0 - mandate) * w / total_w
-                        + if s.home == i {
-                            mandate * w / home_w
-                        } else {
-                            0.0
-                        })
-            }));
+            for (m, s) in suppliers.iter().enumerate() {
+                let target = (1.0 - mandate) * w[m] / total_w
+                    + if s.home == i {
+                        mandate * w[m] / home_w
+                    } else {
+                        0.0
+                    };
+                let share = &mut shares[at(m, i)];
+                *share += adjust * (target - *share);
+                desired.push(demand * *share);
+            }
 
             // What policy allows of each supplier in this market.
             let de_minimis = p.alliances.de_minimis_tool_share;
@@ -213,8 +261,12 @@ pub fn allocate_markets(
                     && let Some(threshold) = restrictions[m].threshold
                 {
                     let q = threshold - p.redesign.capability_margin_years;
-                    let u_capped = u[m] - p.market.capability_weight_per_year * (s.capability - q);
-                    options.push((m, ((u_capped - max) / mu).exp(), Some(q)));
+                    // v1 let a mineral ban (threshold −1000) be "redesigned" under: with no other
+                    // option, a weight of e^−300 still took all the blocked demand.
+                    if s.capability - q <= p.redesign.max_capability_cut_years {
+                        let penalty = p.market.capability_weight_per_year * (s.capability - q);
+                        options.push((m, w[m] * (-penalty / mu).exp(), Some(q)));
+                    }
                 }
             }
             let option_total: f64 = options.iter().map(|o| o.1).sum();
@@ -241,12 +293,38 @@ pub fn allocate_markets(
             for m in 0..n {
                 let total: f64 = orders[at(m, 0)..at(m + 1, 0)].iter().sum();
                 if !full[m] && total > suppliers[m].capacity * (1.0 + CAPACITY_TOLERANCE) {
-                    let keep = suppliers[m].capacity / total;
+                    // Trade diversion: buyers who can turn to another supplier not yet full give
+                    // way first, so a full supplier's capacity goes to buyers with no alternative
+                    // (who would bid the most). Without it, every market is cut pro rata.
+                    let can_turn = |i: usize| {
+                        mech.trade_diversion
+                            && (0..n).any(|o| o != m && !full[o] && spill_weight[at(o, i)] > 0.0)
+                    };
+                    let flexible: f64 = (0..n_states)
+                        .filter(|&i| can_turn(i))
+                        .map(|i| orders[at(m, i)])
+                        .sum();
+                    let excess = total - suppliers[m].capacity;
+                    let from_flexible = excess.min(flexible);
+                    let captive = total - flexible;
+                    let captive_cut = if captive > 0.0 {
+                        (excess - from_flexible) / captive
+                    } else {
+                        0.0
+                    };
                     for i in 0..n_states {
-                        let excess = orders[at(m, i)] * (1.0 - keep);
-                        orders[at(m, i)] -= excess;
-                        capped[at(m, i)] *= keep;
-                        remaining[i] += excess;
+                        let before = orders[at(m, i)];
+                        if before <= 0.0 {
+                            continue;
+                        }
+                        let cut = if can_turn(i) {
+                            before * from_flexible / flexible
+                        } else {
+                            before * captive_cut
+                        };
+                        orders[at(m, i)] = (before - cut).max(0.0);
+                        capped[at(m, i)] *= orders[at(m, i)] / before;
+                        remaining[i] += cut;
                     }
                     full[m] = true;
                     spilled = true;
@@ -273,9 +351,21 @@ pub fn allocate_markets(
         }
         markets.unmet[k] = remaining;
         for (m, s) in suppliers.iter().enumerate() {
-            let mut b = books.get_mut(roster.firms[s.firm]).expect("roster entity");
+            let (_, _, _, _, mut pricing, mut b, mut held) =
+                firms.get_mut(roster.firms[s.firm]).expect("roster entity");
             b.orders = orders[at(m, 0)..at(m + 1, 0)].iter().sum();
             b.wanted = wanted[m];
+            pricing.utilization = if !s.capacity.is_finite() {
+                p.production.target_utilization
+            } else if s.capacity > 0.0 {
+                wanted[m] / s.capacity
+            } else if wanted[m] > 0.0 {
+                // No usable capacity at all while buyers want some: as tight as it gets.
+                f64::INFINITY
+            } else {
+                p.production.target_utilization
+            };
+            held.0.copy_from_slice(&shares[at(m, 0)..at(m + 1, 0)]);
             for i in 0..n_states {
                 markets.capped_share[s.firm][i] = if orders[at(m, i)] > 0.0 {
                     (capped[at(m, i)] / orders[at(m, i)]).min(1.0)

@@ -4,10 +4,12 @@
 use bevy_ecs::prelude::*;
 
 use super::policy::PolicyRegime;
+use super::prices::Pricing;
 use super::world::{
-    Books, Capability, Capacity, Clock, ComputeStock, Costs, Knowledge, Markets, Roster, Structure,
-    Tools,
+    Books, Capability, Capacity, Clock, ComputeStock, InputStocks, Knowledge, Markets, Roster,
+    Structure, Tools,
 };
+use crate::scenario::InputRole;
 
 /// Every metric a run can record. The names are the `metric` column of `metrics.csv`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -28,10 +30,18 @@ pub enum Metric {
     Output,
     /// Units delivered to buyers, $B of start-year output per year (firm, sector).
     Sales,
-    /// Sales value, $B per year at the firm's price index (firm, sector).
+    /// Sales value, $B per year at the prices paid (firm, sector).
     Revenue,
-    /// Delivery-weighted price index of a market, start = 1 (sector, market).
+    /// Price that clears a market, index, start = 1 (sector, market); `world` weights markets by
+    /// volume delivered.
     Price,
+    /// A firm's list price, index, start = 1: unit cost × utilisation markup (firm, sector).
+    ListPrice,
+    /// A firm's unit cost, index, start = 1: own value added plus inputs at market prices
+    /// (firm, sector).
+    UnitCost,
+    /// A firm's smallest material-input stock, in months of its planned use (firm, sector).
+    InputStockMonths,
     /// Installed effective AI compute, start-frontier accelerator-$B equivalents (state).
     AiCompute,
     /// Capacity, $B of start-year output per year (firm, sector).
@@ -69,7 +79,7 @@ pub enum Metric {
 
 impl Metric {
     /// All metrics, in output order.
-    pub const ALL: [Metric; 26] = [
+    pub const ALL: [Metric; 29] = [
         Metric::MarketShare,
         Metric::StateMarketShare,
         Metric::SelfSufficiency,
@@ -80,6 +90,9 @@ impl Metric {
         Metric::Sales,
         Metric::Revenue,
         Metric::Price,
+        Metric::ListPrice,
+        Metric::UnitCost,
+        Metric::InputStockMonths,
         Metric::AiCompute,
         Metric::Capacity,
         Metric::ToolAccess,
@@ -111,6 +124,9 @@ impl Metric {
             Metric::Sales => "sales",
             Metric::Revenue => "revenue",
             Metric::Price => "price",
+            Metric::ListPrice => "list_price",
+            Metric::UnitCost => "unit_cost",
+            Metric::InputStockMonths => "input_stock_months",
             Metric::AiCompute => "ai_compute",
             Metric::Capacity => "capacity",
             Metric::ToolAccess => "tool_access",
@@ -200,7 +216,15 @@ pub fn record_metrics(
     markets: Res<Markets>,
     regime: Res<PolicyRegime>,
     mut recorder: ResMut<Recorder>,
-    firms: Query<(&Capability, &Costs, &Books, &Capacity, &Tools, &Knowledge)>,
+    firms: Query<(
+        &Capability,
+        &Pricing,
+        &Books,
+        &Capacity,
+        &Tools,
+        &InputStocks,
+        &Knowledge,
+    )>,
     states: Query<&ComputeStock>,
 ) {
     let tick = clock.tick;
@@ -233,7 +257,7 @@ pub fn record_metrics(
         let mut market_total = vec![0.0; n_states];
         let mut volume_total = vec![0.0; n_states];
         for (m, &j) in members.iter().enumerate() {
-            let price = firm(j).1.unit_cost;
+            let price = firm(j).1.list_price;
             for i in 0..n_states {
                 value[m][i] = markets.delivered[j][i] * price;
                 market_total[i] += value[m][i];
@@ -346,7 +370,7 @@ pub fn record_metrics(
             );
         }
         for &j in members {
-            let (capability, costs, books, capacity, tools, knowledge) = firm(j);
+            let (capability, pricing, books, capacity, tools, stocks, knowledge) = firm(j);
             let fj = idx(j);
             push(Metric::Capability, NONE, fj, sk, NONE, capability.0);
             push(Metric::Output, NONE, fj, sk, NONE, books.output);
@@ -358,14 +382,26 @@ pub fn record_metrics(
                 NONE,
                 markets.delivered[j].iter().sum(),
             );
-            push(
-                Metric::Revenue,
-                NONE,
-                fj,
-                sk,
-                NONE,
-                books.output * costs.unit_cost,
-            );
+            push(Metric::Revenue, NONE, fj, sk, NONE, books.revenue);
+            push(Metric::ListPrice, NONE, fj, sk, NONE, pricing.list_price);
+            push(Metric::UnitCost, NONE, fj, sk, NONE, pricing.unit_cost);
+            let inputs = &structure.sectors[k].inputs;
+            let stock_months = inputs
+                .iter()
+                .zip(&stocks.stock)
+                .filter(|(i, _)| i.role == InputRole::Material && i.per_unit > 0.0)
+                .map(|(i, &stock)| {
+                    let monthly_use = i.per_unit * books.planned / 12.0;
+                    if monthly_use > 0.0 {
+                        stock / monthly_use
+                    } else {
+                        0.0
+                    }
+                })
+                .reduce(f64::min);
+            if let Some(months) = stock_months {
+                push(Metric::InputStockMonths, NONE, fj, sk, NONE, months);
+            }
             push(Metric::Capacity, NONE, fj, sk, NONE, capacity.0);
             push(Metric::ToolAccess, NONE, fj, sk, NONE, tools.access);
             push(Metric::Yield, NONE, fj, sk, NONE, tools.yield_share);
@@ -390,6 +426,9 @@ pub fn record_metrics(
                 );
             }
         }
+        let world_price: f64 = (0..n_states)
+            .map(|i| markets.price[k][i] * volume_total[i])
+            .sum();
         push(
             Metric::Price,
             NONE,
@@ -397,7 +436,7 @@ pub fn record_metrics(
             sk,
             WORLD,
             if world_volume > 0.0 {
-                world_total / world_volume
+                world_price / world_volume
             } else {
                 1.0
             },
@@ -408,15 +447,8 @@ pub fn record_metrics(
             let demand = markets.demand(k, i);
             world_demand += demand;
             world_unmet += markets.unmet[k][i];
-            if volume_total[i] > 0.0 {
-                push(
-                    Metric::Price,
-                    NONE,
-                    NONE,
-                    sk,
-                    idx(i),
-                    market_total[i] / volume_total[i],
-                );
+            if demand > 0.0 {
+                push(Metric::Price, NONE, NONE, sk, idx(i), markets.price[k][i]);
             }
             push(Metric::Demand, NONE, NONE, sk, idx(i), demand);
             push(
@@ -561,6 +593,9 @@ pub fn catalogue(scenario: &crate::scenario::Scenario, metrics: &[Metric]) -> Ve
                 | Metric::Output
                 | Metric::Sales
                 | Metric::Revenue
+                | Metric::ListPrice
+                | Metric::UnitCost
+                | Metric::InputStockMonths
                 | Metric::Capacity
                 | Metric::ToolAccess
                 | Metric::Yield

@@ -2,21 +2,23 @@
 //! clock and never draws an unseeded random number; docs/MODEL.md describes it in ODD form.
 //!
 //! One tick runs these systems in order (MODEL.md, "Process overview and scheduling"):
-//! policy events → allied compliance → demand → market allocation (with leakage) → production →
-//! AI compute → finance and investment → R&D funding → learning → target commitment → metrics.
+//! policy events → allied compliance → demand → market allocation (with leakage) → production
+//! (rationing, clearing prices) → list prices → AI compute → capacity investment → R&D funding →
+//! learning → target commitment → metrics → finiteness check.
 
 pub mod alliances;
 pub mod ceilings;
 pub mod commitment;
 pub mod compute;
 pub mod demand;
-pub mod finance;
 pub mod finite;
+pub mod investment;
 pub mod leakage;
 pub mod learning;
 pub mod market;
 pub mod metrics;
 pub mod policy;
+pub mod prices;
 pub mod production;
 pub mod research;
 pub mod world;
@@ -80,8 +82,9 @@ impl Simulation {
                 demand::update_demand,
                 market::allocate_markets,
                 production::produce,
+                prices::update_list_prices,
                 compute::install_compute,
-                finance::finance_and_invest,
+                investment::invest_capacity,
                 research::fund_research,
                 learning::learn,
                 commitment::update_commitment,

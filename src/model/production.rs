@@ -1,47 +1,49 @@
-//! Production (docs/MODEL.md, "Production and yield"): sectors produce upstream first; a firm's
-//! output is its accepted orders, limited by the material inputs it received plus its stock, so a
-//! shortage upstream (a mineral ban, a capacity squeeze) propagates down the bill of materials.
-//! Capital inputs do not limit this tick's output; their delivery share feeds investment and the
-//! tool base.
+//! Production and rationing (docs/MODEL.md, "Production and rationing"): sectors produce upstream
+//! first; a firm's output is its accepted orders, limited by the material inputs it received plus
+//! its stock (less what substitutes can replace), so a shortage upstream (a mineral ban, a
+//! capacity squeeze) propagates down the bill of materials. A market that delivers less than its
+//! demand shares the shortfall among firms and final users by the rationing rule, and clears at a
+//! scarcity price. Capital inputs do not limit this tick's output; their delivery share feeds
+//! investment and the tool base.
 
 use bevy_ecs::prelude::*;
 
-use super::world::{
-    Books, Capability, Costs, InputStocks, Markets, Params, Roster, Structure, Tools,
-};
+use super::leakage::gray_premium;
+use super::prices::{Pricing, scarcity_multiple};
+use super::world::{Books, InputStocks, Markets, Params, Roster, Structure, Tools};
 use crate::scenario::InputRole;
+use crate::scenario::params::Rationing;
 
-/// System: produces and delivers, sector by sector in material order.
+/// System: produces and delivers, sector by sector in material order, then rations and prices
+/// each of the sector's markets.
 pub fn produce(
     params: Res<Params>,
     structure: Res<Structure>,
     roster: Res<Roster>,
     mut markets: ResMut<Markets>,
-    mut firms: Query<(
-        &Capability,
-        &Costs,
-        &mut Books,
-        &mut InputStocks,
-        &mut Tools,
-    )>,
+    mut firms: Query<(&Pricing, &mut Books, &mut InputStocks, &mut Tools)>,
+    capabilities: Query<&super::world::Capability>,
 ) {
     let p = &params.0;
     let dt = structure.dt_years;
+    // Short of a material, a firm needs only (1 − s) of it per unit: substitutes cover the rest.
+    let need_share = (1.0 - p.production.material_substitutability).max(0.0);
     for &k in &structure.material_order {
         let sector = &structure.sectors[k];
         for &j in &structure.sector_firms[k] {
-            let (_, costs, mut books, mut inputs, mut tools) =
+            let (_, mut books, mut inputs, mut tools) =
                 firms.get_mut(roster.firms[j]).expect("roster entity");
             let home = structure.firm_home[j];
             let mut output = books.orders;
             let mut capital_fill: f64 = 1.0;
             for (n, input) in sector.inputs.iter().enumerate() {
-                let fill = markets.fill[input.sector][home];
+                let fill = markets.fill_firms[input.sector][home];
                 match input.role {
                     InputRole::Material => {
                         let available = inputs.stock[n] + inputs.ordered[n] * fill * dt;
-                        if p.mechanisms.input_limits && input.per_unit > 0.0 {
-                            output = output.min(available / (input.per_unit * dt));
+                        let need = input.per_unit * dt * need_share;
+                        if p.mechanisms.input_limits && need > 0.0 {
+                            output = output.min(available / need);
                         }
                         inputs.stock[n] = available;
                     }
@@ -50,7 +52,8 @@ pub fn produce(
             }
             for (n, input) in sector.inputs.iter().enumerate() {
                 if input.role == InputRole::Material {
-                    inputs.stock[n] = (inputs.stock[n] - output * input.per_unit * dt).max(0.0);
+                    let used = output * input.per_unit * dt;
+                    inputs.stock[n] = (inputs.stock[n] - used).max(0.0);
                 }
             }
             tools.capital_fill = capital_fill;
@@ -63,20 +66,27 @@ pub fn produce(
                 markets.delivered[j][i] = markets.orders[j][i] * delivered_share;
             }
             books.output = output;
-            books.revenue = output * costs.unit_cost;
         }
-        let capabilities: Vec<f64> = structure.sector_firms[k]
+        let members = &structure.sector_firms[k];
+        let (prices, costs): (Vec<f64>, Vec<f64>) = members
             .iter()
-            .map(|&j| firms.get(roster.firms[j]).expect("roster entity").0.0)
-            .collect();
+            .map(|&j| {
+                let pricing = firms.get(roster.firms[j]).expect("roster entity").0;
+                (pricing.list_price, pricing.unit_cost)
+            })
+            .unzip();
+        let mean_price = prices.iter().sum::<f64>() / prices.len().max(1) as f64;
         for i in 0..structure.n_states {
-            let (mut supplied, mut weighted) = (0.0, 0.0);
-            for (&j, &q) in structure.sector_firms[k].iter().zip(&capabilities) {
+            let (mut supplied, mut weighted, mut value, mut cost) = (0.0, 0.0, 0.0, 0.0);
+            for (m, &j) in members.iter().enumerate() {
                 let delivered = markets.delivered[j][i];
                 if delivered == 0.0 {
                     continue;
                 }
+                let q = capabilities.get(roster.firms[j]).expect("roster entity").0;
                 supplied += delivered;
+                value += delivered * prices[m];
+                cost += delivered * costs[m];
                 for (share, capability) in markets.delivered_capabilities(j, i, q) {
                     weighted += delivered * share * capability;
                 }
@@ -88,13 +98,43 @@ pub fn produce(
                 1.0
             };
             markets.fill[k][i] = fill;
+            let firm_demand = markets.derived_demand[k][i];
+            let final_demand = demand - firm_demand;
+            let (fill_firms, fill_final) =
+                ration(p.production.rationing, supplied, firm_demand, final_demand);
+            markets.fill_firms[k][i] = fill_firms;
+            markets.fill_final[k][i] = fill_final;
+
+            // The clearing price: the scarcity multiple of what was delivered at unit cost, or
+            // its list prices if higher (the utilisation markup is part of the same rent, not on
+            // top of it); gray-market buyers pay a premium on top for what leaked.
+            let scarcity = scarcity_multiple(fill, &p.prices);
+            let cleared = if supplied > 0.0 {
+                (value / supplied).max(cost / supplied * scarcity)
+            } else {
+                mean_price.max(mean_price * scarcity)
+            };
+            let leaked_share = if demand > 0.0 {
+                (markets.leaked[k][i] / demand).min(1.0)
+            } else {
+                0.0
+            };
+            let shortage = if demand > 0.0 {
+                markets.unmet[k][i] / demand
+            } else {
+                0.0
+            };
+            markets.scarcity[k][i] = scarcity;
+            markets.price[k][i] =
+                cleared * (1.0 + leaked_share * gray_premium(&p.leakage, shortage));
+
             // With nothing delivered, buyers keep the tools they had: the level stays put while
             // the frontier moves on.
             if supplied > 0.0 {
                 markets.bought_capability[k][i] = weighted / supplied;
             }
-            // Stockpiles: goods bought to stock arrive with the market's fill; drawn goods leave.
-            let added = markets.stockpile_demand[k][i] * fill * dt;
+            // Stockpiles: goods bought to stock arrive with final users' fill; drawn goods leave.
+            let added = markets.stockpile_demand[k][i] * fill_final * dt;
             let stock = markets.stockpile[k][i];
             if added > 0.0 && supplied > 0.0 {
                 markets.stockpile_capability[k][i] = (markets.stockpile_capability[k][i] * stock
@@ -102,6 +142,70 @@ pub fn produce(
                     / (stock + added);
             }
             markets.stockpile[k][i] = (stock + added - markets.stock_draw[k][i] * dt).max(0.0);
+        }
+        // Sellers are paid their list price, or their unit cost times the scarcity multiple of
+        // the market they sell into where that is higher.
+        for (m, &j) in members.iter().enumerate() {
+            let revenue: f64 = (0..structure.n_states)
+                .map(|i| markets.delivered[j][i] * prices[m].max(costs[m] * markets.scarcity[k][i]))
+                .sum::<f64>();
+            firms
+                .get_mut(roster.firms[j])
+                .expect("roster entity")
+                .1
+                .revenue = revenue;
+        }
+    }
+}
+
+/// Shares of firms' and of final users' orders delivered when `supplied` meets part of the
+/// demand, under `rule`. Returns `(fill_firms, fill_final)`, each in [0, 1].
+pub fn ration(rule: Rationing, supplied: f64, firms: f64, final_users: f64) -> (f64, f64) {
+    let share = |got: f64, wanted: f64| {
+        if wanted > 0.0 {
+            (got / wanted).clamp(0.0, 1.0)
+        } else {
+            1.0
+        }
+    };
+    let supplied = supplied.max(0.0);
+    match rule {
+        Rationing::ProRata => {
+            let fill = share(supplied, firms + final_users);
+            (fill, fill)
+        }
+        Rationing::WillingnessToPay => (
+            share(supplied, firms),
+            share((supplied - firms).max(0.0), final_users),
+        ),
+        Rationing::Priority => (
+            share((supplied - final_users).max(0.0), firms),
+            share(supplied, final_users),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_rationing_rule_serves_its_buyers_first_and_never_invents_supply() {
+        // 6 supplied against firms 4 + final users 8.
+        let (f, c) = ration(Rationing::ProRata, 6.0, 4.0, 8.0);
+        assert_eq!((f, c), (0.5, 0.5));
+        let (f, c) = ration(Rationing::WillingnessToPay, 6.0, 4.0, 8.0);
+        assert_eq!((f, c), (1.0, 0.25));
+        let (f, c) = ration(Rationing::Priority, 6.0, 4.0, 8.0);
+        assert_eq!((f, c), (0.0, 0.75));
+        for rule in [
+            Rationing::ProRata,
+            Rationing::WillingnessToPay,
+            Rationing::Priority,
+        ] {
+            let (f, c) = ration(rule, 6.0, 4.0, 8.0);
+            assert!((f * 4.0 + c * 8.0 - 6.0).abs() < 1e-12, "{rule:?}");
+            assert_eq!(ration(rule, 20.0, 4.0, 8.0), (1.0, 1.0));
         }
     }
 }

@@ -6,6 +6,9 @@ use bevy_ecs::prelude::*;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use super::investment::CapacityPipeline;
+use super::market::ChoiceShares;
+use super::prices::Pricing;
 use crate::scenario::params::Parameters;
 use crate::scenario::{InputRole, Scenario};
 
@@ -210,6 +213,16 @@ pub struct Markets {
     pub unmet: Vec<Vec<f64>>,
     /// Share of demand delivered [sector][state], 1 = fully supplied.
     pub fill: Vec<Vec<f64>>,
+    /// Share of firms' orders (derived demand) delivered under the rationing rule [sector][state].
+    pub fill_firms: Vec<Vec<f64>>,
+    /// Share of final and stockpiling orders delivered under the rationing rule [sector][state].
+    pub fill_final: Vec<Vec<f64>>,
+    /// Price that clears each market, index (start = 1), gray-market premium included
+    /// [sector][state].
+    pub price: Vec<Vec<f64>>,
+    /// Scarcity multiple `f^(−1/ε)` of each market [sector][state]: its price is at least this
+    /// multiple of the delivered unit cost.
+    pub scarcity: Vec<Vec<f64>>,
     /// Delivery-weighted capability of what each market bought [sector][state].
     pub bought_capability: Vec<Vec<f64>>,
     /// Best capability in each sector last tick (the frontier).
@@ -244,6 +257,10 @@ impl Markets {
             delivered: grid(n_firms),
             unmet: grid(n_sectors),
             fill: vec![vec![1.0; n_states]; n_sectors],
+            fill_firms: vec![vec![1.0; n_states]; n_sectors],
+            fill_final: vec![vec![1.0; n_states]; n_sectors],
+            price: vec![vec![1.0; n_states]; n_sectors],
+            scarcity: vec![vec![1.0; n_states]; n_sectors],
             bought_capability: grid(n_sectors),
             frontier: vec![0.0; n_sectors],
             blocked: grid(n_sectors),
@@ -546,6 +563,24 @@ pub fn build(scenario: &Scenario) -> World {
                         stock: stocks,
                     },
                     FirmRng(rng),
+                    Pricing {
+                        list_price: 1.0,
+                        unit_cost: 1.0,
+                        utilization: params.production.target_utilization,
+                    },
+                    CapacityPipeline::default(),
+                    ChoiceShares(
+                        (0..n_states)
+                            .map(|i| {
+                                let demand = markets.demand(firm_sector[j], i);
+                                if demand > 0.0 {
+                                    start_alloc[j][i] / demand
+                                } else {
+                                    0.0
+                                }
+                            })
+                            .collect(),
+                    ),
                 ))
                 .id()
         })

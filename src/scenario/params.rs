@@ -17,8 +17,12 @@ pub struct Parameters {
     pub market: MarketParams,
     /// Production, capacity and inputs.
     pub production: ProductionParams,
-    /// Revenue, R&D and investment.
+    /// Revenue and R&D.
     pub finance: FinanceParams,
+    /// Prices: list prices over cost and the scarcity price that clears each market.
+    pub prices: PriceParams,
+    /// Capacity investment and its lead times.
+    pub investment: InvestmentParams,
     /// Capability growth and costs.
     pub learning: LearningParams,
     /// Supply-chain bounds on capability.
@@ -53,6 +57,9 @@ pub struct MarketParams {
     pub home_bias: f64,
     /// Rounds of capacity spill-over to the next-best supplier per market and tick.
     pub spillover_passes: u32,
+    /// Months over which buyers move most (63%) of the way from last month's supplier shares to
+    /// the shares today's utilities call for (qualification and contracts); 0 = no inertia.
+    pub share_adjustment_months: f64,
 }
 
 /// Production limits (MODEL.md, "Production and yield").
@@ -63,6 +70,16 @@ pub struct ProductionParams {
     pub target_utilization: f64,
     /// Material inputs firms keep in stock, in months of use.
     pub input_stock_months: f64,
+    /// Largest order for refilling a material stock, as a share of current use: stocks refill at a
+    /// bounded rate, so a firm short of an input cannot out-order other buyers many times over.
+    pub stock_refill_max_share_of_use: f64,
+    /// Share of a short material input that firms can replace by substitutes or thrift in the
+    /// short run (0 = fixed Leontief coefficients).
+    pub material_substitutability: f64,
+    /// Who is served first when a market is short: `"willingness_to_pay"` (firms, whose input is
+    /// a small share of their cost, outbid final users), `"priority"` (final users first, as
+    /// under a state's priority allocation) or `"pro_rata"` (everyone gets the same share).
+    pub rationing: Rationing,
     /// Years by which a fab's process may run ahead of its tools before yield suffers.
     pub tool_gap_slack_years: f64,
     /// Scale of the yield loss: yield = exp(−excess / scale), excess in years beyond the slack.
@@ -75,10 +92,51 @@ pub struct ProductionParams {
 pub struct FinanceParams {
     /// Share of revenue spent on R&D by a firm whose scenario entry gives no `rd_intensity`.
     pub rd_share_of_revenue: f64,
+}
+
+/// How a short market's supply is shared among its buyers (MODEL.md, "Production and rationing").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rationing {
+    /// Firms buying a material input are served before final users: the input is a small share
+    /// of their cost, so they bid more for it.
+    WillingnessToPay,
+    /// Final users (and stockpiles) are served before firms.
+    Priority,
+    /// Every buyer receives the same share of its order.
+    ProRata,
+}
+
+/// Prices (MODEL.md, "Prices"): each supplier's list price is its unit cost (own cost plus the
+/// inputs it pays for) times a markup rising with utilisation; a market short of supply clears at
+/// a scarcity multiple of the delivered list price.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceParams {
+    /// Markup added per unit of utilisation above `production.target_utilization` (demand wanted
+    /// ÷ usable capacity, the excess counted up to 1).
+    pub utilization_markup_slope: f64,
+    /// Short-run price elasticity of demand that sets the scarcity price: a market delivering
+    /// share f of its demand clears at f^(−1/ε) times the delivered list price.
+    pub short_run_demand_elasticity: f64,
+    /// Ceiling of the scarcity multiple.
+    pub max_scarcity_multiple: f64,
+    /// Months over which a list price moves most (63%) of the way to cost × markup (prices are
+    /// set in quarterly contracts); 0 = at once.
+    pub list_price_adjustment_months: f64,
+}
+
+/// Capacity investment (MODEL.md, "Capacity investment").
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvestmentParams {
     /// Years from a capacity decision to capacity in use.
     pub capacity_lead_time_years: f64,
     /// Largest capacity cut per year, as a share of capacity (fabs are not scrapped quickly).
     pub max_capacity_cut_per_year: f64,
+    /// Elasticity of desired capacity to the firm's margin (price ÷ unit cost, 1 at the start):
+    /// scarcity rents draw capacity in.
+    pub margin_elasticity: f64,
 }
 
 /// Capability and cost dynamics (MODEL.md, "Innovation" and "Learning by doing").
@@ -167,6 +225,9 @@ pub struct StockpilingParams {
 pub struct RedesignParams {
     /// How far under the threshold a redesigned product sits, frontier-years.
     pub capability_margin_years: f64,
+    /// Largest capability a redesign can give up, frontier-years: a threshold further below the
+    /// product (a mineral ban's −1000) leaves nothing to redesign.
+    pub max_capability_cut_years: f64,
 }
 
 /// Allied compliance as each ally's best response (MODEL.md, "Allied compliance"). Benefits,
@@ -231,6 +292,9 @@ pub struct CommitmentParams {
 pub struct Mechanisms {
     /// Capacity caps sales; unmet orders spill to the next-best supplier.
     pub capacity_limits: bool,
+    /// A full supplier serves buyers with no other supplier first; buyers who can turn elsewhere
+    /// give way (trade diversion). Off: every market is cut pro rata.
+    pub trade_diversion: bool,
     /// Material-input shortages cut output downstream.
     pub input_limits: bool,
     /// Firms adjust capacity to demand (needs capital inputs).
@@ -277,17 +341,30 @@ impl Default for Parameters {
                 log_price_weight: 2.0,
                 home_bias: 1.0,
                 spillover_passes: 8,
+                share_adjustment_months: 6.0,
             },
             production: ProductionParams {
                 target_utilization: 0.9,
                 input_stock_months: 2.0,
+                stock_refill_max_share_of_use: 0.25,
+                material_substitutability: 0.0,
+                rationing: Rationing::WillingnessToPay,
                 tool_gap_slack_years: 2.0,
                 yield_loss_scale_years: 3.0,
             },
             finance: FinanceParams {
                 rd_share_of_revenue: 0.15,
+            },
+            prices: PriceParams {
+                utilization_markup_slope: 1.5,
+                short_run_demand_elasticity: 0.2,
+                max_scarcity_multiple: 10.0,
+                list_price_adjustment_months: 3.0,
+            },
+            investment: InvestmentParams {
                 capacity_lead_time_years: 2.0,
                 max_capacity_cut_per_year: 0.1,
+                margin_elasticity: 0.5,
             },
             learning: LearningParams {
                 frontier_drift_years_per_year: 1.0,
@@ -324,6 +401,7 @@ impl Default for Parameters {
             },
             redesign: RedesignParams {
                 capability_margin_years: 0.1,
+                max_capability_cut_years: 10.0,
             },
             alliances: AllianceParams {
                 security_value: 2.0,
@@ -348,6 +426,7 @@ impl Default for Parameters {
             },
             mechanisms: Mechanisms {
                 capacity_limits: true,
+                trade_diversion: true,
                 input_limits: true,
                 capacity_investment: true,
                 rd_drift: true,
@@ -471,6 +550,14 @@ impl Parameters {
                 suggestion: closest(path, &Parameters::paths()),
             })?;
             *slot = convert(path, slot, value)?;
+            if let ParamValue::Text(_) = value
+                && let Err(e) = serde_json::from_value::<Parameters>(tree.clone())
+            {
+                return Err(ParamError::BadValue {
+                    path: path.to_string(),
+                    message: e.to_string(),
+                });
+            }
         }
         let params: Parameters =
             serde_json::from_value(tree).map_err(|e| ParamError::BadValue {
@@ -495,6 +582,7 @@ impl Parameters {
                 return bad("must be a finite number");
             }
             let is_probability = path.contains("probability")
+                || path.ends_with("substitutability")
                 || path.ends_with("utilization")
                 || path.ends_with("learning_rate")
                 || path.ends_with("share_of_revenue")
@@ -524,8 +612,16 @@ impl Parameters {
                 self.production.yield_loss_scale_years,
             ),
             (
-                "finance.capacity_lead_time_years",
-                self.finance.capacity_lead_time_years,
+                "investment.capacity_lead_time_years",
+                self.investment.capacity_lead_time_years,
+            ),
+            (
+                "prices.short_run_demand_elasticity",
+                self.prices.short_run_demand_elasticity,
+            ),
+            (
+                "prices.max_scarcity_multiple",
+                self.prices.max_scarcity_multiple,
             ),
             (
                 "learning.access_scale_years",
@@ -723,6 +819,24 @@ mod tests {
     }
 
     #[test]
+    fn the_rationing_rule_is_chosen_by_name_and_a_wrong_name_is_refused_with_its_path() {
+        let pro_rata = ParamValue::Text("pro_rata".into());
+        let p = Parameters::default()
+            .with_overrides([("production.rationing", &pro_rata)])
+            .unwrap();
+        assert_eq!(p.production.rationing, Rationing::ProRata);
+        let wrong = ParamValue::Text("first_come".into());
+        let err = Parameters::default()
+            .with_overrides([("production.rationing", &wrong)])
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("production.rationing") && text.contains("willingness_to_pay"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn flat_form_round_trips() {
         let p = Parameters::default();
         let flat = p.to_flat();
@@ -731,6 +845,7 @@ mod tests {
             .map(|(k, v)| {
                 let pv = match v {
                     Value::Bool(b) => ParamValue::Bool(*b),
+                    Value::String(t) => ParamValue::Text(t.clone()),
                     other => ParamValue::Number(other.as_f64().unwrap()),
                 };
                 (k.clone(), pv)

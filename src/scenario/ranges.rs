@@ -44,11 +44,158 @@ const ANY: (f64, f64) = (-INF, INF);
 /// side of the default for scales and weights, and what the sources behind the defaults report
 /// for rates (docs/MODEL.md, "Parameters").
 pub const RANGES: &[ParamRange] = &[
+    // Allied compliance as a best response (docs/MODEL.md 7.13).
     r(
-        "alliances.coalition_size_weight",
-        ANY,
-        (-10.0, 10.0),
-        "a logit weight",
+        "alliances.security_value",
+        NONNEG,
+        (0.0, 10.0),
+        "a share of revenue",
+    ),
+    r(
+        "alliances.effect_exponent",
+        (1e-6, INF),
+        (0.1, 20.0),
+        "an exponent",
+    ),
+    r(
+        "alliances.channel_pressure",
+        NONNEG,
+        (0.0, 0.5),
+        "a share of revenue",
+    ),
+    r(
+        "alliances.implementation_cost",
+        NONNEG,
+        (0.0, 0.5),
+        "a share of revenue",
+    ),
+    r(
+        "alliances.response_scale",
+        (1e-9, INF),
+        (0.005, 1.0),
+        "a share of revenue",
+    ),
+    r(
+        "alliances.adjustment_per_year",
+        NONNEG,
+        (0.1, 24.0),
+        "per year",
+    ),
+    r(
+        "alliances.escalation_threshold_share",
+        SHARE,
+        SHARE,
+        "a share (0–1)",
+    ),
+    r(
+        "alliances.escalation_trust_cost",
+        SHARE,
+        SHARE,
+        "a share (0–1)",
+    ),
+    r(
+        "alliances.escalation_patience_years",
+        NONNEG,
+        (0.0, 5.0),
+        "years",
+    ),
+    // Innovation and ceilings (docs/MODEL.md 7.10–7.11).
+    r(
+        "ceilings.design_margin_years",
+        NONNEG,
+        (0.0, 5.0),
+        "frontier-years",
+    ),
+    r(
+        "ceilings.tool_margin_years",
+        NONNEG,
+        (0.0, 6.0),
+        "frontier-years",
+    ),
+    r(
+        "learning.absorption_gap_years",
+        (1e-9, INF),
+        (1.0, 20.0),
+        "frontier-years",
+    ),
+    r(
+        "learning.knowledge_depreciation_per_year",
+        SHARE,
+        (0.05, 0.5),
+        "a share per year",
+    ),
+    r(
+        "learning.knowledge_returns_exponent",
+        SHARE,
+        (0.05, 1.0),
+        "an elasticity",
+    ),
+    // Prices, rationing and investment (docs/MODEL.md 7.6–7.8).
+    r(
+        "investment.capacity_lead_time_years",
+        (1e-9, INF),
+        (0.25, 10.0),
+        "years",
+    ),
+    r(
+        "investment.max_capacity_cut_per_year",
+        SHARE,
+        (0.0, 0.5),
+        "a share per year",
+    ),
+    r(
+        "investment.margin_elasticity",
+        NONNEG,
+        (0.0, 5.0),
+        "an elasticity",
+    ),
+    r(
+        "market.share_adjustment_months",
+        NONNEG,
+        (0.0, 36.0),
+        "months",
+    ),
+    r(
+        "prices.list_price_adjustment_months",
+        NONNEG,
+        (0.0, 24.0),
+        "months",
+    ),
+    r(
+        "prices.max_scarcity_multiple",
+        (1.0, INF),
+        (1.0, 50.0),
+        "a multiple of price",
+    ),
+    r(
+        "prices.short_run_demand_elasticity",
+        (1e-9, INF),
+        (0.05, 2.0),
+        "an elasticity",
+    ),
+    r(
+        "prices.utilization_markup_slope",
+        NONNEG,
+        (0.0, 5.0),
+        "markup per unit of utilisation",
+    ),
+    r(
+        "production.material_substitutability",
+        SHARE,
+        SHARE,
+        "a share (0–1)",
+    ),
+    r(
+        "production.stock_refill_max_share_of_use",
+        NONNEG,
+        (0.0, 2.0),
+        "a share of use",
+    ),
+    r(
+        "redesign.max_capability_cut_years",
+        NONNEG,
+        (0.0, 30.0),
+        "frontier-years",
     ),
     r(
         "alliances.de_minimis_tool_share",
@@ -56,36 +203,12 @@ pub const RANGES: &[ParamRange] = &[
         SHARE,
         "a share (0–1)",
     ),
-    r(
-        "alliances.exposure_weight",
-        ANY,
-        (-40.0, 40.0),
-        "a logit weight",
-    ),
     r("alliances.fixed_compliance", SHARE, SHARE, "a share (0–1)"),
-    r(
-        "alliances.intercept",
-        ANY,
-        (-10.0, 10.0),
-        "a logit intercept",
-    ),
-    r(
-        "alliances.security_weight",
-        ANY,
-        (-20.0, 20.0),
-        "a logit weight",
-    ),
     r(
         "alliances.trust_recovery_per_year",
         NONNEG,
         (0.0, 2.0),
         "a rate per year",
-    ),
-    r(
-        "alliances.trust_weight",
-        ANY,
-        (-20.0, 20.0),
-        "a logit weight",
     ),
     r("commitment.home_utility", ANY, (-10.0, 10.0), "a utility"),
     r("commitment.rd_boost", NONNEG, (0.0, 10.0), "a multiplier"),
@@ -113,24 +236,6 @@ pub const RANGES: &[ParamRange] = &[
         (1e-3, INF),
         (1.0, 20.0),
         "years",
-    ),
-    r(
-        "finance.capacity_lead_time_years",
-        NONNEG,
-        (0.0, 10.0),
-        "years",
-    ),
-    r(
-        "finance.max_capacity_cut_per_year",
-        SHARE,
-        SHARE,
-        "a share per year (0–1)",
-    ),
-    r(
-        "finance.rd_returns_exponent",
-        NONNEG,
-        (0.0, 2.0),
-        "an exponent",
     ),
     r(
         "finance.rd_share_of_revenue",
@@ -177,12 +282,6 @@ pub const RANGES: &[ParamRange] = &[
         "years of capability",
     ),
     r(
-        "learning.capability_per_output_doubling_years",
-        NONNEG,
-        (0.0, 2.0),
-        "years per doubling",
-    ),
-    r(
         "learning.catch_up_rate_per_year",
         NONNEG,
         (0.0, 1.0),
@@ -199,12 +298,6 @@ pub const RANGES: &[ParamRange] = &[
         ANY,
         (0.0, 5.0),
         "years per year",
-    ),
-    r(
-        "learning.max_rd_effort_ratio",
-        NONNEG,
-        (0.0, 20.0),
-        "a ratio",
     ),
     r(
         "learning.noise_sd_years",

@@ -15,6 +15,7 @@ mod fixtures;
 mod innovation;
 mod mechanisms;
 mod model;
+mod prices;
 mod regressions;
 mod robustness;
 mod slurm;

@@ -1,0 +1,134 @@
+//! Capacity investment (docs/MODEL.md, "Capacity investment"): firms order the capacity they
+//! expect to need when the order comes into use, after the lead time, raised by the margin they earn (price over unit
+//! cost, so scarcity rents draw capacity in); what they order is built for the lead time before it
+//! can be used (a supply line), so supply answers a price spike late. Expansion needs the capital
+//! inputs (tools) their home market could deliver, outbound investment restrictions cut it and state
+//! funds' capacity subsidies add to it. Each firm then plans next tick's output.
+
+use std::collections::VecDeque;
+
+use bevy_ecs::prelude::*;
+
+use super::policy::PolicyRegime;
+use super::prices::Pricing;
+use super::world::{Books, Capacity, Params, Roster, Structure, Tools};
+
+/// Capacity under construction, $B/yr of capacity, oldest first: one slot per tick of the lead
+/// time; the front slot comes into use next.
+#[derive(Component, Clone, Debug, Default)]
+pub struct CapacityPipeline(pub VecDeque<f64>);
+
+/// Largest factor by which a margin can raise desired capacity (and smallest, inverted): a price
+/// spike draws capacity in, but no firm plans on a tenfold scarcity rent lasting.
+const MAX_MARGIN_FACTOR: f64 = 2.0;
+
+/// System: brings finished capacity into use, orders new capacity and plans next tick's output.
+pub fn invest_capacity(
+    params: Res<Params>,
+    structure: Res<Structure>,
+    roster: Res<Roster>,
+    regime: Res<PolicyRegime>,
+    mut firms: Query<(
+        &mut Books,
+        &mut Capacity,
+        &mut CapacityPipeline,
+        &Tools,
+        &Pricing,
+    )>,
+) {
+    let p = &params.0;
+    let dt = structure.dt_years;
+    let lead = p.investment.capacity_lead_time_years;
+    let lead_ticks = ((lead / dt).round() as usize).max(1);
+    let capacity_subsidy = fund_capacity_subsidies(&structure, &roster, &regime, &firms);
+    for (j, &entity) in roster.firms.iter().enumerate() {
+        let (mut books, mut capacity, mut pipeline, tools, pricing) =
+            firms.get_mut(entity).expect("roster entity");
+        let sector = structure.firm_sector[j];
+        let home = structure.firm_home[j];
+        let growth = structure.sectors[sector].growth_per_year;
+        if pipeline.0.len() != lead_ticks {
+            // The first tick: what was under construction at the start keeps capacity on the
+            // sector's trend while the first decisions are built.
+            let step = (1.0 + growth).powf(dt);
+            pipeline.0 = (0..lead_ticks)
+                .map(|s| capacity.0 * step.powi(s as i32) * (step - 1.0).max(0.0))
+                .collect();
+        }
+        let finished = pipeline.0.pop_front().unwrap_or(0.0);
+        capacity.0 += finished + capacity_subsidy[j] * dt * tools.capital_fill;
+        let mut ordered = 0.0;
+        if p.mechanisms.capacity_investment {
+            // The margin: what the firm was paid per unit over its unit cost (1 at the start).
+            let paid = if books.output > 0.0 {
+                books.revenue / books.output
+            } else {
+                pricing.list_price
+            };
+            let margin = if pricing.unit_cost > 0.0 {
+                paid / pricing.unit_cost
+            } else {
+                1.0
+            };
+            let pull = margin
+                .powf(p.investment.margin_elasticity)
+                .clamp(1.0 / MAX_MARGIN_FACTOR, MAX_MARGIN_FACTOR);
+            let desired =
+                books.wanted * (1.0 + growth).powf(lead) / p.production.target_utilization * pull;
+            // Order the trend's growth of that level, plus a share (Δt / lead) of what capacity
+            // in use and under way falls short of it; what is being built is not ordered twice.
+            let under_way: f64 = pipeline.0.iter().sum();
+            let gap = desired - capacity.0 - under_way;
+            if gap > 0.0 {
+                let trend = desired * ((1.0 + growth).powf(dt) - 1.0).max(0.0);
+                ordered = (trend + gap * dt / lead)
+                    * tools.capital_fill
+                    * (1.0 - regime.expansion_cut(home, sector));
+            } else {
+                let cut = (-gap * dt / lead)
+                    .min(p.investment.max_capacity_cut_per_year * dt * capacity.0);
+                capacity.0 -= cut;
+            }
+        }
+        pipeline.0.push_back(ordered);
+        capacity.0 = capacity.0.max(0.0);
+        books.planned = books.orders * (1.0 + growth).powf(dt);
+    }
+}
+
+/// Each firm's capacity subsidy ($B/yr) from state funds: a fund's capacity money is split among
+/// its state's firms in the funded sectors by revenue (equally when none has revenue).
+fn fund_capacity_subsidies(
+    structure: &Structure,
+    roster: &Roster,
+    regime: &PolicyRegime,
+    firms: &Query<(
+        &mut Books,
+        &mut Capacity,
+        &mut CapacityPipeline,
+        &Tools,
+        &Pricing,
+    )>,
+) -> Vec<f64> {
+    let revenue: Vec<f64> = roster
+        .firms
+        .iter()
+        .map(|&e| firms.get(e).expect("roster entity").0.revenue)
+        .collect();
+    let mut subsidy = vec![0.0; roster.firms.len()];
+    for (state, sectors, _, capacity) in regime.funds() {
+        let recipients: Vec<usize> = (0..roster.firms.len())
+            .filter(|&j| structure.firm_home[j] == state && sectors[structure.firm_sector[j]])
+            .collect();
+        let total: f64 = recipients.iter().map(|&j| revenue[j]).sum();
+        for &j in &recipients {
+            let share = if total > 0.0 {
+                revenue[j] / total
+            } else {
+                1.0 / recipients.len() as f64
+            };
+            subsidy[j] += capacity * share;
+        }
+    }
+    subsidy
+}

@@ -1,0 +1,103 @@
+//! Prices (docs/MODEL.md, "Prices"): every supplier quotes a list price — its unit cost (its own
+//! value added, which learning by doing lowers, plus what its inputs cost in its home market)
+//! times a markup that rises once demand pushes utilisation past the target; a market that cannot
+//! be fully supplied clears at a scarcity multiple of the delivered list price, set by the
+//! short-run price elasticity of demand. The clearing price is found in closed form, so a tick
+//! needs no iteration.
+
+use bevy_ecs::prelude::*;
+
+use super::world::{Costs, Markets, Params, Roster, Structure};
+use crate::scenario::params::PriceParams;
+
+/// A firm's price and what sets it.
+#[derive(Component, Clone, Copy, Debug)]
+pub struct Pricing {
+    /// List price index (start = 1): unit cost × utilisation markup. Buyers choose on it.
+    pub list_price: f64,
+    /// Unit cost index (start = 1): own value added plus inputs at their market prices.
+    pub unit_cost: f64,
+    /// Demand wanted ÷ usable capacity this tick (can exceed 1).
+    pub utilization: f64,
+}
+
+/// The multiple of the delivered list price at which a market delivering share `fill` of its
+/// demand clears: `fill^(−1/ε)`, at most `max_scarcity_multiple` (1 when fully supplied).
+pub fn scarcity_multiple(fill: f64, p: &PriceParams) -> f64 {
+    if fill >= 1.0 {
+        1.0
+    } else if fill <= 0.0 {
+        p.max_scarcity_multiple
+    } else {
+        fill.powf(-1.0 / p.short_run_demand_elasticity)
+            .min(p.max_scarcity_multiple)
+    }
+}
+
+/// The markup over unit cost at `utilization`: 1 up to the target, then rising by
+/// `utilization_markup_slope` per unit of excess (counted up to 1).
+pub fn markup(utilization: f64, target: f64, p: &PriceParams) -> f64 {
+    1.0 + p.utilization_markup_slope * (utilization - target).clamp(0.0, 1.0)
+}
+
+/// System: sets every firm's unit cost from this tick's input prices, and moves its list price
+/// toward unit cost × markup at the rate `prices.list_price_adjustment_months` allows.
+pub fn update_list_prices(
+    params: Res<Params>,
+    structure: Res<Structure>,
+    roster: Res<Roster>,
+    markets: Res<Markets>,
+    mut firms: Query<(&Costs, &mut Pricing)>,
+) {
+    let p = &params.0;
+    let adjust =
+        super::market::share_adjustment(p.prices.list_price_adjustment_months, structure.dt_years);
+    for (j, &entity) in roster.firms.iter().enumerate() {
+        let (costs, mut pricing) = firms.get_mut(entity).expect("roster entity");
+        let sector = &structure.sectors[structure.firm_sector[j]];
+        let home = structure.firm_home[j];
+        let input_share: f64 = sector.inputs.iter().map(|i| i.per_unit).sum();
+        let inputs: f64 = sector
+            .inputs
+            .iter()
+            .map(|i| i.per_unit * markets.price[i.sector][home])
+            .sum();
+        pricing.unit_cost = costs.unit_cost * (1.0 - input_share).max(0.0) + inputs;
+        let target = pricing.unit_cost
+            * markup(
+                pricing.utilization,
+                p.production.target_utilization,
+                &p.prices,
+            );
+        // Sticky prices: without them a full supplier's markup pushes buyers' re-choice away,
+        // it is no longer full, its markup vanishes and buyers come back: a two-tick cycle.
+        pricing.list_price += adjust * (target - pricing.list_price);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::params::Parameters;
+
+    #[test]
+    fn scarcity_raises_the_price_and_the_ceiling_bounds_it() {
+        let p = Parameters::default().prices;
+        assert_eq!(scarcity_multiple(1.0, &p), 1.0);
+        let short = scarcity_multiple(0.9, &p);
+        let shorter = scarcity_multiple(0.6, &p);
+        assert!(1.0 < short && short < shorter, "{short} {shorter}");
+        assert_eq!(scarcity_multiple(0.0, &p), p.max_scarcity_multiple);
+        // The calibration: a 40% cut in supply clears near the ceiling (rare earths, 2010–11).
+        assert!(shorter > 0.8 * p.max_scarcity_multiple, "{shorter}");
+    }
+
+    #[test]
+    fn the_markup_starts_at_the_target_utilisation_and_is_bounded() {
+        let p = Parameters::default().prices;
+        assert_eq!(markup(0.5, 0.9, &p), 1.0);
+        assert_eq!(markup(0.9, 0.9, &p), 1.0);
+        assert!(markup(1.0, 0.9, &p) > 1.1);
+        assert_eq!(markup(50.0, 0.9, &p), 1.0 + p.utilization_markup_slope);
+    }
+}

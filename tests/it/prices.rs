@@ -1,0 +1,339 @@
+//! Prices that clear, shortages that propagate and supply that responds (docs/MODEL.md,
+//! "Prices", "Production and rationing", "Capacity investment", "Market allocation"): each
+//! pattern is shown both ways by a parameter a user can see and set.
+//!
+//! The small world (tests/fixtures/small_world.ron): minerals → equipment → foundry_advanced →
+//! ai_accelerator; CN's miner holds 80% of minerals, the US miner 20%.
+
+use std::collections::BTreeMap;
+
+use crate::support::SMALL_WORLD;
+use chokepoint::model::metrics::{Metric, Row, Selection, WORLD};
+use chokepoint::scenario::{Overrides, Scenario, Source, load, load::BUNDLED, load_str};
+
+/// China bans mineral exports to the US, TW and JP from 2022-10 (tick 3).
+const MINERAL_BAN: &str = r#"Event(date: "2022-10", action: ExportControl(id: "re", controller: "CN", sector: "minerals", max_capability: -1000, destinations: ["US", "TW", "JP"]))"#;
+
+/// Adaptations that would blur the mineral ban (gray channels, front-running, commitment).
+const QUIET: [(&str, &str); 3] = [
+    ("mechanisms.leakage", "false"),
+    ("mechanisms.stockpiling", "false"),
+    ("mechanisms.target_commitment", "false"),
+];
+
+/// The small world with `events`, `parameters` and, if given, a US miner of that capacity.
+fn world(events: &[&str], parameters: &[(&str, &str)], us_miner_capacity: Option<f64>) -> Scenario {
+    let parameters: Vec<String> = QUIET
+        .iter()
+        .chain(parameters)
+        .map(|(k, v)| format!("\"{k}\": {v}"))
+        .collect();
+    let mut text = SMALL_WORLD
+        .replace(
+            "events: [],",
+            &format!("events: [{}],", events.join(",\n        ")),
+        )
+        .replace(
+            "parameters: {},",
+            &format!("parameters: {{{}}},", parameters.join(", ")),
+        )
+        .replace("ticks: 36,", "ticks: 60,");
+    if let Some(capacity) = us_miner_capacity {
+        let plain = r#"sector: "minerals", share: 0.2, capability: 0.0),"#;
+        assert!(text.contains(plain), "the fixture names the US miner");
+        text = text.replace(
+            plain,
+            &format!(r#"sector: "minerals", share: 0.2, capability: 0.0, capacity_usd_b: {capacity:.1}),"#),
+        );
+    }
+    load_str("prices_world.ron", &text, &Overrides::default())
+        .unwrap_or_else(|e| panic!("test world loads: {e}"))
+}
+
+fn run(s: &Scenario) -> Vec<Row> {
+    chokepoint::model::run(s, Selection::default())
+}
+
+fn firm(s: &Scenario, id: &str) -> u16 {
+    s.firms.iter().position(|f| f.id == id).expect("firm") as u16
+}
+
+fn state(s: &Scenario, id: &str) -> u16 {
+    s.states.iter().position(|x| x.id == id).expect("state") as u16
+}
+
+fn sector(s: &Scenario, id: &str) -> u16 {
+    s.sectors.iter().position(|x| x.id == id).expect("sector") as u16
+}
+
+/// A firm's metric at a tick.
+fn of_firm(s: &Scenario, rows: &[Row], metric: Metric, tick: u32, id: &str) -> f64 {
+    let j = firm(s, id);
+    rows.iter()
+        .find(|r| r.metric == metric && r.tick == tick && r.firm == j)
+        .unwrap_or_else(|| panic!("no {metric:?} for {id} at {tick}"))
+        .value
+}
+
+/// A market's price at a tick.
+fn price(s: &Scenario, rows: &[Row], tick: u32, sector_id: &str, market: &str) -> f64 {
+    let (k, i) = (sector(s, sector_id), state(s, market));
+    rows.iter()
+        .find(|r| r.metric == Metric::Price && r.tick == tick && r.sector == k && r.market == i)
+        .unwrap_or_else(|| panic!("no price of {sector_id} in {market} at {tick}"))
+        .value
+}
+
+/// Sum of a firm metric over ticks.
+fn total(s: &Scenario, rows: &[Row], metric: Metric, ticks: std::ops::Range<u32>, id: &str) -> f64 {
+    ticks.map(|t| of_firm(s, rows, metric, t, id)).sum()
+}
+
+#[test]
+fn a_supply_cut_raises_the_price_when_it_binds_and_it_falls_back_as_new_capacity_arrives() {
+    let ban = world(&[MINERAL_BAN], &[], None);
+    let free = world(&[], &[], None);
+    let (b, f) = (run(&ban), run(&free));
+    let series: Vec<f64> = (0..60)
+        .map(|t| price(&ban, &b, t, "minerals", "US"))
+        .collect();
+    eprintln!("US minerals price under the ban: {series:.3?}");
+    eprintln!(
+        "US miner capacity: {:.3?}",
+        (0..60)
+            .map(|t| of_firm(&ban, &b, Metric::Capacity, t, "us_minerals"))
+            .collect::<Vec<_>>()
+    );
+    let before = price(&ban, &b, 2, "minerals", "US");
+    let binds = price(&ban, &b, 3, "minerals", "US");
+    assert!(
+        binds > 1.5 * before,
+        "the price jumps in the tick the ban binds: {before:.3} → {binds:.3}"
+    );
+    assert!(
+        (price(&free, &f, 3, "minerals", "US") - before).abs() < 0.05 * before,
+        "without the ban it does not"
+    );
+    let peak = series.iter().copied().fold(0.0, f64::max);
+    let late = series[59];
+    assert!(
+        late < before + 0.5 * (peak - before),
+        "the price falls back as the US miner's capacity grows: peak {peak:.3}, tick 59 {late:.3}"
+    );
+    assert!(
+        of_firm(&ban, &b, Metric::Capacity, 59, "us_minerals")
+            > 1.3 * of_firm(&free, &f, Metric::Capacity, 59, "us_minerals"),
+        "the price draws in capacity outside the banning state"
+    );
+}
+
+/// The ban's effect over its first year, relative to the same world without it: the output of
+/// the controller's ally's fab (TW, which makes the controller's chips) and the unit cost of the
+/// controller's chip designer (US).
+fn c5_effect(parameters: &[(&str, &str)], us_miner_capacity: Option<f64>) -> (f64, f64) {
+    let ban = world(&[MINERAL_BAN], parameters, us_miner_capacity);
+    let free = world(&[], parameters, us_miner_capacity);
+    let (b, f) = (run(&ban), run(&free));
+    let output = total(&ban, &b, Metric::Output, 3..15, "tw_fab")
+        / total(&free, &f, Metric::Output, 3..15, "tw_fab");
+    let cost = total(&ban, &b, Metric::UnitCost, 3..15, "us_chips")
+        / total(&free, &f, Metric::UnitCost, 3..15, "us_chips");
+    (output, cost)
+}
+
+#[test]
+fn c5_both_ways_thin_stocks_and_no_alternative_supplier_make_a_mineral_ban_bite() {
+    let (output, cost) = c5_effect(
+        &[
+            ("production.input_stock_months", "0.5"),
+            ("mechanisms.backfill", "false"),
+        ],
+        None,
+    );
+    eprintln!("thin stocks, no alternative: fab output ×{output:.3}, chip unit cost ×{cost:.3}");
+    assert!(output < 0.8, "the chain's fab output falls: ×{output:.3}");
+    assert!(
+        cost > 1.05,
+        "and the controller's chip unit cost rises: ×{cost:.3}"
+    );
+}
+
+#[test]
+fn c5_both_ways_stocks_and_an_alternative_supplier_absorb_a_mineral_ban() {
+    let (output, cost) = c5_effect(&[("production.input_stock_months", "6")], Some(8.0));
+    eprintln!(
+        "six months of stock, a large alternative: fab output ×{output:.3}, chip unit cost ×{cost:.3}"
+    );
+    assert!(output > 0.98, "fab output barely moves: ×{output:.3}");
+    assert!(cost < 1.02, "nor does the chip unit cost: ×{cost:.3}");
+}
+
+#[test]
+fn c5_with_the_same_stocks_the_rationing_rule_decides_who_absorbs_a_short_input() {
+    // Default stocks and the default (small) US miner: the ban leaves the banned markets short.
+    let rule = |name: &str| c5_effect(&[("production.rationing", name)], None).0;
+    let (pay, pro_rata, priority) = (
+        rule("\"willingness_to_pay\""),
+        rule("\"pro_rata\""),
+        rule("\"priority\""),
+    );
+    eprintln!(
+        "fab output by rule: pay ×{pay:.3}, pro rata ×{pro_rata:.3}, priority ×{priority:.3}"
+    );
+    assert!(
+        pay > pro_rata && pro_rata > priority,
+        "fabs outbid final users under willingness to pay: {pay:.3} > {pro_rata:.3} > {priority:.3}"
+    );
+}
+
+#[test]
+fn substitutes_for_a_short_material_soften_a_ban() {
+    let thin = [
+        ("production.input_stock_months", "0.5"),
+        ("mechanisms.backfill", "false"),
+    ];
+    let (leontief, _) = c5_effect(&thin, None);
+    let mut with_substitutes = thin.to_vec();
+    with_substitutes.push(("production.material_substitutability", "0.8"));
+    let (substituted, _) = c5_effect(&with_substitutes, None);
+    assert!(
+        substituted > leontief + 0.1,
+        "substitutes cover most of the shortfall: ×{substituted:.3} vs ×{leontief:.3}"
+    );
+}
+
+fn baseline(seed: Option<u64>) -> Scenario {
+    let overrides = Overrides {
+        seed,
+        ticks: None,
+        parameters: vec![],
+    };
+    load(&Source::Bundled("baseline_2022.ron".into()), &overrides)
+        .expect("bundled baseline loads")
+        .scenario
+}
+
+/// Largest month-on-month relative price change (any market with demand) and largest absolute
+/// month-on-month change of a firm's share of a buying state's market.
+fn largest_moves(rows: &[Row]) -> (f64, String, f64, String) {
+    let mut prices: BTreeMap<(u16, u16), Vec<(u32, f64)>> = BTreeMap::new();
+    let mut shares: BTreeMap<(u16, u16, u16), Vec<(u32, f64)>> = BTreeMap::new();
+    for r in rows.iter().filter(|r| r.market != WORLD) {
+        match r.metric {
+            Metric::Price => prices
+                .entry((r.sector, r.market))
+                .or_default()
+                .push((r.tick, r.value)),
+            Metric::MarketShare => shares
+                .entry((r.firm, r.sector, r.market))
+                .or_default()
+                .push((r.tick, r.value)),
+            _ => {}
+        }
+    }
+    let (mut price_move, mut price_at, mut share_move, mut share_at) =
+        (0.0, String::new(), 0.0, String::new());
+    for (key, series) in &prices {
+        for w in series.windows(2) {
+            let step = (w[1].1 / w[0].1 - 1.0).abs();
+            if w[1].0 == w[0].0 + 1 && step > price_move {
+                price_move = step;
+                price_at = format!("{key:?} at tick {}: {} → {}", w[1].0, w[0].1, w[1].1);
+            }
+        }
+    }
+    for (key, series) in &shares {
+        for w in series.windows(2) {
+            let step = (w[1].1 - w[0].1).abs();
+            if w[1].0 == w[0].0 + 1 && step > share_move {
+                share_move = step;
+                share_at = format!("{key:?} at tick {}: {} → {}", w[1].0, w[0].1, w[1].1);
+            }
+        }
+    }
+    (price_move, price_at, share_move, share_at)
+}
+
+/// Documented bounds (docs/MODEL.md, "Patterns"): with no policy, no market's price moves more
+/// than 10% and no firm's share of a market more than 5 points in a month.
+const MAX_MONTHLY_PRICE_MOVE: f64 = 0.10;
+const MAX_MONTHLY_SHARE_MOVE: f64 = 0.05;
+
+#[test]
+fn with_no_policy_prices_and_shares_move_smoothly() {
+    for seed in [None, Some(1), Some(2)] {
+        let rows = run(&baseline(seed));
+        let (price_move, price_at, share_move, share_at) = largest_moves(&rows);
+        eprintln!(
+            "seed {seed:?}: price {price_move:.4} {price_at}; share {share_move:.4} {share_at}"
+        );
+        assert!(
+            price_move <= MAX_MONTHLY_PRICE_MOVE,
+            "seed {seed:?}: a price moved {price_move:.3} in a month: {price_at}"
+        );
+        assert!(
+            share_move <= MAX_MONTHLY_SHARE_MOVE,
+            "seed {seed:?}: a share moved {share_move:.3} in a month: {share_at}"
+        );
+    }
+}
+
+#[test]
+fn with_inertia_buyers_turn_away_from_a_discouraged_supplier_over_months_not_at_once() {
+    // A utility penalty (no supply is blocked): buyers' target shares jump, their held shares
+    // follow at the pace `market.share_adjustment_months` sets.
+    let discourage = r#"Event(date: "2022-10", action: PurchaseDiscouragement(id: "d", buyer: "CN", against: "US", sector: "ai_accelerator", utility_penalty: 2.0))"#;
+    let share_path = |months: &str| {
+        let s = world(
+            &[discourage],
+            &[("market.share_adjustment_months", months)],
+            None,
+        );
+        let rows = run(&s);
+        let j = firm(&s, "us_chips");
+        let i = state(&s, "CN");
+        let at = |t: u32| {
+            rows.iter()
+                .find(|r| {
+                    r.metric == Metric::MarketShare && r.tick == t && r.firm == j && r.market == i
+                })
+                .expect("share row")
+                .value
+        };
+        (at(2), at(3), at(15))
+    };
+    let (before, first, later) = share_path("6");
+    let (before_free, first_free, later_free) = share_path("0");
+    eprintln!(
+        "inertia: {before:.3} → {first:.3} → {later:.3}; none: {before_free:.3} → {first_free:.3} → {later_free:.3}"
+    );
+    assert!(
+        before - first < 0.4 * (before - later),
+        "with a 6-month time constant the first month makes well under half of the move: {before:.3} → {first:.3} → {later:.3}"
+    );
+    assert!(
+        before_free - first_free > 0.75 * (before_free - later_free),
+        "without inertia most of the move is made at once: {before_free:.3} → {first_free:.3} → {later_free:.3}"
+    );
+    assert!(
+        before - first < 0.5 * (before_free - first_free),
+        "inertia at least halves the first month's move"
+    );
+}
+
+#[test]
+fn every_bundled_scenario_keeps_prices_positive_and_stocks_non_negative() {
+    for (name, text) in BUNDLED {
+        let scenario = load_str(name, text, &Overrides::default()).expect("bundled scenario loads");
+        for r in run(&scenario) {
+            assert!(r.value.is_finite(), "{name}: {r:?}");
+            match r.metric {
+                Metric::Price | Metric::ListPrice | Metric::UnitCost => {
+                    assert!(r.value > 0.0, "{name}: {r:?}")
+                }
+                Metric::InputStockMonths => assert!(r.value >= 0.0, "{name}: {r:?}"),
+                _ => {}
+            }
+        }
+    }
+}
