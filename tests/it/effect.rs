@@ -129,9 +129,12 @@ fn the_default_ablations_are_every_mechanism_switch_and_all_off() {
         bootstrap_resamples: 100,
     )"#;
     let (dir, summary) = run_spec(spec, &[("world.ron", &world)]);
-    let switches: Vec<String> = chokepoint::scenario::params::Parameters::paths()
-        .into_iter()
-        .filter_map(|p| p.strip_prefix("mechanisms.").map(str::to_string))
+    // Every switch that is on by default (some, like extraterritorial escalation, are off).
+    let defaults = chokepoint::scenario::params::Parameters::default().to_flat();
+    let switches: Vec<String> = defaults
+        .iter()
+        .filter(|(_, v)| v.as_bool() == Some(true))
+        .filter_map(|(p, _)| p.strip_prefix("mechanisms.").map(str::to_string))
         .filter(|m| m != "leakage")
         .collect();
     assert!(switches.len() >= 10, "{switches:?}");
