@@ -199,14 +199,14 @@ pub fn read(path: &Path) -> Result<LoadedSpec, ScenarioError> {
 
 fn check(l: &LoadedSpec) -> Result<(), ScenarioError> {
     let s = &l.spec;
-    if !crate::output::files::is_folder_name(&s.name) {
+    if !crate::scenario::types::is_folder_name(&s.name) {
         return Err(l
             .error(
                 None,
                 "name",
                 format!("effect name `{}` cannot name an output folder", s.name),
             )
-            .with_help(crate::output::files::FOLDER_NAME_HELP));
+            .with_help(crate::scenario::types::FOLDER_NAME_HELP));
     }
     check_replicates(s.replicates).map_err(|e| {
         l.error(None, "replicates", e)

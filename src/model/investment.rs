@@ -5,18 +5,11 @@
 //! inputs (tools) their home market could deliver, outbound investment restrictions cut it and state
 //! funds' capacity subsidies add to it. Each firm then plans next tick's output.
 
-use std::collections::VecDeque;
-
 use bevy_ecs::prelude::*;
 
 use super::policy::PolicyRegime;
-use super::prices::Pricing;
-use super::world::{Books, Capacity, Params, Roster, Structure, Tools};
-
-/// Capacity under construction, $B/yr of capacity, oldest first: one slot per tick of the lead
-/// time; the front slot comes into use next.
-#[derive(Component, Clone, Debug, Default)]
-pub struct CapacityPipeline(pub VecDeque<f64>);
+use super::world::Pricing;
+use super::world::{Books, Capacity, CapacityPipeline, Params, Roster, Structure, Tools};
 
 /// Largest factor by which a margin can raise desired capacity (and smallest, inverted): a price
 /// spike draws capacity in, but no firm plans on a tenfold scarcity rent lasting.

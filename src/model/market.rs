@@ -11,19 +11,14 @@ use bevy_ecs::prelude::*;
 
 use super::leakage::leak_fraction;
 use super::policy::{Instrument, PolicyRegime};
-use super::prices::Pricing;
 use super::world::{
-    Appeal, Books, Capability, Capacity, Clock, Markets, Params, Roster, Structure, Tools, utility,
+    Appeal, Books, Capability, Capacity, ChoiceShares, Clock, Markets, Params, Pricing, Roster,
+    Structure, Tools, utility,
 };
 use crate::scenario::InputRole;
 
 /// Relative tolerance above capacity before a supplier counts as full.
 const CAPACITY_TOLERANCE: f64 = 1e-9;
-
-/// A firm's share of each buying state's chosen demand in its sector, by state index: the shares
-/// buyers held last tick, from which they move toward today's logit shares with inertia.
-#[derive(Component, Clone, Debug)]
-pub struct ChoiceShares(pub Vec<f64>);
 
 /// One supplier's data for this tick.
 struct Supplier {

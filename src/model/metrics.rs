@@ -4,7 +4,7 @@
 use bevy_ecs::prelude::*;
 
 use super::policy::PolicyRegime;
-use super::prices::Pricing;
+use super::world::Pricing;
 use super::world::{
     Books, Capability, Capacity, Clock, ComputeStock, InputStocks, Knowledge, Markets, Roster,
     Structure, Tools,

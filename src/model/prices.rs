@@ -7,19 +7,8 @@
 
 use bevy_ecs::prelude::*;
 
-use super::world::{Costs, Markets, Params, Roster, Structure};
+use super::world::{Costs, Markets, Params, Pricing, Roster, Structure};
 use crate::scenario::params::PriceParams;
-
-/// A firm's price and what sets it.
-#[derive(Component, Clone, Copy, Debug)]
-pub struct Pricing {
-    /// List price index (start = 1): unit cost × utilisation markup. Buyers choose on it.
-    pub list_price: f64,
-    /// Unit cost index (start = 1): own value added plus inputs at their market prices.
-    pub unit_cost: f64,
-    /// Demand wanted ÷ usable capacity this tick (can exceed 1).
-    pub utilization: f64,
-}
 
 /// The multiple of the delivered list price at which a market delivering share `fill` of its
 /// demand clears: `fill^(−1/ε)`, at most `max_scarcity_multiple` (1 when fully supplied).

@@ -9,7 +9,8 @@
 use bevy_ecs::prelude::*;
 
 use super::leakage::gray_premium;
-use super::prices::{Pricing, scarcity_multiple};
+use super::prices::scarcity_multiple;
+use super::world::Pricing;
 use super::world::{Books, InputStocks, Markets, Params, Roster, Structure, Tools};
 use crate::scenario::InputRole;
 use crate::scenario::params::Rationing;

@@ -2,13 +2,12 @@
 //! supply chain, and the start-state calibration that makes tick 0 reproduce the cited 2022
 //! market shares (docs/MODEL.md, "Initialization").
 
+use std::collections::VecDeque;
+
 use bevy_ecs::prelude::*;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use super::investment::CapacityPipeline;
-use super::market::ChoiceShares;
-use super::prices::Pricing;
 use crate::scenario::params::Parameters;
 use crate::scenario::{InputRole, Scenario};
 
@@ -104,6 +103,27 @@ pub struct Research {
     /// Best design capability in each sector after last tick's learning (what followers imitate).
     pub design_frontier: Vec<f64>,
 }
+
+/// A firm's share (`market.rs`) of each buying state's chosen demand in its sector, by state index: the shares
+/// buyers held last tick, from which they move toward today's logit shares with inertia.
+#[derive(Component, Clone, Debug)]
+pub struct ChoiceShares(pub Vec<f64>);
+
+/// A firm's price and what sets it (`prices.rs`).
+#[derive(Component, Clone, Copy, Debug)]
+pub struct Pricing {
+    /// List price index (start = 1): unit cost × utilisation markup. Buyers choose on it.
+    pub list_price: f64,
+    /// Unit cost index (start = 1): own value added plus inputs at their market prices.
+    pub unit_cost: f64,
+    /// Demand wanted ÷ usable capacity this tick (can exceed 1).
+    pub utilization: f64,
+}
+
+/// Capacity under construction (`investment.rs`), $B/yr of capacity, oldest first: one slot per tick of the lead
+/// time; the front slot comes into use next.
+#[derive(Component, Clone, Debug, Default)]
+pub struct CapacityPipeline(pub VecDeque<f64>);
 
 /// A firm's inputs, aligned with its sector's input list.
 #[derive(Component, Clone, Debug)]

@@ -229,6 +229,15 @@ struct EffectPlan {
 /// Runs the analysis described by the spec at `spec_path` and writes its outputs:
 /// plan (read and check everything), run (every replicate × ablation × dose), analyse (the
 /// statistics and verdicts), write (files, manifest, charts), then publish the folder.
+impl From<EffectError> for super::error::CommandError {
+    fn from(e: EffectError) -> Self {
+        match e {
+            EffectError::Input(e) => e.into(),
+            EffectError::Output(e) => e.into(),
+        }
+    }
+}
+
 pub fn execute(spec_path: &Path, request: &EffectRequest) -> Result<EffectSummary, EffectError> {
     let started = Instant::now();
     let plan = plan(spec_path, request)?;

@@ -7,7 +7,6 @@ use std::path::Path;
 
 use crate::charts::PlotError;
 use crate::output::OutputError;
-use crate::runner::effect::EffectError;
 use crate::scenario::ScenarioError;
 
 /// What kind of ending a command had, and the process exit code each kind maps to.
@@ -116,16 +115,6 @@ impl From<OutputError> for CommandError {
     }
 }
 
-impl From<super::single::RunError> for CommandError {
-    /// A run whose state became non-finite is bad input (a parameter out of range): exit 2.
-    fn from(e: super::single::RunError) -> Self {
-        match e {
-            super::single::RunError::Output(e) => e.into(),
-            e @ super::single::RunError::NonFinite(_) => CommandError::bad_input(e),
-        }
-    }
-}
-
 impl From<PlotError> for CommandError {
     /// Reading or writing a file, or drawing, failed: a failure (exit 1), as for every other
     /// command; everything else is a request the folder cannot honour (exit 2).
@@ -133,15 +122,6 @@ impl From<PlotError> for CommandError {
         match e {
             PlotError::Io { .. } | PlotError::Draw { .. } => CommandError::failure(e),
             _ => CommandError::bad_input(e),
-        }
-    }
-}
-
-impl From<EffectError> for CommandError {
-    fn from(e: EffectError) -> Self {
-        match e {
-            EffectError::Input(e) => e.into(),
-            EffectError::Output(e) => e.into(),
         }
     }
 }

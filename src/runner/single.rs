@@ -49,6 +49,16 @@ pub enum RunError {
     Output(#[from] OutputError),
 }
 
+impl From<RunError> for super::error::CommandError {
+    /// A run whose state became non-finite is bad input (a parameter out of range): exit 2.
+    fn from(e: RunError) -> Self {
+        match e {
+            RunError::Output(e) => e.into(),
+            e @ RunError::NonFinite(_) => super::error::CommandError::bad_input(e),
+        }
+    }
+}
+
 /// Runs a loaded scenario and writes its results.
 pub fn execute(loaded: &Loaded, request: &RunRequest) -> Result<RunSummary, RunError> {
     let started = Instant::now();

@@ -568,3 +568,21 @@ impl Scenario {
         Some(order)
     }
 }
+
+/// The longest folder name a scenario, sweep or effect may have (file systems allow 255 bytes;
+/// the hidden staging and lock names add a few).
+pub const MAX_FOLDER_NAME_CHARS: usize = 100;
+
+/// Whether `name` can name an output folder: 1 to [`MAX_FOLDER_NAME_CHARS`] ASCII letters, digits,
+/// `_` and `-` (so never `.`, `..`, a hidden name, a path or a name with spaces).
+pub fn is_folder_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= MAX_FOLDER_NAME_CHARS
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// The help line for a name that [`is_folder_name`] refuses.
+pub const FOLDER_NAME_HELP: &str =
+    "use 1 to 100 letters, digits, `_` and `-` (the name is the default output folder)";

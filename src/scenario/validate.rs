@@ -161,13 +161,13 @@ impl Ctx<'_> {
 
     fn calendar(&self) -> Result<(), ScenarioError> {
         let s = self.s;
-        if !crate::output::files::is_folder_name(&s.name) {
+        if !crate::scenario::types::is_folder_name(&s.name) {
             return Err(self
                 .top_err(
                     "name",
                     format!("scenario name `{}` cannot name an output folder", s.name),
                 )
-                .with_help(crate::output::files::FOLDER_NAME_HELP));
+                .with_help(crate::scenario::types::FOLDER_NAME_HELP));
         }
         if let Err(message) = check_ticks(s.ticks) {
             return Err(self

@@ -204,13 +204,13 @@ impl Plan {
                 None => err,
             }
         };
-        if !crate::output::files::is_folder_name(&spec.name) {
+        if !crate::scenario::types::is_folder_name(&spec.name) {
             return Err(at(
                 &format!("\"{}\"", spec.name),
                 Some("name"),
                 format!("sweep name `{}` is not a folder name", spec.name),
             )
-            .with_help(crate::output::files::FOLDER_NAME_HELP));
+            .with_help(crate::scenario::types::FOLDER_NAME_HELP));
         }
         let factors = check_factors(&spec, &base, &at)?;
         if spec.replicates == 0 {

@@ -35,8 +35,9 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     // Writers write what the layers below computed; they never run or draw anything.
     ("output", &["charts", "runner"]),
     // Charts only read files: of the crate they know the tables' labels, the scenario file format
-    // (to read a result's `scenario.ron` for its events) and digests (to verify what they read).
-    ("charts", &["model", "sweep", "effect", "output", "runner"]),
+    // (to read a result's `scenario.ron` for its events), digests (to verify what they read) and
+    // output's atomic file type (to write a chart complete or not at all).
+    ("charts", &["model", "sweep", "effect", "runner"]),
 ];
 
 /// Code of a source file without comments and without a trailing `#[cfg(test)]` module.

@@ -266,7 +266,7 @@ fn d4_a_state_driven_non_finite_stops_the_run_naming_tick_entity_and_mechanism()
             "--out",
             "o",
             "--set",
-            "learning.catch_up_rate_per_year=1e300",
+            "learning.frontier_drift_years_per_year=1e300",
         ],
         dir.path(),
     );
@@ -281,7 +281,7 @@ fn d4_a_state_driven_non_finite_stops_the_run_naming_tick_entity_and_mechanism()
     let err = stderr(&out);
     assert!(err.contains("firm `") || err.contains("state `"), "{err}");
     assert!(
-        err.contains("warning: `learning.catch_up_rate_per_year`"),
+        err.contains("warning: `learning.frontier_drift_years_per_year`"),
         "{err}"
     );
     assert!(!dir.path().join("o").exists());
@@ -396,7 +396,12 @@ fn d11_an_unusable_output_folder_is_bad_input() {
             &["run", "s.ron", "--no-plots", "--out", out_dir],
             dir.path(),
         );
-        assert_refused(&out, &["cannot be used"]);
+        assert_refused(&out, &[]);
+        let err = stderr(&out);
+        assert!(
+            err.contains("cannot be used") || err.contains("is not a folder"),
+            "says why the folder cannot be used: {err}"
+        );
     }
     fs::write(dir.path().join("small_world.ron"), SMALL_WORLD).unwrap();
     fs::write(dir.path().join("spec.ron"), TINY_SWEEP).unwrap();
