@@ -68,6 +68,18 @@ pub fn io_error(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
     }
 }
 
+/// Best-effort fsync of a folder, so a rename or new file survives power loss.
+pub fn sync_dir(dir: &Path) {
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
 /// A file written through a temporary name beside it, hashed and counted as it is written, and
 /// renamed into place by [`AtomicFile::commit`]; dropped uncommitted, it leaves nothing behind.
 pub struct AtomicFile {
@@ -244,13 +256,13 @@ impl OutputDir {
                 let _ = fs::rename(&aside, &self.target);
                 return Err(io_error(&self.target)(e));
             }
-            crate::runner::journal::sync_dir(parent);
+            sync_dir(parent);
             // The new results are in place; a failure to delete the old ones only leaves a
             // hidden folder that the next run in this folder removes.
             let _ = fs::remove_dir_all(&aside);
         } else {
             fs::rename(&self.staging, &self.target).map_err(io_error(&self.target))?;
-            crate::runner::journal::sync_dir(parent);
+            sync_dir(parent);
         }
         self.published = true;
         Ok(self.target.clone())

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::output::OutputError;
-use crate::output::files::AtomicFile;
+use crate::output::files::{AtomicFile, sync_dir};
 use crate::output::sweep::RunValues;
 use crate::provenance::{hex, sha256_hex};
 
@@ -311,18 +311,6 @@ impl RunValues for Records {
             path: PathBuf::from(format!("<record of run {run}>")),
             source,
         })
-    }
-}
-
-/// Best-effort fsync of a folder, so a rename or new file survives power loss.
-pub fn sync_dir(dir: &Path) {
-    let dir = if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    };
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
     }
 }
 

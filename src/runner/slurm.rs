@@ -14,8 +14,9 @@ use super::error::CommandError;
 use super::folder::{
     README_NAME, SCRIPT_NAME, SLURM_DIR, check_folder, refuse_non_folder, result_dir,
 };
-use super::journal::{Shard, sync_dir};
+use super::journal::Shard;
 use crate::output::files::AtomicFile;
+use crate::output::files::sync_dir;
 use crate::sweep::plan::load_plan;
 
 /// What `--emit-slurm` was asked to do.

@@ -18,7 +18,7 @@ use super::folder::{
     FolderState, SCRIPT_NAME, SLURM_DIR, prepare_folder, refuse_non_folder, result_dir,
 };
 use super::journal::{
-    self, Journal, Records, Shard, ShardHeader, journal_header, read_shard_header, scan_shard,
+    Journal, Records, Shard, ShardHeader, journal_header, read_shard_header, scan_shard,
     write_shard,
 };
 use super::progress::Progress;
@@ -232,7 +232,7 @@ pub fn execute(request: &SweepRequest) -> Result<SweepSummary, CommandError> {
         )
         .map_err(|e| CommandError::Failure(e.to_string()))?;
     }
-    journal::sync_dir(&dir);
+    crate::output::files::sync_dir(&dir);
     // Another process finishing the same shard at the same time may have removed it already.
     match fs::remove_file(&journal_path) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
