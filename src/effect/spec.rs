@@ -404,7 +404,20 @@ pub fn dose_scenarios(
             .map(|(k, v)| {
                 let mut more = extra.to_vec();
                 more.push((path.clone(), ParamValue::Number(*v)));
-                let s = with_params(base, &more)?;
+                let s = with_params(base, &more).map_err(|e| {
+                    // An error about the dose's own path is the dose value's: point at it.
+                    if !e.message.contains(&format!("`{path}`")) {
+                        return e;
+                    }
+                    let message = format!("dose {k} ({path} = {v}): {}", e.message);
+                    let value = v.to_string();
+                    let mut located = l.error(Some(("values", 0)), &value, message.clone());
+                    if located.position.is_none() {
+                        located = l.error(Some(("values", 0)), "values", message);
+                    }
+                    located.help = e.help;
+                    located
+                })?;
                 crate::scenario::validate::validate_detached(&s).map_err(|e| {
                     let mut located = l.error(
                         Some(("values", 0)),

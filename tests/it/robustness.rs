@@ -759,3 +759,40 @@ fn mutated_bundled_inputs_are_accepted_or_refused_with_a_position_and_leave_noth
         seed += 1;
     }
 }
+
+#[test]
+fn d10_an_effect_dose_level_out_of_range_points_at_the_value() {
+    let dir = scratch("world.ron", SMALL_WORLD);
+    fs::write(
+        dir.path().join("eff.ron"),
+        r#"Effect(
+    name: "e",
+    scenario: "world.ron",
+    dose: Levels(path: "learning.catch_up_rate_per_year", values: [0.1, -0.5]),
+    outcomes: [Outcome(label: "a", metric: "ai_compute", state: "CN", date: "2023-06")],
+    replicates: 2,
+    seed: 1,
+)"#,
+    )
+    .unwrap();
+    let out = chokepoint(&["effect", "eff.ron", "--no-plots"], dir.path());
+    assert_refused(&out, &["dose 1", "-0.5", "eff.ron:4:"]);
+}
+
+#[test]
+fn d10_a_bad_share_in_a_child_file_points_into_the_child() {
+    let dir = scratch("parent.ron", SMALL_WORLD);
+    fs::write(
+        dir.path().join("child.ron"),
+        r#"Scenario(
+    extends: "parent.ron",
+    name: "child",
+    firms: [
+        Firm(id: "us_tools", name: "US toolmaker", home: "US", sector: "equipment", share: 0.9, capability: 0.0),
+    ],
+)"#,
+    )
+    .unwrap();
+    let out = chokepoint(&["validate", "child.ron"], dir.path());
+    assert_refused(&out, &["sum to 1.3", "child.ron:5:"]);
+}
