@@ -117,12 +117,7 @@ impl CompareData {
     }
 
     fn state_name(&self, code: &str) -> String {
-        self.states
-            .iter()
-            .find(|(c, _)| c == code)
-            .map(|(_, n)| n.clone())
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| code.to_string())
+        super::data::state_display_name(&self.states, code)
     }
 
     pub(crate) fn build(&self, ctx: &Ctx, _name: &str) -> Result<Vec<Figure>, PlotError> {

@@ -483,6 +483,17 @@ pub(crate) fn read_firms(dir: &Path) -> Result<Option<Vec<Firm>>, PlotError> {
     Ok(Some(out))
 }
 
+/// A state's display name from the rows of [`read_states`], or its code where the table gives
+/// none.
+pub(crate) fn state_display_name(states: &[(String, String)], code: &str) -> String {
+    states
+        .iter()
+        .find(|(c, _)| c == code)
+        .map(|(_, n)| n.clone())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| code.to_string())
+}
+
 /// `states.csv`: state code → name, in file order.
 pub(crate) fn read_states(dir: &Path) -> Result<Vec<(String, String)>, PlotError> {
     let path = dir.join("states.csv");

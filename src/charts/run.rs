@@ -138,17 +138,7 @@ impl RunData {
         if code == "other" {
             return "Other".into();
         }
-        self.states
-            .iter()
-            .find(|(c, _)| c == code)
-            .map(|(_, n)| {
-                if n.is_empty() {
-                    code.to_string()
-                } else {
-                    n.clone()
-                }
-            })
-            .unwrap_or_else(|| code.to_string())
+        super::data::state_display_name(&self.states, code)
     }
 
     fn firm(&self, id: &str) -> Option<&Firm> {

@@ -269,12 +269,7 @@ impl SweepData {
     }
 
     fn state_name(&self, code: &str) -> String {
-        self.states
-            .iter()
-            .find(|(c, _)| c == code)
-            .map(|(_, n)| n.clone())
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| code.to_string())
+        super::data::state_display_name(&self.states, code)
     }
 
     fn who_label(&self, w: &Who) -> String {

@@ -147,14 +147,15 @@ pub fn update_compliance(
         let mut at_stake = vec![0.0; n];
         let mut channels = vec![0u32; n];
         for (id, control) in &controls {
-            let asked: Vec<bool> = (0..n).map(|a| regime.channels_for(id, a) > 0).collect();
+            let asked_through: Vec<u32> = (0..n).map(|a| regime.channels_for(id, a)).collect();
+            let asked: Vec<bool> = asked_through.iter().map(|&c| c > 0).collect();
             let reached = |j: usize| {
                 control.extraterritorial
                     && tool_dependence(&structure, &markets, j, c) >= p.de_minimis_tool_share
             };
             let supply = controlled_supply(control, &stakes, &markets, &asked, &reached);
             for a in 0..n {
-                channels[a] = channels[a].max(regime.channels_for(id, a));
+                channels[a] = channels[a].max(asked_through[a]);
                 if a == c {
                     continue;
                 }
