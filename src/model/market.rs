@@ -75,6 +75,7 @@ pub fn allocate_markets(
     let inertia = share_adjustment(p.market.share_adjustment_months, dt);
     let mut denial_blocked = vec![0.0; n_states];
     let mut denial_foreign = vec![0.0; n_states];
+    let (mut firm_ids, mut home_ids, mut shift_factor) = (Vec::new(), Vec::new(), Vec::new());
 
     for (k, members) in structure.sector_firms.iter().enumerate() {
         let mut suppliers: Vec<Supplier> = Vec::with_capacity(members.len());
@@ -102,6 +103,19 @@ pub fn allocate_markets(
             s.weight = ((s.weight - max_u) / mu).exp();
         }
         let n = suppliers.len();
+        // Policy's effect on this sector, looked up once per tick rather than per supplier and
+        // market: utility shifts as logit factors, and whether any restriction can bind.
+        firm_ids.clear();
+        firm_ids.extend(suppliers.iter().map(|s| s.firm));
+        home_ids.clear();
+        home_ids.extend(suppliers.iter().map(|s| s.home));
+        let shifted = regime.utility_shifts(k, &firm_ids, &home_ids, n_states, &mut shift_factor);
+        if shifted {
+            shift_factor
+                .iter_mut()
+                .for_each(|x| *x = if *x == 0.0 { 1.0 } else { (*x / mu).exp() });
+        }
+        let restricted = regime.restricts_sector(k);
         // Supplier × market matrices, flattened: entry (m, i) at m * n_states + i.
         let at = |m: usize, i: usize| m * n_states + i;
         let mut shares = vec![0.0; n * n_states];
@@ -137,12 +151,11 @@ pub fn allocate_markets(
             };
             let home_factor = ((p.market.home_bias + commitment_bonus) / mu).exp();
             w.clear();
-            w.extend(suppliers.iter().map(|s| {
-                let shift = regime.utility_shift(s.firm, s.home, k, i);
-                let shifted = if shift == 0.0 {
-                    s.weight
+            w.extend(suppliers.iter().enumerate().map(|(m, s)| {
+                let shifted = if shifted {
+                    s.weight * shift_factor[at(m, i)]
                 } else {
-                    s.weight * (shift / mu).exp()
+                    s.weight
                 };
                 if s.home == i {
                     shifted * home_factor
@@ -181,21 +194,26 @@ pub fn allocate_markets(
             // What policy allows of each supplier in this market.
             let de_minimis = p.alliances.de_minimis_tool_share;
             restrictions.clear();
-            restrictions.extend(suppliers.iter().map(|s| {
-                let dependence =
-                    |controller: usize| tool_dependence(&structure, &markets, s.firm, controller);
-                regime.restriction(s.firm, s.home, k, i, s.capability, de_minimis, &dependence)
-            }));
-            apply_tier_quotas(
-                &mut regime,
-                &suppliers,
-                &desired,
-                &mut restrictions,
-                k,
-                i,
-                clock.tick,
-                dt,
-            );
+            if restricted {
+                restrictions.extend(suppliers.iter().map(|s| {
+                    let dependence = |controller: usize| {
+                        tool_dependence(&structure, &markets, s.firm, controller)
+                    };
+                    regime.restriction(s.firm, s.home, k, i, s.capability, de_minimis, &dependence)
+                }));
+                apply_tier_quotas(
+                    &mut regime,
+                    &suppliers,
+                    &desired,
+                    &mut restrictions,
+                    k,
+                    i,
+                    clock.tick,
+                    dt,
+                );
+            } else {
+                restrictions.resize(n, super::policy::Restriction::NONE);
+            }
 
             allowed.clear();
             allowed.extend(

@@ -4,10 +4,9 @@
 use bevy_ecs::prelude::*;
 
 use super::policy::PolicyRegime;
-use super::world::Pricing;
 use super::world::{
-    Books, Capability, Capacity, Clock, ComputeStock, InputStocks, Knowledge, Markets, Roster,
-    Structure, Tools,
+    Books, Capability, Capacity, Clock, ComputeStock, FirmInfo, InputStocks, Knowledge, Markets,
+    Pricing, StateInfo, Structure, Tools,
 };
 use crate::scenario::InputRole;
 
@@ -195,6 +194,105 @@ impl Selection {
     }
 }
 
+/// The shape of a run's metric rows, fixed by the scenario: which states make each sector's
+/// goods, which firms report input stocks and capability ceilings, which states control exports.
+/// [`record_metrics`] and [`catalogue`] both read it, so the rows recorded at every tick are
+/// exactly the catalogue's (MODEL.md, "Metrics": every metric always present).
+#[derive(Clone, Debug, Default)]
+pub struct Layout {
+    /// Per sector: its firms, in scenario order.
+    members: Vec<Vec<usize>>,
+    /// Per sector: the home states of its firms, sorted, without repeats.
+    homes: Vec<Vec<usize>>,
+    /// Per sector and member: the position of the member's home in `homes`.
+    home_slot: Vec<Vec<usize>>,
+    /// Per firm: it uses a material input, so it reports `input_stock_months`.
+    stock_months: Vec<bool>,
+    /// Per firm: something in its supply chain bounds its capability (with the ceilings switch
+    /// on), so it reports `capability_ceiling`.
+    ceiling: Vec<bool>,
+    /// States that control exports anywhere in the scenario's timeline, sorted: every other
+    /// state reports its `compliance` with each of them at every tick.
+    controllers: Vec<usize>,
+}
+
+impl Layout {
+    /// The layout of a validated scenario.
+    pub fn new(scenario: &crate::scenario::Scenario) -> Self {
+        let state_of = |id: &str| scenario.states.iter().position(|s| s.id == id);
+        let sector_of = |id: &str| scenario.sectors.iter().position(|s| s.id == id);
+        let n_sectors = scenario.sectors.len();
+        let mut members = vec![Vec::new(); n_sectors];
+        let mut home_of = Vec::with_capacity(scenario.firms.len());
+        for (j, f) in scenario.firms.iter().enumerate() {
+            if let Some(k) = sector_of(&f.sector) {
+                members[k].push(j);
+            }
+            home_of.push(state_of(&f.home).unwrap_or(usize::MAX));
+        }
+        let homes: Vec<Vec<usize>> = members
+            .iter()
+            .map(|m| {
+                let mut h: Vec<usize> = m.iter().map(|&j| home_of[j]).collect();
+                h.sort_unstable();
+                h.dedup();
+                h
+            })
+            .collect();
+        let home_slot = members
+            .iter()
+            .zip(&homes)
+            .map(|(m, h)| {
+                m.iter()
+                    .map(|&j| h.binary_search(&home_of[j]).unwrap_or(0))
+                    .collect()
+            })
+            .collect();
+        let ceilings_on = scenario.parameters.mechanisms.capability_ceilings;
+        let (mut stock_months, mut ceiling) = (Vec::new(), Vec::new());
+        for f in &scenario.firms {
+            let inputs = scenario
+                .sectors
+                .iter()
+                .find(|s| s.id == f.sector)
+                .map_or(&[][..], |s| &s.inputs[..]);
+            stock_months.push(
+                inputs
+                    .iter()
+                    .any(|i| i.role == InputRole::Material && i.per_unit > 0.0),
+            );
+            let tools = inputs
+                .iter()
+                .filter(|i| i.role == InputRole::Capital)
+                .map(|i| i.per_unit)
+                .sum::<f64>()
+                > 0.0;
+            let bounding = inputs
+                .iter()
+                .any(|i| i.role == InputRole::Material && i.bounds_capability);
+            ceiling.push(ceilings_on && (tools || bounding));
+        }
+        let mut controllers: Vec<usize> = scenario
+            .events
+            .iter()
+            .filter_map(|e| match &e.action {
+                crate::scenario::Action::ExportControl { controller, .. } => state_of(controller),
+                _ => None,
+            })
+            .collect();
+        controllers.sort_unstable();
+        controllers.dedup();
+        Layout {
+            members,
+            homes,
+            home_slot,
+            stock_months,
+            ceiling,
+            controllers,
+        }
+    }
+}
+
 /// The rows recorded so far.
 #[derive(Resource, Clone, Debug, Default)]
 pub struct Recorder {
@@ -202,327 +300,344 @@ pub struct Recorder {
     pub selection: Selection,
     /// Recorded rows in the order recorded.
     pub rows: Vec<Row>,
+    /// The rows every tick records.
+    layout: Layout,
+    /// Per-firm values of this tick, by firm index (reused from tick to tick).
+    firms: Vec<FirmSnapshot>,
 }
+
+impl Recorder {
+    /// A recorder for a run of `scenario` keeping `selection`.
+    pub fn new(scenario: &crate::scenario::Scenario, selection: Selection) -> Self {
+        Recorder {
+            selection,
+            rows: Vec::new(),
+            layout: Layout::new(scenario),
+            firms: vec![FirmSnapshot::default(); scenario.firms.len()],
+        }
+    }
+}
+
+/// What the rows read of one firm this tick, gathered in one pass over the firm query.
+#[derive(Clone, Copy, Debug, Default)]
+struct FirmSnapshot {
+    capability: f64,
+    list_price: f64,
+    unit_cost: f64,
+    output: f64,
+    sales: f64,
+    revenue: f64,
+    capacity: f64,
+    tool_access: f64,
+    yield_share: f64,
+    rd_usd_b: f64,
+    knowledge_usd_b: f64,
+    design_years: f64,
+    ceiling_years: f64,
+    stock_months: f64,
+}
+
+/// Reads one firm metric from a firm's snapshot.
+type FirmValue = fn(&FirmSnapshot) -> f64;
+/// Reads one market metric of (sector, market) from the markets.
+type MarketValue = fn(&Markets, usize, usize) -> f64;
 
 fn idx(i: usize) -> u16 {
     i as u16
 }
 
+/// The firm data the recorder reads.
+type FirmQuery<'w, 's> = Query<
+    'w,
+    's,
+    (
+        &'static FirmInfo,
+        &'static Capability,
+        &'static Pricing,
+        &'static Books,
+        &'static Capacity,
+        &'static Tools,
+        &'static InputStocks,
+        &'static Knowledge,
+    ),
+>;
+
 /// System: records the selected metrics for this tick.
 pub fn record_metrics(
     clock: Res<Clock>,
     structure: Res<Structure>,
-    roster: Res<Roster>,
     markets: Res<Markets>,
     regime: Res<PolicyRegime>,
     mut recorder: ResMut<Recorder>,
-    firms: Query<(
-        &Capability,
-        &Pricing,
-        &Books,
-        &Capacity,
-        &Tools,
-        &InputStocks,
-        &Knowledge,
-    )>,
-    states: Query<&ComputeStock>,
+    firms: FirmQuery,
+    states: Query<(&StateInfo, &ComputeStock)>,
 ) {
     let tick = clock.tick;
     if !recorder.selection.wants_tick(tick) {
         return;
     }
-    let sel = recorder.selection.clone();
+    let recorder = &mut *recorder;
+    // One pass over the firms: each value lands at its firm's index, so storage order is moot.
+    for (info, capability, pricing, books, capacity, tools, stocks, knowledge) in &firms {
+        let inputs = &structure.sectors[info.sector].inputs;
+        let stock_months = inputs
+            .iter()
+            .zip(&stocks.stock)
+            .filter(|(i, _)| i.role == InputRole::Material && i.per_unit > 0.0)
+            .map(|(i, &stock)| {
+                let monthly_use = i.per_unit * books.planned / 12.0;
+                if monthly_use > 0.0 {
+                    stock / monthly_use
+                } else {
+                    0.0
+                }
+            })
+            .fold(f64::INFINITY, f64::min);
+        recorder.firms[info.index] = FirmSnapshot {
+            capability: capability.0,
+            list_price: pricing.list_price,
+            unit_cost: pricing.unit_cost,
+            output: books.output,
+            sales: markets.delivered[info.index].iter().sum(),
+            revenue: books.revenue,
+            capacity: capacity.0,
+            tool_access: tools.access,
+            yield_share: tools.yield_share,
+            rd_usd_b: knowledge.rd_usd_b,
+            knowledge_usd_b: knowledge.stock_usd_b,
+            design_years: knowledge.design_years,
+            ceiling_years: knowledge.ceiling_years,
+            stock_months,
+        };
+    }
+    let layout = &recorder.layout;
+    let snapshot = &recorder.firms;
+    let sel = &recorder.selection;
     let before = recorder.rows.len();
     let rows = &mut recorder.rows;
     let mut push = |metric: Metric, state: u16, firm: u16, sector: u16, market: u16, value: f64| {
-        if sel.wants_metric(metric) {
-            rows.push(Row {
-                tick,
-                metric,
-                state,
-                firm,
-                sector,
-                market,
-                value,
-            });
-        }
+        rows.push(Row {
+            tick,
+            metric,
+            state,
+            firm,
+            sector,
+            market,
+            value,
+        });
     };
+    let wants = |metric: Metric| sel.wants_metric(metric);
     let n_states = structure.n_states;
-    let firm = |j: usize| firms.get(roster.firms[j]).expect("roster entity");
+    let share = |v: f64, total: f64| if total > 0.0 { v / total } else { 0.0 };
+    // Sales value by market (and world), per member and per home state; reused across sectors.
+    let mut market_total = vec![0.0; n_states];
+    let mut volume_total = vec![0.0; n_states];
+    let mut home_value: Vec<f64> = Vec::new();
 
-    for (k, members) in structure.sector_firms.iter().enumerate() {
+    for (k, members) in layout.members.iter().enumerate() {
         let sk = idx(k);
-        // Sales value by firm and market, and totals.
-        let mut value = vec![vec![0.0; n_states]; members.len()];
-        let mut market_total = vec![0.0; n_states];
-        let mut volume_total = vec![0.0; n_states];
+        let homes = &layout.homes[k];
+        market_total.fill(0.0);
+        volume_total.fill(0.0);
+        home_value.clear();
+        home_value.resize(homes.len() * n_states, 0.0);
         for (m, &j) in members.iter().enumerate() {
-            let price = firm(j).1.list_price;
-            for i in 0..n_states {
-                value[m][i] = markets.delivered[j][i] * price;
-                market_total[i] += value[m][i];
-                volume_total[i] += markets.delivered[j][i];
+            let price = snapshot[j].list_price;
+            let h = layout.home_slot[k][m];
+            for (i, &delivered) in markets.delivered[j].iter().enumerate() {
+                let value = delivered * price;
+                market_total[i] += value;
+                volume_total[i] += delivered;
+                home_value[h * n_states + i] += value;
             }
         }
         let world_total: f64 = market_total.iter().sum();
         let world_volume: f64 = volume_total.iter().sum();
-        let share = |v: f64, total: f64| if total > 0.0 { v / total } else { 0.0 };
 
-        for (m, &j) in members.iter().enumerate() {
-            let fj = idx(j);
-            let own: f64 = value[m].iter().sum();
-            push(
-                Metric::MarketShare,
-                NONE,
-                fj,
-                sk,
-                WORLD,
-                share(own, world_total),
-            );
-            for i in 0..n_states {
-                if market_total[i] > 0.0 {
-                    push(
-                        Metric::MarketShare,
-                        NONE,
-                        fj,
-                        sk,
-                        idx(i),
-                        value[m][i] / market_total[i],
-                    );
+        if wants(Metric::MarketShare) {
+            for &j in members {
+                let price = snapshot[j].list_price;
+                let delivered = &markets.delivered[j];
+                let own: f64 = delivered.iter().map(|d| d * price).sum();
+                let fj = idx(j);
+                push(
+                    Metric::MarketShare,
+                    NONE,
+                    fj,
+                    sk,
+                    WORLD,
+                    share(own, world_total),
+                );
+                for i in 0..n_states {
+                    let value = share(delivered[i] * price, market_total[i]);
+                    push(Metric::MarketShare, NONE, fj, sk, idx(i), value);
                 }
             }
         }
-        // Home states with firms in this sector.
-        let mut homes: Vec<usize> = members.iter().map(|&j| structure.firm_home[j]).collect();
-        homes.sort_unstable();
-        homes.dedup();
-        // Sales value by home state and market, in one pass over the firms.
-        let mut home_value = vec![vec![0.0; n_states]; homes.len()];
-        for (m, &j) in members.iter().enumerate() {
-            let h = homes
-                .binary_search(&structure.firm_home[j])
-                .expect("home listed");
-            for i in 0..n_states {
-                home_value[h][i] += value[m][i];
-            }
-        }
-        for (hi, &h) in homes.iter().enumerate() {
-            let total: f64 = home_value[hi].iter().sum();
-            push(
-                Metric::StateMarketShare,
-                idx(h),
-                NONE,
-                sk,
-                WORLD,
-                share(total, world_total),
-            );
-            for i in 0..n_states {
-                if market_total[i] > 0.0 {
-                    push(
-                        Metric::StateMarketShare,
-                        idx(h),
-                        NONE,
-                        sk,
-                        idx(i),
-                        home_value[hi][i] / market_total[i],
-                    );
+        if wants(Metric::StateMarketShare) {
+            for (hi, &h) in homes.iter().enumerate() {
+                let by_market = &home_value[hi * n_states..(hi + 1) * n_states];
+                let total: f64 = by_market.iter().sum();
+                let sh = idx(h);
+                push(
+                    Metric::StateMarketShare,
+                    sh,
+                    NONE,
+                    sk,
+                    WORLD,
+                    share(total, world_total),
+                );
+                for i in 0..n_states {
+                    let value = share(by_market[i], market_total[i]);
+                    push(Metric::StateMarketShare, sh, NONE, sk, idx(i), value);
                 }
             }
         }
-        for i in 0..n_states {
-            let demand = markets.demand(k, i);
-            if demand > 0.0 {
+        if wants(Metric::SelfSufficiency) {
+            // A state is both the home of the supplying firms and the buying market.
+            for i in 0..n_states {
                 let own: f64 = members
                     .iter()
                     .filter(|&&j| structure.firm_home[j] == i)
                     .map(|&j| markets.delivered[j][i])
                     .sum();
-                push(
-                    Metric::SelfSufficiency,
-                    idx(i),
-                    NONE,
-                    sk,
-                    NONE,
-                    own / demand,
-                );
+                let value = share(own, markets.demand(k, i));
+                push(Metric::SelfSufficiency, idx(i), NONE, sk, idx(i), value);
             }
         }
         // Capabilities.
         let frontier = members
             .iter()
-            .map(|&j| firm(j).0.0)
+            .map(|&j| snapshot[j].capability)
             .fold(f64::NEG_INFINITY, f64::max);
-        push(Metric::BestCapability, NONE, NONE, sk, NONE, frontier);
-        for &h in &homes {
-            let best = members
+        let best_of = |h: usize| {
+            members
                 .iter()
                 .filter(|&&j| structure.firm_home[j] == h)
-                .map(|&j| firm(j).0.0)
-                .fold(f64::NEG_INFINITY, f64::max);
-            push(Metric::BestCapability, idx(h), NONE, sk, NONE, best);
-            push(
-                Metric::CapabilityGap,
-                idx(h),
-                NONE,
-                sk,
-                NONE,
-                frontier - best,
-            );
-        }
-        for &j in members {
-            let (capability, pricing, books, capacity, tools, stocks, knowledge) = firm(j);
-            let fj = idx(j);
-            push(Metric::Capability, NONE, fj, sk, NONE, capability.0);
-            push(Metric::Output, NONE, fj, sk, NONE, books.output);
-            push(
-                Metric::Sales,
-                NONE,
-                fj,
-                sk,
-                NONE,
-                markets.delivered[j].iter().sum(),
-            );
-            push(Metric::Revenue, NONE, fj, sk, NONE, books.revenue);
-            push(Metric::ListPrice, NONE, fj, sk, NONE, pricing.list_price);
-            push(Metric::UnitCost, NONE, fj, sk, NONE, pricing.unit_cost);
-            let inputs = &structure.sectors[k].inputs;
-            let stock_months = inputs
-                .iter()
-                .zip(&stocks.stock)
-                .filter(|(i, _)| i.role == InputRole::Material && i.per_unit > 0.0)
-                .map(|(i, &stock)| {
-                    let monthly_use = i.per_unit * books.planned / 12.0;
-                    if monthly_use > 0.0 {
-                        stock / monthly_use
-                    } else {
-                        0.0
-                    }
-                })
-                .reduce(f64::min);
-            if let Some(months) = stock_months {
-                push(Metric::InputStockMonths, NONE, fj, sk, NONE, months);
+                .map(|&j| snapshot[j].capability)
+                .fold(f64::NEG_INFINITY, f64::max)
+        };
+        if wants(Metric::BestCapability) {
+            push(Metric::BestCapability, NONE, NONE, sk, NONE, frontier);
+            for &h in homes {
+                push(Metric::BestCapability, idx(h), NONE, sk, NONE, best_of(h));
             }
-            push(Metric::Capacity, NONE, fj, sk, NONE, capacity.0);
-            push(Metric::ToolAccess, NONE, fj, sk, NONE, tools.access);
-            push(Metric::Yield, NONE, fj, sk, NONE, tools.yield_share);
-            push(Metric::RdSpending, NONE, fj, sk, NONE, knowledge.rd_usd_b);
-            push(Metric::Knowledge, NONE, fj, sk, NONE, knowledge.stock_usd_b);
-            push(
-                Metric::DesignCapability,
-                NONE,
-                fj,
-                sk,
-                NONE,
-                knowledge.design_years,
-            );
-            if knowledge.ceiling_years.is_finite() {
+        }
+        if wants(Metric::CapabilityGap) {
+            for &h in homes {
+                let gap = frontier - best_of(h);
+                push(Metric::CapabilityGap, idx(h), NONE, sk, NONE, gap);
+            }
+        }
+        let firm_metrics: [(Metric, FirmValue); 13] = [
+            (Metric::Capability, |f| f.capability),
+            (Metric::Output, |f| f.output),
+            (Metric::Sales, |f| f.sales),
+            (Metric::Revenue, |f| f.revenue),
+            (Metric::ListPrice, |f| f.list_price),
+            (Metric::UnitCost, |f| f.unit_cost),
+            (Metric::InputStockMonths, |f| f.stock_months),
+            (Metric::Capacity, |f| f.capacity),
+            (Metric::ToolAccess, |f| f.tool_access),
+            (Metric::Yield, |f| f.yield_share),
+            (Metric::RdSpending, |f| f.rd_usd_b),
+            (Metric::Knowledge, |f| f.knowledge_usd_b),
+            (Metric::DesignCapability, |f| f.design_years),
+        ];
+        for &j in members {
+            let f = &snapshot[j];
+            let fj = idx(j);
+            for &(metric, value) in &firm_metrics {
+                if !wants(metric) || (metric == Metric::InputStockMonths && !layout.stock_months[j])
+                {
+                    continue;
+                }
+                push(metric, NONE, fj, sk, NONE, value(f));
+            }
+            if layout.ceiling[j] && wants(Metric::CapabilityCeiling) {
                 push(
                     Metric::CapabilityCeiling,
                     NONE,
                     fj,
                     sk,
                     NONE,
-                    knowledge.ceiling_years,
+                    f.ceiling_years,
                 );
             }
         }
-        let world_price: f64 = (0..n_states)
-            .map(|i| markets.price[k][i] * volume_total[i])
-            .sum();
-        push(
-            Metric::Price,
-            NONE,
-            NONE,
-            sk,
-            WORLD,
-            if world_volume > 0.0 {
+        if wants(Metric::Price) {
+            let world_price: f64 = (0..n_states)
+                .map(|i| markets.price[k][i] * volume_total[i])
+                .sum();
+            let world = if world_volume > 0.0 {
                 world_price / world_volume
             } else {
                 1.0
-            },
-        );
-        let mut world_demand = 0.0;
-        let mut world_unmet = 0.0;
-        for i in 0..n_states {
-            let demand = markets.demand(k, i);
-            world_demand += demand;
-            world_unmet += markets.unmet[k][i];
-            if demand > 0.0 {
+            };
+            push(Metric::Price, NONE, NONE, sk, WORLD, world);
+            for i in 0..n_states {
                 push(Metric::Price, NONE, NONE, sk, idx(i), markets.price[k][i]);
             }
-            push(Metric::Demand, NONE, NONE, sk, idx(i), demand);
+        }
+        let by_market: [(Metric, MarketValue); 5] = [
+            (Metric::Demand, |m, k, i| m.demand(k, i)),
+            (Metric::UnmetDemand, |m, k, i| m.unmet[k][i]),
+            (Metric::BlockedDemand, |m, k, i| m.blocked[k][i]),
+            (Metric::Leakage, |m, k, i| m.leaked[k][i]),
+            (Metric::Stockpile, |m, k, i| m.stockpile[k][i]),
+        ];
+        for (metric, value) in by_market {
+            if !wants(metric) {
+                continue;
+            }
+            let world: f64 = (0..n_states).map(|i| value(&markets, k, i)).sum();
+            push(metric, NONE, NONE, sk, WORLD, world);
+            for i in 0..n_states {
+                push(metric, NONE, NONE, sk, idx(i), value(&markets, k, i));
+            }
+        }
+    }
+    // States, in index order whatever the storage order.
+    let mut compute = vec![0.0; n_states];
+    for (info, stock) in &states {
+        compute[info.index] = stock.0;
+    }
+    for i in 0..n_states {
+        let si = idx(i);
+        if wants(Metric::AiCompute) {
+            push(Metric::AiCompute, si, NONE, NONE, NONE, compute[i]);
+        }
+        if wants(Metric::Commitment) {
             push(
-                Metric::UnmetDemand,
+                Metric::Commitment,
+                si,
                 NONE,
                 NONE,
-                sk,
-                idx(i),
-                markets.unmet[k][i],
-            );
-            push(
-                Metric::BlockedDemand,
                 NONE,
-                NONE,
-                sk,
-                idx(i),
-                markets.blocked[k][i],
-            );
-            push(
-                Metric::Leakage,
-                NONE,
-                NONE,
-                sk,
-                idx(i),
-                markets.leaked[k][i],
-            );
-            push(
-                Metric::Stockpile,
-                NONE,
-                NONE,
-                sk,
-                idx(i),
-                markets.stockpile[k][i],
+                regime.commitment[i],
             );
         }
-        push(Metric::Demand, NONE, NONE, sk, WORLD, world_demand);
-        push(Metric::UnmetDemand, NONE, NONE, sk, WORLD, world_unmet);
-    }
-    let mut controllers: Vec<usize> = regime.controls().map(|(_, c)| c.controller).collect();
-    controllers.sort_unstable();
-    controllers.dedup();
-    for (i, &entity) in roster.states.iter().enumerate() {
-        let stock = states.get(entity).expect("roster entity").0;
-        push(Metric::AiCompute, idx(i), NONE, NONE, NONE, stock);
-        push(
-            Metric::Commitment,
-            idx(i),
-            NONE,
-            NONE,
-            NONE,
-            regime.commitment[i],
-        );
-        push(Metric::Denial, idx(i), NONE, NONE, NONE, regime.denial[i]);
-        for &c in controllers.iter().filter(|&&c| c != i) {
-            push(
-                Metric::Compliance,
-                idx(i),
-                NONE,
-                NONE,
-                idx(c),
-                regime.compliance[i][c],
-            );
+        // Denial is felt by a buyer: the buying state goes in `market`.
+        if wants(Metric::Denial) {
+            push(Metric::Denial, NONE, NONE, NONE, si, regime.denial[i]);
+        }
+        if wants(Metric::Compliance) {
+            for &c in layout.controllers.iter().filter(|&&c| c != i) {
+                let value = regime.compliance[i][c];
+                push(Metric::Compliance, si, NONE, NONE, idx(c), value);
+            }
         }
     }
     // After the first recorded tick the size of a tick is known: reserve the rest at once.
     if before == 0 {
-        let per_tick = recorder.rows.len();
+        let per_tick = rows.len();
         let ticks_left = sel
             .ticks
             .as_ref()
             .map_or(structure.ticks.saturating_sub(tick) as usize, |t| {
                 t.iter().filter(|&&x| x > tick).count()
             });
-        recorder.rows.reserve(per_tick * ticks_left);
+        rows.reserve(per_tick * ticks_left);
     }
 }
 
@@ -536,15 +651,15 @@ impl Row {
     }
 }
 
-/// Every `(metric, entities)` a run of `scenario` can record at a tick, for the given metrics:
-/// a superset of what [`record_metrics`] writes (some rows, such as a firm's share of a market
-/// that bought nothing, are only recorded when defined). Sweeps use it to fix their outcome
-/// columns before any run. Order: metric (as in [`Metric::ALL`]), then sector, firm, state and
-/// market indices, with [`WORLD`] before the states.
+/// Every `(metric, entities)` a run of `scenario` records at each recorded tick, for the given
+/// metrics: exactly the rows [`record_metrics`] writes, since the set depends only on the
+/// scenario's structure (a share of a market that bought nothing is 0, not a missing row).
+/// Sweeps use it to fix their outcome columns before any run. Order: metric (as in
+/// [`Metric::ALL`]), then sector, firm, state and market indices, with [`WORLD`] before the
+/// states.
 pub fn catalogue(scenario: &crate::scenario::Scenario, metrics: &[Metric]) -> Vec<RowKey> {
+    let layout = Layout::new(scenario);
     let n_states = scenario.states.len();
-    let sector_of = |id: &str| scenario.sectors.iter().position(|s| s.id == id);
-    let state_of = |id: &str| scenario.states.iter().position(|s| s.id == id);
     let mut keys = Vec::new();
     for metric in Metric::ALL.into_iter().filter(|m| metrics.contains(m)) {
         let mut push = |state: usize, firm: usize, sector: usize, market: usize| {
@@ -558,51 +673,45 @@ pub fn catalogue(scenario: &crate::scenario::Scenario, metrics: &[Metric]) -> Ve
         };
         let (none, world) = (NONE as usize, WORLD as usize);
         let markets: Vec<usize> = std::iter::once(world).chain(0..n_states).collect();
-        for k in 0..scenario.sectors.len() {
-            let members: Vec<usize> = (0..scenario.firms.len())
-                .filter(|&j| sector_of(&scenario.firms[j].sector) == Some(k))
-                .collect();
-            let mut homes: Vec<usize> = members
-                .iter()
-                .filter_map(|&j| state_of(&scenario.firms[j].home))
-                .collect();
-            homes.sort_unstable();
-            homes.dedup();
+        for (k, members) in layout.members.iter().enumerate() {
+            let homes = &layout.homes[k];
             match metric {
                 Metric::MarketShare => {
-                    for &j in &members {
-                        for &m in &markets {
-                            push(none, j, k, m);
-                        }
+                    for &j in members {
+                        markets.iter().for_each(|&m| push(none, j, k, m));
                     }
                 }
                 Metric::StateMarketShare => {
-                    for &h in &homes {
-                        for &m in &markets {
-                            push(h, none, k, m);
-                        }
+                    for &h in homes {
+                        markets.iter().for_each(|&m| push(h, none, k, m));
                     }
                 }
-                Metric::SelfSufficiency => (0..n_states).for_each(|i| push(i, none, k, none)),
+                Metric::SelfSufficiency => (0..n_states).for_each(|i| push(i, none, k, i)),
                 Metric::BestCapability => {
                     push(none, none, k, none);
                     homes.iter().for_each(|&h| push(h, none, k, none));
                 }
                 Metric::CapabilityGap => homes.iter().for_each(|&h| push(h, none, k, none)),
+                Metric::InputStockMonths => members
+                    .iter()
+                    .filter(|&&j| layout.stock_months[j])
+                    .for_each(|&j| push(none, j, k, none)),
+                Metric::CapabilityCeiling => members
+                    .iter()
+                    .filter(|&&j| layout.ceiling[j])
+                    .for_each(|&j| push(none, j, k, none)),
                 Metric::Capability
                 | Metric::Output
                 | Metric::Sales
                 | Metric::Revenue
                 | Metric::ListPrice
                 | Metric::UnitCost
-                | Metric::InputStockMonths
                 | Metric::Capacity
                 | Metric::ToolAccess
                 | Metric::Yield
                 | Metric::RdSpending
                 | Metric::Knowledge
-                | Metric::DesignCapability
-                | Metric::CapabilityCeiling => members.iter().for_each(|&j| push(none, j, k, none)),
+                | Metric::DesignCapability => members.iter().for_each(|&j| push(none, j, k, none)),
                 Metric::Price
                 | Metric::Demand
                 | Metric::UnmetDemand
@@ -613,15 +722,15 @@ pub fn catalogue(scenario: &crate::scenario::Scenario, metrics: &[Metric]) -> Ve
             }
         }
         match metric {
-            Metric::AiCompute | Metric::Commitment | Metric::Denial => {
+            Metric::AiCompute | Metric::Commitment => {
                 (0..n_states).for_each(|i| push(i, none, none, none))
             }
-            // Compliance of state i with controller c (recorded while c has a control in force).
+            Metric::Denial => (0..n_states).for_each(|i| push(none, none, none, i)),
             Metric::Compliance => {
                 for i in 0..n_states {
-                    (0..n_states)
-                        .filter(|&c| c != i)
-                        .for_each(|c| push(i, none, none, c));
+                    for &c in layout.controllers.iter().filter(|&&c| c != i) {
+                        push(i, none, none, c);
+                    }
                 }
             }
             _ => {}
@@ -636,14 +745,36 @@ mod catalogue_tests {
     use crate::scenario::{Overrides, load::BUNDLED, load_str};
 
     #[test]
-    fn every_recorded_row_is_in_the_catalogue() {
+    fn every_tick_records_exactly_the_catalogue() {
         for (name, text) in BUNDLED {
             let scenario = load_str(name, text, &Overrides::default()).unwrap();
-            let keys: std::collections::HashSet<RowKey> =
-                catalogue(&scenario, &Metric::ALL).into_iter().collect();
-            for row in crate::model::run(&scenario, Selection::default()) {
-                assert!(keys.contains(&row.key()), "{name}: {row:?} not catalogued");
+            let mut expected: Vec<RowKey> = catalogue(&scenario, &Metric::ALL);
+            expected.sort_unstable();
+            let rows = crate::model::run(&scenario, Selection::default());
+            for tick in [0, scenario.ticks / 2, scenario.ticks - 1] {
+                let mut keys: Vec<RowKey> = rows
+                    .iter()
+                    .filter(|r| r.tick == tick)
+                    .map(Row::key)
+                    .collect();
+                keys.sort_unstable();
+                assert_eq!(keys, expected, "{name}, tick {tick}");
             }
         }
+    }
+
+    #[test]
+    fn a_selection_records_only_its_metrics_and_ticks() {
+        let (name, text) = BUNDLED[0];
+        let scenario = load_str(name, text, &Overrides::default()).unwrap();
+        let metrics = vec![Metric::Denial, Metric::Capability];
+        let selection = Selection {
+            metrics: Some(metrics.clone()),
+            ticks: Some(vec![0, 3]),
+        };
+        let rows = crate::model::run(&scenario, selection);
+        assert_eq!(rows.len(), 2 * catalogue(&scenario, &metrics).len());
+        assert!(rows.iter().all(|r| metrics.contains(&r.metric)));
+        assert!(rows.iter().all(|r| r.tick == 0 || r.tick == 3));
     }
 }

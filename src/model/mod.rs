@@ -63,10 +63,7 @@ impl Simulation {
             .collect();
         world.insert_resource(alliances::SecurityTies(ties));
         world.insert_resource(finite::FiniteCheck::default());
-        world.insert_resource(Recorder {
-            selection,
-            rows: Vec::new(),
-        });
+        world.insert_resource(Recorder::new(scenario, selection));
         let mut schedule = Schedule::default();
         // Parallelism lives at the run level (one World per run); a small world runs fastest on
         // one thread, and bevy's own threads would fight rayon's.

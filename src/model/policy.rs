@@ -207,6 +207,14 @@ pub struct Restriction {
     pub threshold: Option<f64>,
 }
 
+impl Restriction {
+    /// No restriction: everything allowed, no threshold.
+    pub const NONE: Restriction = Restriction {
+        allowed: 1.0,
+        threshold: None,
+    };
+}
+
 /// The instruments in force, the timeline to come, and states' political variables.
 #[derive(Resource, Clone, Debug)]
 pub struct PolicyRegime {
@@ -592,13 +600,33 @@ impl PolicyRegime {
         Restriction { allowed, threshold }
     }
 
-    /// Utility added to firm `firm` (home `home`) in `market`'s choice: purchase
-    /// discouragement and antitrust penalties (the commitment bonus is added by the market).
-    pub fn utility_shift(&self, firm: usize, home: usize, sector: usize, market: usize) -> f64 {
-        let mut shift = 0.0;
-        if self.instruments.is_empty() {
-            return shift;
-        }
+    /// Whether any export control or tiered access rule covers `sector`: without one, every
+    /// buyer may buy everything from every supplier of the sector, and the market skips the
+    /// per-supplier restriction checks.
+    pub fn restricts_sector(&self, sector: usize) -> bool {
+        self.instruments.values().any(|i| match i {
+            Instrument::Control(c) => c.sector == sector,
+            Instrument::Tiered(t) => t.sector == sector,
+            _ => false,
+        })
+    }
+
+    /// Utility added to each supplier of one sector (`firms`, with their `homes`) in each
+    /// market's choice — purchase discouragement and antitrust penalties; the commitment bonus
+    /// is added by the market — written into `out` (entry `m * n_markets + i`). One pass over
+    /// the instruments per sector and tick, not one per supplier and market. Returns whether
+    /// any entry is nonzero.
+    pub fn utility_shifts(
+        &self,
+        sector: usize,
+        firms: &[usize],
+        homes: &[usize],
+        n_markets: usize,
+        out: &mut Vec<f64>,
+    ) -> bool {
+        out.clear();
+        out.resize(firms.len() * n_markets, 0.0);
+        let mut any = false;
         for instrument in self.instruments.values() {
             match instrument {
                 Instrument::Discouragement {
@@ -606,16 +634,26 @@ impl PolicyRegime {
                     against,
                     sector: s,
                     penalty,
-                } if *buyer == market && *against == home && *s == sector => shift -= penalty,
+                } if *s == sector => {
+                    for (m, _) in homes.iter().enumerate().filter(|(_, h)| *h == against) {
+                        out[m * n_markets + buyer] -= penalty;
+                        any = true;
+                    }
+                }
                 Instrument::Antitrust {
                     state,
-                    firm: f,
+                    firm,
                     penalty,
-                } if *state == market && *f == firm => shift -= penalty,
+                } => {
+                    for (m, _) in firms.iter().enumerate().filter(|(_, f)| *f == firm) {
+                        out[m * n_markets + state] -= penalty;
+                        any = true;
+                    }
+                }
                 _ => {}
             }
         }
-        shift
+        any
     }
 
     /// Share of `market`'s demand in `sector` reserved for its own firms.

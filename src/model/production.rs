@@ -29,6 +29,8 @@ pub fn produce(
     let dt = structure.dt_years;
     // Short of a material, a firm needs only (1 − s) of it per unit: substitutes cover the rest.
     let need_share = (1.0 - p.production.material_substitutability).max(0.0);
+    // Per-sector buffers (list price, unit cost, capability by member), reused across sectors.
+    let (mut prices, mut costs, mut own_capability) = (Vec::new(), Vec::new(), Vec::new());
     for &k in &structure.material_order {
         let sector = &structure.sectors[k];
         for &j in &structure.sector_firms[k] {
@@ -69,13 +71,15 @@ pub fn produce(
             books.output = output;
         }
         let members = &structure.sector_firms[k];
-        let (prices, costs): (Vec<f64>, Vec<f64>) = members
-            .iter()
-            .map(|&j| {
-                let pricing = firms.get(roster.firms[j]).expect("roster entity").0;
-                (pricing.list_price, pricing.unit_cost)
-            })
-            .unzip();
+        prices.clear();
+        costs.clear();
+        own_capability.clear();
+        for &j in members {
+            let pricing = firms.get(roster.firms[j]).expect("roster entity").0;
+            prices.push(pricing.list_price);
+            costs.push(pricing.unit_cost);
+            own_capability.push(capabilities.get(roster.firms[j]).expect("roster entity").0);
+        }
         let mean_price = prices.iter().sum::<f64>() / prices.len().max(1) as f64;
         for i in 0..structure.n_states {
             let (mut supplied, mut weighted, mut value, mut cost) = (0.0, 0.0, 0.0, 0.0);
@@ -84,7 +88,7 @@ pub fn produce(
                 if delivered == 0.0 {
                     continue;
                 }
-                let q = capabilities.get(roster.firms[j]).expect("roster entity").0;
+                let q = own_capability[m];
                 supplied += delivered;
                 value += delivered * prices[m];
                 cost += delivered * costs[m];

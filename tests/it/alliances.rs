@@ -148,7 +148,7 @@ fn adding_small_exposed_allies_does_not_lower_compliance_when_each_is_pivotal() 
 fn cn_denial(s: &Scenario, rows: &[Row]) -> f64 {
     let cn = state(s, "CN");
     rows.iter()
-        .filter(|r| r.metric == Metric::Denial && r.state == cn && r.tick < 24)
+        .filter(|r| r.metric == Metric::Denial && r.market == cn && r.tick < 24)
         .map(|r| r.value)
         .sum()
 }

@@ -233,7 +233,9 @@ fn d3_sigterm_stops_a_sweep_promptly() {
         entries.any(|e| e.is_ok_and(|e| e.file_name().to_string_lossy().starts_with("journal")))
     }) {
         assert!(
-            waiting.elapsed() < Duration::from_secs(60),
+            // Generous: startup is not what this test measures, and a loaded machine (5000
+            // threads to spawn) can take a while to get there.
+            waiting.elapsed() < Duration::from_secs(600),
             "the sweep never started"
         );
         assert!(child.try_wait().unwrap().is_none(), "exited before running");
