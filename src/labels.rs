@@ -35,9 +35,19 @@ pub const EFFECTS_COLUMNS: [&str; 9] = [
     "n",
 ];
 
-/// The columns of an effect analysis's `replicates.csv`.
-pub const REPLICATES_COLUMNS: [&str; 6] =
-    ["ablation", "outcome", "dose", "replicate", "seed", "value"];
+/// The columns of an effect analysis's `replicates.csv`: `dose` is the dose index, `dose_label`
+/// as in `effects.csv`, `dose_value` the parameter's level (`Levels`) or the number of rounds in
+/// force (`Rounds`).
+pub const REPLICATES_COLUMNS: [&str; 8] = [
+    "ablation",
+    "outcome",
+    "dose",
+    "dose_label",
+    "dose_value",
+    "replicate",
+    "seed",
+    "value",
+];
 
 /// The ablation label of the full model (no mechanism switched off) in an effect analysis's
 /// `effects.csv`, `replicates.csv` and `verdict.json`.

@@ -8,6 +8,9 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use chokepoint::charts::{OutputFormat, PlotRequest, SizePreset, available_charts, plot_directory};
+use chokepoint::model::catalogue;
+use chokepoint::model::metrics::{Metric, Selection};
+use chokepoint::output::tidy;
 use chokepoint::runner::{CommandError, single, sweep};
 use chokepoint::scenario::params::{ParamValue, Parameters};
 use chokepoint::scenario::{self, Overrides, load::BUNDLED};
@@ -92,6 +95,16 @@ enum Command {
                             chokepoint plot output/baseline_2022 --market US --states CN,US,TW --scale 6\n  \
                             chokepoint plot output/baseline_2022 --list   (what this folder can draw)")]
     Plot(PlotArgs),
+    /// List every metric: its unit, the metrics.csv columns it fills and what it measures.
+    #[command(
+        after_help = "Examples:\n  chokepoint metrics\n  chokepoint metrics --format csv > catalogue.csv\n\n\
+                            Every run writes the same table as metrics_catalogue.csv beside metrics.csv."
+    )]
+    Metrics {
+        /// Aligned text or CSV.
+        #[arg(long, value_enum, default_value_t = CatalogueFormat::Table)]
+        format: CatalogueFormat,
+    },
     /// List every model parameter with its default value.
     #[command(after_help = "Examples:\n  chokepoint params\n  chokepoint params learning")]
     Params {
@@ -121,6 +134,8 @@ struct RunArgs {
     scenario: ScenarioArgs,
     #[command(flatten)]
     result: ResultArgs,
+    #[command(flatten)]
+    selection: SelectionArgs,
 }
 
 /// Where a command writes its result folder, shared by `run`, `effect` and `merge`.
@@ -337,6 +352,10 @@ fn dispatch(cli: Cli) -> Result<(), CommandError> {
             list_scenarios();
             Ok(())
         }
+        Command::Metrics { format } => {
+            print_catalogue(format);
+            Ok(())
+        }
         Command::Params { filter } => {
             list_params(filter.as_deref());
             Ok(())
@@ -378,6 +397,7 @@ fn run(args: RunArgs) -> Result<(), CommandError> {
         force: args.result.force,
         command_line: std::env::args().collect(),
         plots: (!args.result.no_plots).then(default_run_plots),
+        selection: args.selection.selection(loaded.scenario.ticks)?,
     };
     let summary = single::execute(&loaded, &request)?;
     if let Err(e) = &summary.charts {
@@ -621,5 +641,73 @@ fn list_params(filter: Option<&str>) {
         if filter.is_none_or(|f| path.contains(f)) {
             println!("{path:<52} {value}");
         }
+    }
+}
+
+// ---- What a run keeps (`run --metrics/--every`) and the metric catalogue (`chokepoint metrics`).
+
+/// `run --metrics LIST --every N`: which rows `metrics.csv` keeps.
+#[derive(Args)]
+struct SelectionArgs {
+    /// Keep only these metrics (comma-separated); `chokepoint metrics` lists them.
+    #[arg(long, value_name = "LIST")]
+    metrics: Option<String>,
+    /// Keep every Nth tick (0, N, 2N, …) and the last one.
+    #[arg(long, value_name = "N", value_parser = at_least_one_tick)]
+    every: Option<u32>,
+}
+
+impl SelectionArgs {
+    /// The model's selection for a run of `ticks` ticks.
+    fn selection(&self, ticks: u32) -> Result<Selection, CommandError> {
+        let metrics = self
+            .metrics
+            .as_deref()
+            .map(|list| {
+                Metric::parse_list(list)
+                    .map_err(|e| CommandError::bad_input(format!("--metrics: {e}")))
+            })
+            .transpose()?;
+        let ticks = self.every.map(|n| every_nth_tick(ticks, n));
+        Ok(Selection { metrics, ticks })
+    }
+}
+
+/// Ticks 0, n, 2n, … below `ticks`, and the last tick.
+fn every_nth_tick(ticks: u32, n: u32) -> Vec<u32> {
+    let mut kept: Vec<u32> = (0..ticks).step_by(n as usize).collect();
+    if let Some(last) = ticks.checked_sub(1)
+        && kept.last() != Some(&last)
+    {
+        kept.push(last);
+    }
+    kept
+}
+
+/// `--every N`: a whole number of at least 1.
+fn at_least_one_tick(text: &str) -> Result<u32, String> {
+    match text.trim().parse::<u32>() {
+        Ok(0) => Err("--every must be at least 1 (1 keeps every tick)".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{text}` is not a whole number of ticks")),
+    }
+}
+
+/// `chokepoint metrics --format`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum CatalogueFormat {
+    /// Aligned columns for reading.
+    Table,
+    /// CSV, the same as a run's metrics_catalogue.csv.
+    Csv,
+    /// The Markdown table docs/OUTPUTS.md carries.
+    Markdown,
+}
+
+fn print_catalogue(format: CatalogueFormat) {
+    match format {
+        CatalogueFormat::Table => print!("{}", catalogue::catalogue_table()),
+        CatalogueFormat::Csv => print!("{}", tidy::metrics_catalogue_csv(&Metric::ALL)),
+        CatalogueFormat::Markdown => print!("{}", catalogue::catalogue_markdown()),
     }
 }

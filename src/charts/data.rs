@@ -1,4 +1,5 @@
-//! Reading a result directory: `manifest.json` and the CSV files of the public output contract.
+//! Reading a result directory: `manifest.json` and the CSV files of the public output contract;
+//! and the same run data taken from rows still in memory ([`TidyRow`], [`Metrics::from_rows`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::File;
@@ -34,6 +35,18 @@ pub(crate) struct Manifest {
     pub replicates: Option<u64>,
     /// Effect analyses: outcome label → metric name.
     pub outcome_metrics: BTreeMap<String, String>,
+}
+
+impl Manifest {
+    /// What the `manifest.json` of a run of `scenario` tells the charts.
+    pub(crate) fn of_run(scenario: &crate::scenario::Scenario) -> Manifest {
+        Manifest {
+            kind: Kind::Run,
+            scenario: Some(scenario.name.clone()),
+            replicates: None,
+            outcome_metrics: BTreeMap::new(),
+        }
+    }
 }
 
 pub(crate) fn read_manifest(dir: &Path) -> Result<Manifest, PlotError> {
@@ -352,6 +365,26 @@ pub(crate) struct MRow {
     pub value: f64,
 }
 
+/// One row of a run's metrics as `metrics.csv` labels it, in memory: what a run hands the charts
+/// instead of the file, so nothing is written and parsed back.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TidyRow<'a> {
+    /// Tick number.
+    pub tick: u32,
+    /// The `metric` column.
+    pub metric: &'a str,
+    /// The `state` column (empty where it does not apply).
+    pub state: &'a str,
+    /// The `firm` column.
+    pub firm: &'a str,
+    /// The `sector` column.
+    pub sector: &'a str,
+    /// The `market` column.
+    pub market: &'a str,
+    /// The `value` column.
+    pub value: f64,
+}
+
 /// `metrics.csv` of a run, interned.
 #[derive(Debug)]
 pub(crate) struct Metrics {
@@ -413,6 +446,66 @@ impl Metrics {
             by_metric,
             metric_order,
         })
+    }
+
+    /// The table [`Metrics::read`] would read from the `metrics.csv` of these rows, built from
+    /// the rows themselves (`path` is where that file is, for messages). Fields are trimmed and
+    /// interned in the reader's order, and dates come from the scenario's calendar, so every
+    /// chart is the same.
+    pub(crate) fn from_rows<'a>(
+        path: PathBuf,
+        scenario: &crate::scenario::Scenario,
+        rows: impl IntoIterator<Item = TidyRow<'a>>,
+    ) -> Metrics {
+        let mut names = Names::default();
+        let mut out = Vec::new();
+        let mut tick_year = BTreeMap::new();
+        let mut by_metric: HashMap<u32, Vec<u32>> = HashMap::new();
+        let mut metric_order = Vec::new();
+        let mut last_tick = u32::MAX;
+        // The previous row's symbols: consecutive rows mostly share their labels, so most
+        // look-ups are a string comparison instead of a hash.
+        let mut last: [(&str, u32); 5] = [("", 0); 5];
+        let mut intern = |names: &mut Names, slot: usize, text: &'a str| {
+            if last[slot].0 == text {
+                return last[slot].1;
+            }
+            let symbol = names.intern(text.trim());
+            last[slot] = (text, symbol);
+            symbol
+        };
+        for r in rows {
+            if r.tick != last_tick {
+                let date = scenario.date_of_tick(r.tick).iso();
+                tick_year.insert(r.tick, date_to_year(&date).unwrap_or(f64::NAN));
+                last_tick = r.tick;
+            }
+            let metric = intern(&mut names, 0, r.metric);
+            let ent = Ent {
+                state: intern(&mut names, 1, r.state),
+                firm: intern(&mut names, 2, r.firm),
+                sector: intern(&mut names, 3, r.sector),
+                market: intern(&mut names, 4, r.market),
+            };
+            let list = by_metric.entry(metric).or_insert_with(|| {
+                metric_order.push(metric);
+                Vec::new()
+            });
+            list.push(out.len() as u32);
+            out.push(MRow {
+                tick: r.tick,
+                ent,
+                value: r.value,
+            });
+        }
+        Metrics {
+            path,
+            names,
+            rows: out,
+            tick_year,
+            by_metric,
+            metric_order,
+        }
     }
 
     pub(crate) fn has(&self, metric: &str) -> bool {
@@ -481,6 +574,29 @@ pub(crate) fn read_firms(dir: &Path) -> Result<Option<Vec<Firm>>, PlotError> {
         });
     }
     Ok(Some(out))
+}
+
+/// The rows of `firms.csv` and `states.csv` a run of `scenario` writes, as [`read_firms`] and
+/// [`read_states`] return them (fields trimmed as the reader trims them).
+pub(crate) fn entities_of(
+    scenario: &crate::scenario::Scenario,
+) -> (Vec<Firm>, Vec<(String, String)>) {
+    let firms = scenario
+        .firms
+        .iter()
+        .map(|f| Firm {
+            id: f.id.trim().to_string(),
+            name: f.name.trim().to_string(),
+            home: f.home.trim().to_string(),
+            sector: f.sector.trim().to_string(),
+        })
+        .collect();
+    let states = scenario
+        .states
+        .iter()
+        .map(|s| (s.id.trim().to_string(), s.name.trim().to_string()))
+        .collect();
+    (firms, states)
 }
 
 /// A state's display name from the rows of [`read_states`], or its code where the table gives

@@ -1,7 +1,8 @@
 //! Publication charts of chokepoint results (runs, sweeps, effect estimates).
 //!
 //! Entry points: [`available_charts`] lists what a result directory can draw, [`plot_directory`]
-//! draws it. Charts are SVG (vector, sized in inches) and/or PNG; every size comes from one theme
+//! draws it; [`plot_run_rows`] draws a run's charts from its rows still in memory (what `run`
+//! does), byte for byte the charts `plot_directory` draws from the written folder. Charts are SVG (vector, sized in inches) and/or PNG; every size comes from one theme
 //! so a PNG at `png_scale = 3` is the same picture at 300 px per inch.
 //!
 //! # Chart names (`PlotRequest::only`)
@@ -40,6 +41,7 @@ mod theme;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+pub use data::TidyRow;
 pub use error::PlotError;
 pub use theme::PNG_PX_PER_IN_AT_SCALE_1;
 
@@ -146,13 +148,39 @@ pub fn available_charts(dir: &Path) -> Result<Vec<ChartInfo>, PlotError> {
 /// All data is read and every figure built before the first file is written, so a bad request
 /// writes nothing. Each file is written to a hidden temporary name and renamed into place.
 pub fn plot_directory(dir: &Path, req: &PlotRequest) -> Result<Vec<PathBuf>, PlotError> {
+    check_scale(req)?;
+    let loaded = Loaded::load(dir, req.point)?;
+    draw(&loaded, dir, req)
+}
+
+/// Draws the charts of a run from its rows in memory, labelled as in `metrics.csv` (tick order,
+/// as the run recorded them), and the scenario that produced them: the same files
+/// [`plot_directory`] draws from the folder holding that run, without reading `metrics.csv` back.
+/// `dir` names the run's folder in messages and, without `req.out_dir`, holds `charts/`.
+pub fn plot_run_rows<'a>(
+    dir: &Path,
+    scenario: &crate::scenario::Scenario,
+    rows: impl IntoIterator<Item = TidyRow<'a>>,
+    req: &PlotRequest,
+) -> Result<Vec<PathBuf>, PlotError> {
+    check_scale(req)?;
+    let data = run::RunData::from_memory(dir, scenario, rows);
+    draw(&Loaded::Run(data), dir, req)
+}
+
+fn check_scale(req: &PlotRequest) -> Result<(), PlotError> {
     if !(req.png_scale.is_finite() && req.png_scale > 0.0 && req.png_scale <= 20.0) {
         return Err(PlotError::InvalidRequest(format!(
             "png_scale must be in (0, 20], got {}",
             req.png_scale
         )));
     }
-    let loaded = Loaded::load(dir, req.point)?;
+    Ok(())
+}
+
+/// Builds every requested figure of `loaded`, then writes them, figures in parallel (each to
+/// its own files, so the bytes do not depend on the thread count).
+fn draw(loaded: &Loaded, dir: &Path, req: &PlotRequest) -> Result<Vec<PathBuf>, PlotError> {
     let catalogue = loaded.catalogue();
     let available: Vec<&CatalogueEntry> = catalogue.iter().filter(|c| c.available).collect();
     let names: Vec<String> = if req.only.is_empty() {
@@ -216,18 +244,27 @@ pub fn plot_directory(dir: &Path, req: &PlotRequest) -> Result<Vec<PathBuf>, Plo
     }
     let out_dir = req.out_dir.clone().unwrap_or_else(|| dir.join("charts"));
     std::fs::create_dir_all(&out_dir).map_err(|e| PlotError::io(&out_dir, e))?;
+    use rayon::prelude::*;
+    let per_figure: Vec<Result<Vec<PathBuf>, PlotError>> = figures
+        .par_iter()
+        .map(|f| {
+            let mut written = Vec::new();
+            if matches!(req.format, OutputFormat::Svg | OutputFormat::Both) {
+                let p = out_dir.join(format!("{}.svg", f.stem));
+                render::write_svg(f, req.preset, &p)?;
+                written.push(p);
+            }
+            if matches!(req.format, OutputFormat::Png | OutputFormat::Both) {
+                let p = out_dir.join(format!("{}.png", f.stem));
+                render::write_png(f, req.preset, req.png_scale, &p)?;
+                written.push(p);
+            }
+            Ok(written)
+        })
+        .collect();
     let mut written = Vec::new();
-    for f in &figures {
-        if matches!(req.format, OutputFormat::Svg | OutputFormat::Both) {
-            let p = out_dir.join(format!("{}.svg", f.stem));
-            render::write_svg(f, req.preset, &p)?;
-            written.push(p);
-        }
-        if matches!(req.format, OutputFormat::Png | OutputFormat::Both) {
-            let p = out_dir.join(format!("{}.png", f.stem));
-            render::write_png(f, req.preset, req.png_scale, &p)?;
-            written.push(p);
-        }
+    for files in per_figure {
+        written.extend(files?);
     }
     Ok(written)
 }

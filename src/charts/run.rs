@@ -54,6 +54,11 @@ fn read_events(dir: &std::path::Path) -> Vec<(f64, String)> {
     ) else {
         return Vec::new();
     };
+    events_of(&scenario)
+}
+
+/// The dated events of a scenario, sorted by date, for markers on time charts.
+fn events_of(scenario: &crate::scenario::Scenario) -> Vec<(f64, String)> {
     let mut events: Vec<(f64, String)> = scenario
         .events
         .iter()
@@ -128,6 +133,29 @@ impl RunData {
             colours,
             events: read_events(dir),
         })
+    }
+
+    /// The data of a run from its rows in memory and its scenario, as [`RunData::load`] would
+    /// read it from the run's folder `dir` (h16b: charts drawn by `run` without re-reading).
+    pub(crate) fn from_memory<'a>(
+        dir: &std::path::Path,
+        scenario: &crate::scenario::Scenario,
+        rows: impl IntoIterator<Item = super::data::TidyRow<'a>>,
+    ) -> RunData {
+        let (firms, states) = super::data::entities_of(scenario);
+        let colours = ColourMap::new(
+            firms
+                .iter()
+                .map(|f| (f.id.as_str(), f.sector.as_str(), f.home.as_str())),
+        );
+        RunData {
+            manifest: Manifest::of_run(scenario),
+            m: Metrics::from_rows(dir.join("metrics.csv"), scenario, rows),
+            firms: Some(firms),
+            states,
+            colours,
+            events: events_of(scenario),
+        }
     }
 
     fn path(&self) -> PathBuf {

@@ -7,6 +7,7 @@
 //! learning → target commitment → metrics → finiteness check.
 
 pub mod alliances;
+pub mod catalogue;
 pub mod ceilings;
 pub mod commitment;
 pub mod compute;

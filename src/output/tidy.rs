@@ -1,17 +1,29 @@
 //! The tidy (long) metrics table: one row per observation with the columns
 //! `tick,date,metric,state,firm,sector,market,value` ([`crate::labels`]), empty where a column
-//! does not apply; and the entity tables `firms.csv`, `states.csv`, `sectors.csv`. Numbers are
-//! written in Rust's shortest round-trip form, so equal values give equal bytes.
+//! does not apply; `metrics_catalogue.csv` describing its metrics; and the entity tables
+//! `firms.csv`, `states.csv`, `sectors.csv`. Numbers are written in Rust's shortest round-trip
+//! form without exponent (what `format!("{}")` writes), so equal values give equal bytes.
+//!
+//! `metrics.csv` is the largest file a run writes (hundreds of thousands of rows): it is rendered
+//! by [`write_metrics_csv`] from pre-quoted entity fields, `itoa` and `ryu`, in chunks that the
+//! caller writes and hashes as they come. [`metrics_csv_reference`] is the plain formatter it
+//! replaced, kept as the reference the fast writer is tested and benchmarked against
+//! (`benches/run_speed.sh`).
 
 use std::fmt::Write as _;
 
 use super::table::CsvText;
 use crate::labels::{METRICS_COLUMNS, Names};
-use crate::model::metrics::Row;
+use crate::model::catalogue::{CATALOGUE_COLUMNS, columns_field};
+use crate::model::metrics::{Metric, NONE, Row, WORLD};
 use crate::scenario::Scenario;
 
-/// Renders rows as the body of `metrics.csv`, header included.
-pub fn metrics_csv(scenario: &Scenario, rows: &[Row]) -> String {
+/// Bytes [`write_metrics_csv`] gathers before handing a chunk to its sink.
+const CHUNK_BYTES: usize = 1 << 16;
+
+/// Renders rows as the body of `metrics.csv`, header included, with `csv::Writer` and Rust's
+/// `{}`: the reference for [`write_metrics_csv`], which must write the same bytes.
+pub fn metrics_csv_reference(scenario: &Scenario, rows: &[Row]) -> String {
     let names = Names::new(scenario);
     let mut csv = CsvText::new();
     csv.record(METRICS_COLUMNS);
@@ -32,6 +44,171 @@ pub fn metrics_csv(scenario: &Scenario, rows: &[Row]) -> String {
             names.market(r.market),
             value.as_str(),
         ]);
+    }
+    csv.finish()
+}
+
+/// Renders rows as `metrics.csv` (header included) and hands the bytes to `sink` in chunks of
+/// about 64 KiB, in order; the concatenation equals [`metrics_csv_reference`]. The first error
+/// of `sink` stops the rendering and is returned.
+pub fn write_metrics_csv<E>(
+    scenario: &Scenario,
+    rows: &[Row],
+    mut sink: impl FnMut(&[u8]) -> Result<(), E>,
+) -> Result<(), E> {
+    let names = Names::new(scenario);
+    let mut quoting = CsvText::new();
+    // Every entity field rendered (and quoted where needed) once, with its trailing comma.
+    let mut field = |text: &str| -> Vec<u8> {
+        let mut bytes = quoting.line([text]).into_bytes();
+        bytes.push(b',');
+        bytes
+    };
+    let states: Vec<Vec<u8>> = (0..scenario.states.len())
+        .map(|i| field(names.state(i as u16)))
+        .collect();
+    let firms: Vec<Vec<u8>> = (0..scenario.firms.len())
+        .map(|j| field(names.firm(j as u16)))
+        .collect();
+    let sectors: Vec<Vec<u8>> = (0..scenario.sectors.len())
+        .map(|k| field(names.sector(k as u16)))
+        .collect();
+    // Indexed by the enum's discriminant, whatever the order of `Metric::ALL`.
+    let mut metrics: Vec<Vec<u8>> = vec![Vec::new(); Metric::ALL.len()];
+    for m in Metric::ALL {
+        metrics[m as usize] = field(m.name());
+    }
+    let world_market = field(names.market(WORLD));
+    // `tick,date,` of each tick, rendered when the tick first appears.
+    let mut prefixes: Vec<Vec<u8>> = Vec::new();
+    let mut buffer: Vec<u8> = Vec::with_capacity(CHUNK_BYTES + 256);
+    buffer.extend_from_slice(METRICS_COLUMNS.join(",").as_bytes());
+    buffer.push(b'\n');
+    let mut floats = ryu::Buffer::new();
+    for r in rows {
+        let tick = r.tick as usize;
+        while prefixes.len() <= tick {
+            let t = prefixes.len() as u32;
+            let mut p = itoa::Buffer::new().format(t).as_bytes().to_vec();
+            p.push(b',');
+            p.extend_from_slice(&field(names.date(t)));
+            prefixes.push(p);
+        }
+        buffer.extend_from_slice(&prefixes[tick]);
+        buffer.extend_from_slice(&metrics[r.metric as usize]);
+        buffer.extend_from_slice(entity(&states, r.state));
+        buffer.extend_from_slice(entity(&firms, r.firm));
+        buffer.extend_from_slice(entity(&sectors, r.sector));
+        buffer.extend_from_slice(match r.market {
+            WORLD => &world_market,
+            i => entity(&states, i),
+        });
+        write_display_f64(&mut buffer, r.value, &mut floats);
+        buffer.push(b'\n');
+        if buffer.len() >= CHUNK_BYTES {
+            sink(&buffer)?;
+            buffer.clear();
+        }
+    }
+    sink(&buffer)
+}
+/// The rendered field of entity `i` of `table`, or an empty field for [`NONE`].
+fn entity(table: &[Vec<u8>], i: u16) -> &[u8] {
+    if i == NONE { b"," } else { &table[i as usize] }
+}
+
+/// Appends `value` exactly as `format!("{value}")` writes it — shortest round-trip digits, never
+/// an exponent, `-0` for negative zero — using `ryu` for the digits (several times faster than
+/// `{}`, whose output it is tested against).
+pub fn write_display_f64(out: &mut Vec<u8>, value: f64, floats: &mut ryu::Buffer) {
+    if !value.is_finite() {
+        out.extend_from_slice(if value.is_nan() {
+            b"NaN"
+        } else if value > 0.0 {
+            b"inf"
+        } else {
+            b"-inf"
+        });
+        return;
+    }
+    if value == 0.0 {
+        out.extend_from_slice(if value.is_sign_negative() {
+            b"-0"
+        } else {
+            b"0"
+        });
+        return;
+    }
+    // ryu writes `d.ddd`, `0.000ddd`, `ddd.0` or `d.ddde±x`; read off the digits and where the
+    // decimal point falls, then write them without exponent.
+    let text = floats.format_finite(value).as_bytes();
+    let (sign, text) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
+    };
+    let (mantissa, exponent) = match text.iter().position(|&b| b == b'e') {
+        Some(e) => (&text[..e], parse_exponent(&text[e + 1..])),
+        None => (text, 0),
+    };
+    let mut digits = [0u8; 24];
+    let mut n = 0usize;
+    let mut point = None;
+    for &b in mantissa {
+        if b == b'.' {
+            point = Some(n);
+        } else {
+            digits[n] = b;
+            n += 1;
+        }
+    }
+    // Digits before the decimal point, once the exponent is applied.
+    let mut whole = point.unwrap_or(n) as i32 + exponent;
+    let mut start = 0;
+    while start < n - 1 && digits[start] == b'0' {
+        start += 1;
+        whole -= 1;
+    }
+    while n > start + 1 && digits[n - 1] == b'0' {
+        n -= 1;
+    }
+    let digits = &digits[start..n];
+    if sign {
+        out.push(b'-');
+    }
+    let len = digits.len() as i32;
+    if whole <= 0 {
+        out.extend_from_slice(b"0.");
+        out.extend(std::iter::repeat_n(b'0', (-whole) as usize));
+        out.extend_from_slice(digits);
+    } else if whole >= len {
+        out.extend_from_slice(digits);
+        out.extend(std::iter::repeat_n(b'0', (whole - len) as usize));
+    } else {
+        out.extend_from_slice(&digits[..whole as usize]);
+        out.push(b'.');
+        out.extend_from_slice(&digits[whole as usize..]);
+    }
+}
+
+/// The exponent after ryu's `e`: an optional `-`, then decimal digits.
+fn parse_exponent(text: &[u8]) -> i32 {
+    let (negative, digits) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
+    };
+    let magnitude = digits
+        .iter()
+        .fold(0i32, |acc, &d| acc * 10 + i32::from(d - b'0'));
+    if negative { -magnitude } else { magnitude }
+}
+
+/// `metrics_catalogue.csv`: unit, filled columns and definition of each metric in `metrics`, in
+/// the order of [`Metric::ALL`] (docs/OUTPUTS.md).
+pub fn metrics_catalogue_csv(metrics: &[Metric]) -> String {
+    let mut csv = CsvText::new();
+    csv.record(CATALOGUE_COLUMNS);
+    for m in Metric::ALL.into_iter().filter(|m| metrics.contains(m)) {
+        csv.record([m.name(), m.unit(), &columns_field(m), m.definition()]);
     }
     csv.finish()
 }
@@ -64,4 +241,80 @@ fn id_name_csv<'a>(kind: &str, rows: impl Iterator<Item = [&'a String; 2]>) -> S
         csv.record(row);
     }
     csv.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn display(value: f64) -> String {
+        let mut out = Vec::new();
+        write_display_f64(&mut out, value, &mut ryu::Buffer::new());
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn floats_are_written_as_rust_displays_them() {
+        for v in [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.1,
+            1e-7,
+            -1.5e-7,
+            1e15,
+            1e16,
+            1.2345e21,
+            1e300,
+            f64::MIN_POSITIVE,
+            5e-324,
+            f64::MAX,
+            123456.789,
+            0.30000000000000004,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ] {
+            assert_eq!(display(v), format!("{v}"), "{v:e}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_float_is_written_as_rust_displays_it(bits in any::<u64>()) {
+            let v = f64::from_bits(bits);
+            prop_assert_eq!(display(v), format!("{v}"));
+        }
+
+        #[test]
+        fn model_sized_floats_are_written_as_rust_displays_them(v in -1e4f64..1e4) {
+            prop_assert_eq!(display(v), format!("{v}"));
+        }
+    }
+
+    #[test]
+    fn the_fast_writer_matches_the_reference_on_every_bundled_scenario() {
+        use crate::model::metrics::Selection;
+        use crate::scenario::{Overrides, load::BUNDLED, load_str};
+        for (name, text) in BUNDLED {
+            let scenario = load_str(name, text, &Overrides::default()).unwrap();
+            let rows = crate::model::run(&scenario, Selection::default());
+            let mut fast = Vec::new();
+            let mut chunks = 0;
+            write_metrics_csv(&scenario, &rows, |chunk| {
+                chunks += 1;
+                fast.extend_from_slice(chunk);
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+            let reference = metrics_csv_reference(&scenario, &rows);
+            assert!(
+                fast == reference.as_bytes(),
+                "{name}: metrics.csv bytes differ"
+            );
+            assert!(chunks > 1, "{name}: written in one piece");
+        }
+    }
 }

@@ -467,7 +467,7 @@ fn write(
         ("effects.csv", effects_csv(l, ablations, results, labels)),
         (
             "replicates.csv",
-            replicates_csv(l, ablations, values, plan.replicates, labels.len()),
+            replicates_csv(l, ablations, values, plan.replicates, labels),
         ),
         ("verdict.json", verdict_json(l, ablations, results)),
         (
@@ -545,14 +545,26 @@ fn effects_csv(
     out.finish()
 }
 
-/// `replicates.csv`: every run's outcome, `ablation,outcome,dose,replicate,seed,value`.
+/// The value of each dose as `replicates.csv` writes it: the parameter's level for `Levels`, the
+/// number of rounds in force for `Rounds`.
+fn dose_values(dose: &Dose, doses: usize) -> Vec<String> {
+    match dose {
+        Dose::Levels { values, .. } => values.iter().map(|v| v.to_string()).collect(),
+        Dose::Rounds { .. } => (0..doses).map(|k| k.to_string()).collect(),
+    }
+}
+
+/// `replicates.csv`: every run's outcome,
+/// `ablation,outcome,dose,dose_label,dose_value,replicate,seed,value`.
 fn replicates_csv(
     l: &LoadedSpec,
     ablations: &[(String, Vec<(String, ParamValue)>)],
     values: &[Vec<Vec<f64>>],
     replicates: usize,
-    doses: usize,
+    labels: &[String],
 ) -> String {
+    let doses = labels.len();
+    let dose_value = dose_values(&l.spec.dose, doses);
     let mut out = CsvText::new();
     out.record(REPLICATES_COLUMNS);
     for (a, (name, _)) in ablations.iter().enumerate() {
@@ -563,6 +575,8 @@ fn replicates_csv(
                         name,
                         &outcome.label,
                         &k.to_string(),
+                        &labels[k],
+                        &dose_value[k],
                         &r.to_string(),
                         &replicate_seed(l.spec.seed, r as u64).to_string(),
                         &values[a * replicates + r][k][o].to_string(),

@@ -1,12 +1,17 @@
-//! One run: load → simulate → write `metrics.csv`, `manifest.json`, `scenario.ron` and entity
-//! tables into a staging folder, published only when complete.
+//! One run: load → simulate → write `metrics.csv`, `metrics_catalogue.csv`, `manifest.json`,
+//! `scenario.ron` and entity tables into a staging folder, published only when complete. The
+//! charts are drawn from the rows in memory while the tables are written, and `metrics.csv` is
+//! hashed as it is written: nothing is read back.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 use super::folder::result_dir;
+use crate::charts::TidyRow;
+use crate::labels::Names;
+use crate::model::metrics::{Metric, Row};
 use crate::model::{self, metrics::Selection};
-use crate::output::files::write_atomic;
+use crate::output::files::{AtomicFile, write_atomic};
 use crate::output::manifest::{FileRecord, RunManifest};
 use crate::output::{OutputDir, OutputError, tidy};
 use crate::provenance::sha256_hex;
@@ -23,6 +28,8 @@ pub struct RunRequest {
     pub command_line: Vec<String>,
     /// Charts to draw into `charts/` before publishing; `None` skips them (`--no-plots`).
     pub plots: Option<crate::charts::PlotRequest>,
+    /// Which metrics and ticks `metrics.csv` keeps (`--metrics`, `--every`); default all.
+    pub selection: Selection,
 }
 
 /// What a finished run produced.
@@ -65,18 +72,57 @@ pub fn execute(loaded: &Loaded, request: &RunRequest) -> Result<RunSummary, RunE
     let scenario = &loaded.scenario;
     let target = result_dir(request.out.as_deref(), &scenario.name);
     let dir = OutputDir::create(&target, request.force)?;
-    let rows = model::try_run(scenario, Selection::default())?;
+    let rows = model::try_run(scenario, request.selection.clone())?;
 
     let mut manifest = RunManifest::new(
         scenario,
         loaded.source.display(),
         request.command_line.clone(),
     );
+    // The charts need only the rows: they are drawn while the tables are written.
+    let (files, charts) = rayon::join(
+        || write_tables(&dir, loaded, &request.selection, &rows),
+        || match &request.plots {
+            Some(plots) => draw_charts(&dir.path(""), scenario, &rows, plots),
+            None => Ok(0),
+        },
+    );
+    manifest.files = files?;
+    manifest.wall_time_seconds = started.elapsed().as_secs_f64();
+    write_atomic(&dir.path("manifest.json"), manifest.to_json().as_bytes())?;
+    let dir = dir.publish()?;
+    Ok(RunSummary {
+        dir,
+        rows: rows.len(),
+        seconds: started.elapsed().as_secs_f64(),
+        charts,
+    })
+}
+
+/// Writes `metrics.csv` (hashed as it is written), `metrics_catalogue.csv`, `scenario.ron` and
+/// the entity tables; returns their manifest records.
+fn write_tables(
+    dir: &OutputDir,
+    loaded: &Loaded,
+    selection: &Selection,
+    rows: &[Row],
+) -> Result<std::collections::BTreeMap<String, FileRecord>, OutputError> {
+    let scenario = &loaded.scenario;
+    let mut records = std::collections::BTreeMap::new();
+    let mut metrics = AtomicFile::create(&dir.path("metrics.csv"))?;
+    tidy::write_metrics_csv(scenario, rows, |chunk| metrics.write(chunk))?;
+    let mut record = metrics.commit(0)?;
+    record.rows = Some(rows.len());
+    records.insert("metrics.csv".to_string(), record);
+    let chosen: Vec<Metric> = selection
+        .metrics
+        .clone()
+        .unwrap_or_else(|| Metric::ALL.to_vec());
     let files: [(&str, String, Option<usize>); 5] = [
         (
-            "metrics.csv",
-            tidy::metrics_csv(scenario, &rows),
-            Some(rows.len()),
+            "metrics_catalogue.csv",
+            tidy::metrics_catalogue_csv(&chosen),
+            Some(chosen.len()),
         ),
         ("scenario.ron", to_ron(scenario), None),
         (
@@ -97,7 +143,7 @@ pub fn execute(loaded: &Loaded, request: &RunRequest) -> Result<RunSummary, RunE
     ];
     for (name, text, count) in files {
         write_atomic(&dir.path(name), text.as_bytes())?;
-        manifest.files.insert(
+        records.insert(
             name.to_string(),
             FileRecord {
                 rows: count,
@@ -105,18 +151,33 @@ pub fn execute(loaded: &Loaded, request: &RunRequest) -> Result<RunSummary, RunE
             },
         );
     }
-    manifest.wall_time_seconds = started.elapsed().as_secs_f64();
-    write_atomic(&dir.path("manifest.json"), manifest.to_json().as_bytes())?;
-    // Charts are drawn from the written files, as `chokepoint plot` would redraw them.
-    let charts = match &request.plots {
-        Some(plots) => super::draw_charts_into(&dir.path(""), plots),
-        None => Ok(0),
+    Ok(records)
+}
+
+/// Draws a run's default charts into `staging/charts` from its rows in memory: the same files
+/// `chokepoint plot` draws from the published folder. A failure is returned as text, since the
+/// results themselves are complete.
+fn draw_charts(
+    staging: &std::path::Path,
+    scenario: &crate::scenario::Scenario,
+    rows: &[Row],
+    plots: &crate::charts::PlotRequest,
+) -> Result<usize, String> {
+    let names = Names::new(scenario);
+    let tidy_rows = rows.iter().map(|r| TidyRow {
+        tick: r.tick,
+        metric: r.metric.name(),
+        state: names.state(r.state),
+        firm: names.firm(r.firm),
+        sector: names.sector(r.sector),
+        market: names.market(r.market),
+        value: r.value,
+    });
+    let plots = crate::charts::PlotRequest {
+        out_dir: Some(staging.join("charts")),
+        ..plots.clone()
     };
-    let dir = dir.publish()?;
-    Ok(RunSummary {
-        dir,
-        rows: rows.len(),
-        seconds: started.elapsed().as_secs_f64(),
-        charts,
-    })
+    crate::charts::plot_run_rows(staging, scenario, tidy_rows, &plots)
+        .map(|files| files.len())
+        .map_err(|e| e.to_string())
 }

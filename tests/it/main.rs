@@ -15,6 +15,7 @@ mod fixtures;
 mod innovation;
 mod mechanisms;
 mod model;
+mod outputs;
 mod prices;
 mod regressions;
 mod robustness;
