@@ -764,6 +764,30 @@ mod catalogue_tests {
     }
 
     #[test]
+    fn every_row_fills_exactly_the_columns_its_catalogue_entry_names() {
+        for (name, text) in BUNDLED {
+            let scenario = load_str(name, text, &Overrides::default()).unwrap();
+            for (metric, state, firm, sector, market) in catalogue(&scenario, &Metric::ALL) {
+                let filled: Vec<&str> = [("state", state), ("firm", firm)]
+                    .into_iter()
+                    .chain([("sector", sector), ("market", market)])
+                    .filter(|&(_, i)| i != NONE)
+                    .map(|(column, _)| column)
+                    .collect();
+                let named = metric.columns();
+                // The world frontier leaves `state` empty; every other row fills all it names.
+                let world_frontier = metric == Metric::BestCapability && state == NONE;
+                let expected: Vec<&str> = named
+                    .iter()
+                    .copied()
+                    .filter(|&c| !(world_frontier && c == "state"))
+                    .collect();
+                assert_eq!(filled, expected, "{name}: {}", metric.name());
+            }
+        }
+    }
+
+    #[test]
     fn a_selection_records_only_its_metrics_and_ticks() {
         let (name, text) = BUNDLED[0];
         let scenario = load_str(name, text, &Overrides::default()).unwrap();
