@@ -449,3 +449,23 @@ fn a_supply_shock_to_a_long_lead_sector_takes_longer_to_answer() {
         "two years in, the short-lead miner has built more: {short_capacity:.3} vs {long_capacity:.3}"
     );
 }
+
+#[test]
+fn a_bad_sector_elasticity_or_lead_time_is_refused_with_its_place_and_a_fix() {
+    for (field, value, says) in [
+        ("price_elasticity", "-0.5", "must lie in [0, 10]"),
+        ("capacity_lead_time_years", "0.0", "must lie in (0, 30]"),
+    ] {
+        let text = SMALL_WORLD.replace(
+            "demand_growth_per_year: 0.03,",
+            &format!("demand_growth_per_year: 0.03,\n            {field}: {value},"),
+        );
+        let err = load_str("bad.ron", &text, &Overrides::default())
+            .expect_err("a bad sector figure is refused")
+            .to_string();
+        assert!(
+            err.contains(field) && err.contains(says) && err.contains("bad.ron"),
+            "{err}"
+        );
+    }
+}
