@@ -1,11 +1,14 @@
-//! Demand (docs/MODEL.md, "Demand"): final demand grows at each sector's rate; firms order inputs
+//! Demand (docs/MODEL.md, "Demand"): final demand grows at each sector's rate and answers the
+//! market's clearing price at the sector's own-price elasticity, with a lag; firms order inputs
 //! for their planned output, plus a bounded refill toward their target stock of each material, in
 //! their home market.
 
 use bevy_ecs::prelude::*;
 
 use super::policy::PolicyRegime;
-use super::world::{Books, Capability, Clock, InputStocks, Markets, Params, Roster, Structure};
+use super::world::{
+    Books, Capability, Clock, DemandResponse, InputStocks, Markets, Params, Roster, Structure,
+};
 use crate::scenario::InputRole;
 
 /// System: sets this tick's final and derived demand in every market.
@@ -16,14 +19,35 @@ pub fn update_demand(
     roster: Res<Roster>,
     mut markets: ResMut<Markets>,
     regime: Res<PolicyRegime>,
+    mut response: ResMut<DemandResponse>,
     mut firms: Query<(&Books, &mut InputStocks)>,
     capabilities: Query<&Capability>,
 ) {
     let years = f64::from(clock.tick) * structure.dt_years;
+    let responsive = params.0.mechanisms.price_responsive_demand;
+    let adjust =
+        super::market::share_adjustment(params.0.demand.adjustment_months, structure.dt_years);
+    let response = &mut *response;
     for (k, sector) in structure.sectors.iter().enumerate() {
         let growth = (1.0 + sector.growth_per_year).powf(years);
         for (i, start) in sector.start_final_demand.iter().enumerate() {
-            markets.final_demand[k][i] = start * growth;
+            let factor = &mut response.factor[k][i];
+            if !responsive {
+                *factor = 1.0;
+            } else if markets.stockpile_demand[k][i] <= 0.0 {
+                // Last tick's clearing price against the trend: demand moves part of the way to
+                // the constant-elasticity answer each tick (partial adjustment). Buyers who were
+                // front-running an announced control caused that tick's scarcity themselves and
+                // buy because they will pay: their factor holds.
+                let trend = response.trend_price[k][i];
+                let target = if trend > 0.0 {
+                    (markets.price[k][i] / trend).powf(-sector.price_elasticity)
+                } else {
+                    1.0
+                };
+                *factor += adjust * (target - *factor);
+            }
+            markets.final_demand[k][i] = start * growth * *factor;
         }
         markets.derived_demand[k].iter_mut().for_each(|d| *d = 0.0);
     }

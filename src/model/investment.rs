@@ -1,7 +1,8 @@
 //! Capacity investment (docs/MODEL.md, "Capacity investment"): firms order the capacity they
-//! expect to need when the order comes into use, after the lead time, raised by the margin they earn (price over unit
-//! cost, so scarcity rents draw capacity in); what they order is built for the lead time before it
-//! can be used (a supply line), so supply answers a price spike late. Expansion needs the capital
+//! expect to need when the order comes into use, after their sector's lead time, raised by the
+//! margin they earn (price over unit cost, so scarcity rents draw capacity in); what they order is
+//! built for the lead time before it can be used (a supply line), so supply answers a price spike
+//! late — mines and refineries later than fabs. Expansion needs the capital
 //! inputs (tools) their home market could deliver, outbound investment restrictions cut it and state
 //! funds' capacity subsidies add to it. Each firm then plans next tick's output.
 
@@ -31,8 +32,6 @@ pub fn invest_capacity(
 ) {
     let p = &params.0;
     let dt = structure.dt_years;
-    let lead = p.investment.capacity_lead_time_years;
-    let lead_ticks = ((lead / dt).round() as usize).max(1);
     let capacity_subsidy = fund_capacity_subsidies(&structure, &roster, &regime, &firms);
     for (j, &entity) in roster.firms.iter().enumerate() {
         let (mut books, mut capacity, mut pipeline, tools, pricing) =
@@ -40,6 +39,8 @@ pub fn invest_capacity(
         let sector = structure.firm_sector[j];
         let home = structure.firm_home[j];
         let growth = structure.sectors[sector].growth_per_year;
+        let lead_ticks = structure.sectors[sector].lead_ticks;
+        let lead = lead_ticks as f64 * dt;
         if pipeline.0.len() != lead_ticks {
             // The first tick: what was under construction at the start keeps capacity on the
             // sector's trend while the first decisions are built.

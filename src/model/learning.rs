@@ -3,8 +3,9 @@
 //! to its sector's reference (diminishing returns) and by imitating the frontier through the
 //! channels controls can cut (access to frontier tools); what it delivers is that design bounded
 //! by the supply chain below it. Installed tools rise toward what the home market buys and never
-//! fall; cumulative output lowers unit cost (Wright's law); each firm's own seeded stream gives
-//! breakthroughs, setbacks and noise.
+//! fall; cumulative output lowers unit cost (Wright's law); a fab entering a process node new to it
+//! ramps its yield with its cumulative output at that node (learning by doing per node); each
+//! firm's own seeded stream gives breakthroughs, setbacks and noise.
 
 use bevy_ecs::prelude::*;
 use rand::RngExt;
@@ -12,13 +13,25 @@ use rand::RngExt;
 use super::ceilings::ceiling;
 use super::policy::PolicyRegime;
 use super::world::{
-    Books, Capability, Costs, FirmInfo, FirmRng, Knowledge, Markets, Params, Research, Structure,
-    Tools, capital_mean, tool_level_of,
+    Books, Capability, Costs, FirmInfo, FirmRng, Knowledge, Markets, NodeProcess, Params, Research,
+    Structure, Tools, capital_mean, node_of, tool_level_of,
 };
 
 /// Per-tick buffer: the best capability of each state's firms in each sector, [state][sector].
 #[derive(Default)]
 pub struct DomesticBest(Vec<Vec<f64>>);
+
+/// The firm data learning reads and writes.
+type LearningFirm = (
+    &'static FirmInfo,
+    &'static Books,
+    &'static mut Capability,
+    &'static mut Knowledge,
+    &'static mut Costs,
+    &'static mut Tools,
+    &'static mut FirmRng,
+    &'static mut NodeProcess,
+);
 
 /// System: updates tools, design and delivered capability and costs of every firm, then the
 /// sector frontiers.
@@ -29,21 +42,14 @@ pub fn learn(
     mut markets: ResMut<Markets>,
     mut research: ResMut<Research>,
     mut domestic: Local<DomesticBest>,
-    mut firms: Query<(
-        &FirmInfo,
-        &Books,
-        &mut Capability,
-        &mut Knowledge,
-        &mut Costs,
-        &mut Tools,
-        &mut FirmRng,
-    )>,
+    mut firms: Query<LearningFirm>,
 ) {
     let p = &params.0;
     let l = &p.learning;
     let m = &p.mechanisms;
     let dt = structure.dt_years;
     let wright_exponent = -(1.0 - l.wright_learning_rate).log2();
+    let node_exponent = -(1.0 - l.node_learning_rate).log2();
     let n_sectors = structure.sectors.len();
     // A maximum does not depend on the order it is taken in: plain iteration suffices.
     let best = &mut domestic.0;
@@ -56,7 +62,9 @@ pub fn learn(
         let slot = &mut best[info.home][info.sector];
         *slot = slot.max(capability.0);
     }
-    for (info, books, mut capability, mut knowledge, mut costs, mut tools, mut rng) in &mut firms {
+    for (info, books, mut capability, mut knowledge, mut costs, mut tools, mut rng, mut node) in
+        &mut firms
+    {
         let k = info.sector;
         let sector = &structure.sectors[k];
 
@@ -133,13 +141,31 @@ pub fn learn(
 
         // Yield: a fab whose process runs further ahead of its installed tools than the slack
         // loses yield.
-        tools.yield_share = match tool_level {
+        let tool_yield = match tool_level {
             Some(level) if m.tool_yield_limits => {
                 let excess = (capability.0 - level - p.production.tool_gap_slack_years).max(0.0);
                 (-excess / p.production.yield_loss_scale_years).exp()
             }
             _ => 1.0,
         };
+        // Learning by doing per node: a fab (a firm with tools) entering a node it has not
+        // reached before starts it at the new-node yield, which rises by the node learning rate
+        // per doubling of its cumulative output there until the node is mature. Falling back to a
+        // node already reached (a setback) starts nothing new.
+        let reached = node_of(capability.0, p);
+        if tool_level.is_some() && reached > node.node {
+            node.node = reached;
+            node.output_at_node = 0.0;
+            node.ramping = true;
+        }
+        node.output_at_node += books.output * dt;
+        node.ramp_yield = if m.node_learning && node.ramping {
+            let unit = l.node_experience_unit_share * sector.start_output_usd_b;
+            ramp_yield(l.new_node_yield, node.output_at_node / unit, node_exponent)
+        } else {
+            1.0
+        };
+        tools.yield_share = tool_yield * node.ramp_yield;
 
         // Learning by doing: Wright's law on cumulative output.
         costs.cumulative_output += books.output * dt;
@@ -157,9 +183,38 @@ pub fn learn(
     }
 }
 
+/// Yield at a node after cumulative output `experience` (in node-experience units) there:
+/// `min(1, y0 (1 + experience)^b)`. Its inverse, the cost per good unit, falls by the node's
+/// learning rate per doubling of `1 + experience` (Wright's law within a node, Irwin & Klenow
+/// 1994) until the node is mature.
+pub fn ramp_yield(new_node_yield: f64, experience: f64, exponent: f64) -> f64 {
+    (new_node_yield * (1.0 + experience.max(0.0)).powf(exponent)).min(1.0)
+}
+
 /// A standard normal draw by the Box–Muller transform (two uniforms, one normal; portable).
 fn standard_normal(rng: &mut rand_chacha::ChaCha8Rng) -> f64 {
     let u1: f64 = rng.random();
     let u2: f64 = rng.random();
     (-2.0 * (1.0 - u1).ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ramp_yield;
+
+    #[test]
+    fn a_new_node_starts_at_its_yield_rises_with_experience_and_matures_at_one() {
+        let b = -(1.0_f64 - 0.2).log2();
+        assert_eq!(ramp_yield(0.5, 0.0, b), 0.5);
+        let (early, later) = (ramp_yield(0.5, 1.0, b), ramp_yield(0.5, 3.0, b));
+        assert!(
+            0.5 < early && early < later && later < 1.0,
+            "{early} {later}"
+        );
+        // Cost per good unit falls by the learning rate per doubling of 1 + experience.
+        assert!((ramp_yield(0.5, 1.0, b) / ramp_yield(0.5, 0.0, b) - 1.0 / 0.8).abs() < 1e-12);
+        assert_eq!(ramp_yield(0.5, 1e6, b), 1.0);
+        // Without learning within the node, experience buys nothing.
+        assert_eq!(ramp_yield(0.5, 100.0, 0.0), 0.5);
+    }
 }

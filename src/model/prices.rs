@@ -3,11 +3,15 @@
 //! times a markup that rises once demand pushes utilisation past the target; a market that cannot
 //! be fully supplied clears at a scarcity multiple of the delivered list price, set by the
 //! short-run price elasticity of demand. The clearing price is found in closed form, so a tick
-//! needs no iteration.
+//! needs no iteration. Each firm's trend cost (learning and input prices on their trend, no
+//! scarcity) is what price-responsive demand measures the clearing price against. A fab ramping a
+//! new node pays for the bad dies: its own value added per good unit is divided by its ramp yield.
 
 use bevy_ecs::prelude::*;
 
-use super::world::{Costs, Markets, Params, Pricing, Roster, Structure};
+use super::world::{
+    Costs, DemandResponse, Markets, NodeProcess, Params, Pricing, Roster, Structure,
+};
 use crate::scenario::params::PriceParams;
 
 /// The multiple of the delivered list price at which a market delivering share `fill` of its
@@ -36,22 +40,25 @@ pub fn update_list_prices(
     structure: Res<Structure>,
     roster: Res<Roster>,
     markets: Res<Markets>,
-    mut firms: Query<(&Costs, &mut Pricing)>,
+    mut response: ResMut<DemandResponse>,
+    mut firms: Query<(&Costs, &NodeProcess, &mut Pricing)>,
 ) {
     let p = &params.0;
     let adjust =
         super::market::share_adjustment(p.prices.list_price_adjustment_months, structure.dt_years);
     for (j, &entity) in roster.firms.iter().enumerate() {
-        let (costs, mut pricing) = firms.get_mut(entity).expect("roster entity");
+        let (costs, node, mut pricing) = firms.get_mut(entity).expect("roster entity");
         let sector = &structure.sectors[structure.firm_sector[j]];
         let home = structure.firm_home[j];
         let input_share: f64 = sector.inputs.iter().map(|i| i.per_unit).sum();
-        let inputs: f64 = sector
-            .inputs
-            .iter()
-            .map(|i| i.per_unit * markets.price[i.sector][home])
-            .sum();
-        pricing.unit_cost = costs.unit_cost * (1.0 - input_share).max(0.0) + inputs;
+        let (mut inputs, mut trend_inputs) = (0.0, 0.0);
+        for i in &sector.inputs {
+            inputs += i.per_unit * markets.price[i.sector][home];
+            trend_inputs += i.per_unit * response.trend_price[i.sector][home];
+        }
+        let own = costs.unit_cost / node.ramp_yield * (1.0 - input_share).max(0.0);
+        pricing.unit_cost = own + inputs;
+        response.trend_cost[j] = own + trend_inputs;
         let target = pricing.unit_cost
             * markup(
                 pricing.utilization,

@@ -11,7 +11,7 @@ use bevy_ecs::prelude::*;
 use super::leakage::gray_premium;
 use super::prices::scarcity_multiple;
 use super::world::Pricing;
-use super::world::{Books, InputStocks, Markets, Params, Roster, Structure, Tools};
+use super::world::{Books, DemandResponse, InputStocks, Markets, Params, Roster, Structure, Tools};
 use crate::scenario::InputRole;
 use crate::scenario::params::Rationing;
 
@@ -22,6 +22,7 @@ pub fn produce(
     structure: Res<Structure>,
     roster: Res<Roster>,
     mut markets: ResMut<Markets>,
+    mut response: ResMut<DemandResponse>,
     mut firms: Query<(&Pricing, &mut Books, &mut InputStocks, &mut Tools)>,
     capabilities: Query<&super::world::Capability>,
 ) {
@@ -83,6 +84,7 @@ pub fn produce(
         let mean_price = prices.iter().sum::<f64>() / prices.len().max(1) as f64;
         for i in 0..structure.n_states {
             let (mut supplied, mut weighted, mut value, mut cost) = (0.0, 0.0, 0.0, 0.0);
+            let mut trend = 0.0;
             for (m, &j) in members.iter().enumerate() {
                 let delivered = markets.delivered[j][i];
                 if delivered == 0.0 {
@@ -92,6 +94,7 @@ pub fn produce(
                 supplied += delivered;
                 value += delivered * prices[m];
                 cost += delivered * costs[m];
+                trend += delivered * response.trend_cost[j];
                 for (share, capability) in markets.delivered_capabilities(j, i, q) {
                     weighted += delivered * share * capability;
                 }
@@ -130,6 +133,10 @@ pub fn produce(
                 0.0
             };
             markets.scarcity[k][i] = scarcity;
+            // With nothing delivered, the trend price stays where it was.
+            if supplied > 0.0 {
+                response.trend_price[k][i] = trend / supplied;
+            }
             markets.price[k][i] =
                 cleared * (1.0 + leaked_share * gray_premium(&p.leakage, shortage));
 

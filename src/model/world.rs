@@ -174,6 +174,12 @@ pub struct SectorSpec {
     pub start_final_demand: Vec<f64>,
     /// Whether output counts as AI compute.
     pub counts_as_ai_compute: bool,
+    /// Own-price elasticity of final demand, scale applied (MODEL.md, "Demand").
+    pub price_elasticity: f64,
+    /// Ticks from a capacity decision to capacity in use (at least 1).
+    pub lead_ticks: usize,
+    /// World sales in the start year, $B/yr (the scale of node experience).
+    pub start_output_usd_b: f64,
 }
 
 /// The static structure of the world: indices, bills of materials, calendar step.
@@ -405,11 +411,25 @@ pub fn build(scenario: &Scenario) -> World {
                 .iter()
                 .map(|st| final_total * s.final_demand_by_state.get(&st.id).copied().unwrap_or(0.0))
                 .collect();
+            // AI-compute demand growth is a sweepable parameter: its shift applies to every sector
+            // that counts as AI compute (growth stays above −100% a year).
+            let shift = if s.counts_as_ai_compute {
+                params.demand.ai_compute_growth_shift_per_year
+            } else {
+                0.0
+            };
+            let lead = s
+                .capacity_lead_time_years
+                .unwrap_or(params.investment.capacity_lead_time_years);
             SectorSpec {
                 inputs: inputs[k].clone(),
-                growth_per_year: s.demand_growth_per_year,
+                growth_per_year: (s.demand_growth_per_year + shift).max(-0.99),
                 start_final_demand,
                 counts_as_ai_compute: s.counts_as_ai_compute,
+                price_elasticity: s.price_elasticity.unwrap_or(params.demand.price_elasticity)
+                    * params.demand.price_elasticity_scale,
+                start_output_usd_b: s.market_size_usd_b,
+                lead_ticks: ((lead * f64::from(scenario.ticks_per_year)).round() as usize).max(1),
             }
         })
         .collect();
@@ -589,6 +609,12 @@ pub fn build(scenario: &Scenario) -> World {
                         utilization: params.production.target_utilization,
                     },
                     CapacityPipeline::default(),
+                    NodeProcess {
+                        node: node_of(capability[j], params),
+                        output_at_node: 0.0,
+                        ramping: false,
+                        ramp_yield: 1.0,
+                    },
                     ChoiceShares(
                         (0..n_states)
                             .map(|i| {
@@ -631,6 +657,11 @@ pub fn build(scenario: &Scenario) -> World {
     world.insert_resource(structure);
     world.insert_resource(markets);
     world.insert_resource(research);
+    world.insert_resource(DemandResponse::new(
+        scenario.sectors.len(),
+        n_states,
+        n_firms,
+    ));
     world.insert_resource(Clock::default());
     world.insert_resource(Params(params.clone()));
     world
@@ -737,4 +768,51 @@ fn calibrate_appeal(
         }
     }
     appeal
+}
+
+/// A fab's process node and its experience there (docs/MODEL.md, "Learning by doing"): a firm
+/// whose capability crosses into a node new to it starts that node at a low yield, which rises
+/// with its cumulative output at the node. Start positions are mature (yield 1): the 2022 shares
+/// already embody them.
+#[derive(Component, Clone, Copy, Debug)]
+pub struct NodeProcess {
+    /// Index of the node the firm's process is at: ⌊capability / node width⌋.
+    pub node: i64,
+    /// Cumulative output at that node since the firm entered it, $B of start-year output.
+    pub output_at_node: f64,
+    /// Whether the firm has entered a node during the run (false: it is at its start node, which
+    /// is mature).
+    pub ramping: bool,
+    /// Share of capacity yielding good output because of the node's ramp, 0–1 (1 = mature).
+    pub ramp_yield: f64,
+}
+
+/// The process node of capability `q` (frontier-years) at the parameters' node width.
+pub fn node_of(q: f64, params: &Parameters) -> i64 {
+    (q / params.learning.node_width_years).floor() as i64
+}
+
+/// Price-responsive final demand (docs/MODEL.md, "Demand"), by market [sector][state]: what the
+/// clearing price is measured against, and how far final demand has moved in answer to it.
+#[derive(Resource, Clone, Debug)]
+pub struct DemandResponse {
+    /// The price each market would pay without scarcity or policy: the delivery-weighted trend
+    /// cost of its suppliers (learning lowers it, input prices on their trend), index (start = 1).
+    pub trend_price: Vec<Vec<f64>>,
+    /// Final demand as a multiple of its trend, moved toward (price ÷ trend price)^(−ε) with lag.
+    pub factor: Vec<Vec<f64>>,
+    /// Each firm's trend cost: its own learned value added plus its inputs at their markets' trend
+    /// prices, index (start = 1), by firm index.
+    pub trend_cost: Vec<f64>,
+}
+
+impl DemandResponse {
+    /// Every market at its trend: factor 1, trend prices 1.
+    pub fn new(n_sectors: usize, n_states: usize, n_firms: usize) -> Self {
+        DemandResponse {
+            trend_price: vec![vec![1.0; n_states]; n_sectors],
+            factor: vec![vec![1.0; n_states]; n_sectors],
+            trend_cost: vec![1.0; n_firms],
+        }
+    }
 }

@@ -15,6 +15,8 @@ use serde_json::Value;
 pub struct Parameters {
     /// Supplier choice in each market.
     pub market: MarketParams,
+    /// Final demand: its response to price and the growth of AI compute.
+    pub demand: DemandParams,
     /// Production, capacity and inputs.
     pub production: ProductionParams,
     /// Revenue and R&D.
@@ -60,6 +62,26 @@ pub struct MarketParams {
     /// Months over which buyers move most (63%) of the way from last month's supplier shares to
     /// the shares today's utilities call for (qualification and contracts); 0 = no inertia.
     pub share_adjustment_months: f64,
+}
+
+/// Final demand (MODEL.md, "Demand"): its trend, and how it answers the clearing price.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemandParams {
+    /// Own-price elasticity of final demand for a sector whose scenario entry gives no
+    /// `price_elasticity` (−d ln Q / d ln P).
+    pub price_elasticity: f64,
+    /// Multiplies every sector's price elasticity: 0 = demand ignores price, 1 = the sectors'
+    /// figures (a single knob for sweeping the uncertainty of all of them at once).
+    pub price_elasticity_scale: f64,
+    /// Months over which final demand moves most (63%) of the way to what the current price calls
+    /// for (budgets and contracts); the lag also keeps price and demand from chasing each other
+    /// tick by tick.
+    pub adjustment_months: f64,
+    /// Added to the final-demand growth of every sector that counts as AI compute, per year: the
+    /// low, central and high cases of AI-compute demand growth are −0.17, 0 and +0.17 on the
+    /// default world's 41% (docs/MODEL.md, "Demand").
+    pub ai_compute_growth_shift_per_year: f64,
 }
 
 /// Production limits (MODEL.md, "Production and yield").
@@ -130,7 +152,8 @@ pub struct PriceParams {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InvestmentParams {
-    /// Years from a capacity decision to capacity in use.
+    /// Years from a capacity decision to capacity in use, for a sector whose scenario entry gives
+    /// no `capacity_lead_time_years`.
     pub capacity_lead_time_years: f64,
     /// Largest capacity cut per year, as a share of capacity (fabs are not scrapped quickly).
     pub max_capacity_cut_per_year: f64,
@@ -172,6 +195,18 @@ pub struct LearningParams {
     pub setback_size_years: f64,
     /// Standard deviation of capability noise per √year, frontier-years.
     pub noise_sd_years: f64,
+    /// Width of a process node, frontier-years: a fab whose process crosses a multiple of it has
+    /// entered a new node.
+    pub node_width_years: f64,
+    /// Learning rate within a node: the yield loss of a new node falls by this share per doubling
+    /// of the firm's cumulative output at that node.
+    pub node_learning_rate: f64,
+    /// Yield of a firm's first output at a node new to it, 0–1.
+    pub new_node_yield: f64,
+    /// The node-experience unit Q0, as a share of the sector's start-year world output: a fab's
+    /// yield at a new node is `min(1, y0 (1 + Q/Q0)^b)`, Q its cumulative output there, so a large
+    /// producer ramps in weeks and a small one in months to years.
+    pub node_experience_unit_share: f64,
 }
 
 /// Supply-chain ceilings on delivered capability (MODEL.md, "Ceilings").
@@ -306,6 +341,11 @@ pub struct Mechanisms {
     pub catch_up: bool,
     /// Unit cost falls with cumulative output (Wright's law).
     pub learning_by_doing: bool,
+    /// A fab entering a process node new to it starts at a low yield that rises with its
+    /// cumulative output at that node (learning by doing per node); cost per good unit follows.
+    pub node_learning: bool,
+    /// Final demand answers the clearing price at each sector's elasticity.
+    pub price_responsive_demand: bool,
     /// Delivered capability is bounded by the bounding input's and the installed tools'.
     pub capability_ceilings: bool,
     /// Yield falls when a fab's process outruns its tools.
@@ -342,6 +382,12 @@ impl Default for Parameters {
                 home_bias: 1.0,
                 spillover_passes: 8,
                 share_adjustment_months: 6.0,
+            },
+            demand: DemandParams {
+                price_elasticity: 0.5,
+                price_elasticity_scale: 1.0,
+                adjustment_months: 6.0,
+                ai_compute_growth_shift_per_year: 0.0,
             },
             production: ProductionParams {
                 target_utilization: 0.9,
@@ -380,6 +426,10 @@ impl Default for Parameters {
                 setback_probability_per_year: 0.05,
                 setback_size_years: 0.25,
                 noise_sd_years: 0.1,
+                node_width_years: 2.0,
+                node_learning_rate: 0.2,
+                new_node_yield: 0.5,
+                node_experience_unit_share: 0.002,
             },
             ceilings: CeilingParams {
                 design_margin_years: 2.0,
@@ -432,6 +482,8 @@ impl Default for Parameters {
                 rd_drift: true,
                 catch_up: true,
                 learning_by_doing: true,
+                node_learning: true,
+                price_responsive_demand: true,
                 capability_ceilings: true,
                 tool_yield_limits: true,
                 innovation_noise: true,
@@ -511,9 +563,9 @@ impl std::fmt::Display for ParamError {
     }
 }
 
-/// Parameters that may be negative; every other number must be ≥ 0. (None today: the list
-/// stays so that a signed parameter is a deliberate, visible choice.)
-const SIGNED_PARAMETERS: [&str; 0] = [];
+/// Parameters that may be negative; every other number must be ≥ 0 (a signed parameter is a
+/// deliberate, visible choice).
+const SIGNED_PARAMETERS: [&str; 1] = ["demand.ai_compute_growth_shift_per_year"];
 
 impl Parameters {
     /// Every parameter as `(path, value)` in path order: the manifest's record of what was in force.
@@ -591,7 +643,8 @@ impl Parameters {
                 || path.ends_with("enforcement")
                 || path.ends_with("regime_mix")
                 || path.ends_with("fixed_compliance")
-                || path.ends_with("trust_cost");
+                || path.ends_with("trust_cost")
+                || path.ends_with("_yield");
             if is_probability && !(0.0..=1.0).contains(&x) {
                 return bad(&format!("{x} is outside [0, 1]"));
             }
@@ -651,6 +704,12 @@ impl Parameters {
                 "compute.service_life_years",
                 self.compute.service_life_years,
             ),
+            ("learning.node_width_years", self.learning.node_width_years),
+            (
+                "learning.node_experience_unit_share",
+                self.learning.node_experience_unit_share,
+            ),
+            ("learning.new_node_yield", self.learning.new_node_yield),
         ];
         for (path, x) in positive {
             if x <= 0.0 {

@@ -130,6 +130,51 @@ pub const RANGES: &[ParamRange] = &[
         (0.05, 1.0),
         "an elasticity",
     ),
+    // Price-responsive final demand and AI-compute growth (docs/MODEL.md 7.2).
+    r(
+        "demand.price_elasticity",
+        (0.0, 10.0),
+        (0.1, 2.0),
+        "an elasticity",
+    ),
+    r(
+        "demand.price_elasticity_scale",
+        NONNEG,
+        (0.0, 3.0),
+        "a multiplier",
+    ),
+    r("demand.adjustment_months", NONNEG, (0.0, 24.0), "months"),
+    r(
+        "demand.ai_compute_growth_shift_per_year",
+        (-1.0, INF),
+        (-0.2, 0.2),
+        "a growth rate per year",
+    ),
+    // Learning by doing per process node and the yield ramp (docs/MODEL.md 7.12).
+    r(
+        "learning.node_width_years",
+        (1e-9, INF),
+        (1.0, 4.0),
+        "frontier-years",
+    ),
+    r(
+        "learning.node_learning_rate",
+        (0.0, 0.99),
+        (0.05, 0.4),
+        "a learning rate (yield-loss fall per doubling, 0–1)",
+    ),
+    r(
+        "learning.new_node_yield",
+        (1e-6, 1.0),
+        (0.2, 0.9),
+        "a yield (0–1)",
+    ),
+    r(
+        "learning.node_experience_unit_share",
+        (1e-9, 1.0),
+        (0.0002, 0.02),
+        "a share of the sector's start-year output",
+    ),
     // Prices, rationing and investment (docs/MODEL.md 7.6–7.8).
     r(
         "investment.capacity_lead_time_years",

@@ -148,6 +148,14 @@ pub struct Sector {
     /// Whether the sector's output is AI compute capacity (the `ai_compute` metric counts it).
     #[serde(default)]
     pub counts_as_ai_compute: bool,
+    /// Own-price elasticity of the sector's final demand (−d ln Q / d ln P, ≥ 0); default
+    /// `demand.price_elasticity` (MODEL.md, "Demand").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_elasticity: Option<f64>,
+    /// Years from a capacity decision to capacity in use for the sector's firms (mines and
+    /// refineries take longer than fabs); default `investment.capacity_lead_time_years`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity_lead_time_years: Option<f64>,
 }
 
 /// One input of a sector's bill of materials (Leontief coefficient).

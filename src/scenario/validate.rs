@@ -319,6 +319,18 @@ impl Ctx<'_> {
                     ),
                 ));
             }
+            if let Some(e) = sector.price_elasticity
+                && !(e.is_finite() && (0.0..=10.0).contains(&e))
+            {
+                return Err(err("price_elasticity", "price_elasticity", format!("price elasticity {e} of `{}` must lie in [0, 10]", sector.id))
+                    .with_help("price_elasticity is −d ln(demand) / d ln(price): 0 = demand ignores price, 1 = a 1% price rise cuts demand 1%"));
+            }
+            if let Some(lead) = sector.capacity_lead_time_years
+                && !(lead.is_finite() && lead > 0.0 && lead <= 30.0)
+            {
+                return Err(err("capacity_lead_time_years", "capacity_lead_time_years", format!("capacity lead time {lead} of `{}` must lie in (0, 30] years", sector.id))
+                    .with_help("capacity_lead_time_years is the time from a capacity decision to capacity in use, e.g. 2 for a fab"));
+            }
             let mut sum = 0.0;
             for (state, share) in &sector.final_demand_by_state {
                 if !states.contains(&state.as_str()) {

@@ -354,3 +354,135 @@ fn rd_dollars_not_firm_size_set_the_pace_of_own_progress() {
         "a firm with a few per cent of the leader's knowledge cannot match its pace"
     );
 }
+
+/// Ramp yield of every fab at every tick of a run, firm by firm: (tick, firm) → (ramping, yield).
+fn ramp_yields(s: &Scenario) -> Vec<Vec<(bool, f64)>> {
+    use chokepoint::model::world::{NodeProcess, Roster};
+    let mut sim = Simulation::new(
+        s,
+        Selection {
+            metrics: Some(vec![]),
+            ticks: None,
+        },
+    );
+    let mut out = Vec::new();
+    while sim.step() {
+        let world = sim.world();
+        let roster = world.resource::<Roster>();
+        out.push(
+            roster
+                .firms
+                .iter()
+                .map(|&e| {
+                    let node = world.get::<NodeProcess>(e).expect("firm has a node");
+                    (node.ramping, node.ramp_yield)
+                })
+                .collect(),
+        );
+    }
+    out
+}
+
+/// Firm-months spent below 99% ramp yield, and the lowest ramp yield of each sector's largest firm.
+fn ramp_summary(s: &Scenario) -> (usize, f64) {
+    let path = ramp_yields(s);
+    let below = path.iter().flatten().filter(|(_, y)| *y < 0.99).count();
+    let mut leaders_low: f64 = 1.0;
+    for sector in ["foundry_advanced", "foundry_mature", "memory", "packaging"] {
+        let j = largest(s, sector);
+        for tick in &path {
+            leaders_low = leaders_low.min(tick[j].1);
+        }
+    }
+    (below, leaders_low)
+}
+
+#[test]
+fn fabs_entering_a_new_node_ramp_its_yield_and_volume_shortens_the_ramp() {
+    let base = default_world(&[], &[], 1);
+    let (below, leaders_low) = ramp_summary(&base);
+    let slow = default_world(&[], &[("learning.node_experience_unit_share", 0.02)], 1);
+    let (below_slow, _) = ramp_summary(&slow);
+    let off = default_world(&[], &[], 1);
+    let mut off = off;
+    off.parameters.mechanisms.node_learning = false;
+    let (below_off, _) = ramp_summary(&off);
+    eprintln!(
+        "firm-months below 99% ramp yield: default {below}, slow ramp {below_slow}, off {below_off}; lowest leader ramp yield {leaders_low:.3}"
+    );
+    assert!(below > 0, "some fab enters a new node and ramps by 2030");
+    assert!(
+        below_slow > 2 * below,
+        "a larger experience unit lengthens the ramps: {below_slow} vs {below}"
+    );
+    assert_eq!(
+        below_off, 0,
+        "with the switch off no yield is lost to ramps"
+    );
+    assert!(
+        leaders_low > 0.9,
+        "the largest producers ramp within a month: lowest {leaders_low:.3}"
+    );
+}
+
+/// The small world's CN foundry starts just under a node boundary, with room in its capacity;
+/// returns its ramp yield twelve months after it enters the new node.
+fn cn_fab_yield_a_year_into_its_node(mandate: bool, node_learning_rate: f64) -> f64 {
+    use crate::support::SMALL_WORLD;
+    let event = r#"Event(date: "2022-10", action: ProcurementMandate(id: "buy_local", state: "CN", sector: "foundry_advanced", domestic_share: 0.5))"#;
+    let plain = r#"sector: "foundry_advanced", share: 0.1, capability: -5.0),"#;
+    assert!(
+        SMALL_WORLD.contains(plain),
+        "the fixture names the CN foundry"
+    );
+    let text = SMALL_WORLD
+        .replace(
+            plain,
+            r#"sector: "foundry_advanced", share: 0.1, capability: -4.02, capacity_usd_b: 20.0),"#,
+        )
+        .replace(
+            "events: [],",
+            &format!("events: [{}],", if mandate { event } else { "" }),
+        )
+        .replace(
+            "parameters: {},",
+            &format!(
+                "parameters: {{\"learning.node_experience_unit_share\": 0.05, \"learning.node_learning_rate\": {node_learning_rate}, \"mechanisms.innovation_noise\": false}},"
+            ),
+        )
+        .replace("ticks: 36,", "ticks: 72,");
+    let s = load_str("node_world.ron", &text, &Overrides::default())
+        .unwrap_or_else(|e| panic!("test world loads: {e}"));
+    let j = firm(&s, "cn_fab") as usize;
+    let path = ramp_yields(&s);
+    let entry = path
+        .iter()
+        .position(|tick| tick[j].0)
+        .expect("the CN foundry enters a new node");
+    eprintln!(
+        "mandate {mandate}, rate {node_learning_rate}: entry at tick {entry}, yields {:.3?}",
+        path.iter().map(|t| t[j].1).collect::<Vec<_>>()
+    );
+    assert!(entry + 12 < path.len(), "entry at {entry} leaves a year");
+    path[entry + 12][j].1
+}
+
+#[test]
+fn c7_both_ways_a_procurement_mandate_speeds_a_new_nodes_yield_ramp_only_with_learning_by_doing() {
+    let (free, mandated) = (
+        cn_fab_yield_a_year_into_its_node(false, 0.2),
+        cn_fab_yield_a_year_into_its_node(true, 0.2),
+    );
+    assert!(
+        mandated > free + 0.03,
+        "with node learning, mandated volume buys yield: {mandated:.3} vs {free:.3}"
+    );
+    let (free0, mandated0) = (
+        cn_fab_yield_a_year_into_its_node(false, 0.0),
+        cn_fab_yield_a_year_into_its_node(true, 0.0),
+    );
+    assert!(
+        (mandated0 - free0).abs() < 1e-12,
+        "without learning within the node, volume buys nothing: {mandated0:.3} vs {free0:.3}"
+    );
+}

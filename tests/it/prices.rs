@@ -337,3 +337,135 @@ fn every_bundled_scenario_keeps_prices_positive_and_stocks_non_negative() {
         }
     }
 }
+
+/// A market's metric summed over ticks.
+fn market_total(
+    s: &Scenario,
+    rows: &[Row],
+    metric: Metric,
+    ticks: std::ops::Range<u32>,
+    sector_id: &str,
+    market: &str,
+) -> f64 {
+    let (k, i) = (sector(s, sector_id), state(s, market));
+    rows.iter()
+        .filter(|r| r.metric == metric && ticks.contains(&r.tick) && r.sector == k && r.market == i)
+        .map(|r| r.value)
+        .sum()
+}
+
+#[test]
+fn demand_both_ways_elastic_buyers_cut_back_when_a_ban_raises_the_price_and_inelastic_ones_do_not()
+{
+    // Demand for minerals in the US market over the ban's first year, by the elasticity scale
+    // (the small world's sectors all take demand.price_elasticity = 0.5 times the scale).
+    let us_demand = |scale: &str, events: &[&str]| {
+        let s = world(events, &[("demand.price_elasticity_scale", scale)], None);
+        market_total(&s, &run(&s), Metric::Demand, 3..15, "minerals", "US")
+    };
+    let (elastic, inelastic) = (
+        us_demand("3", &[MINERAL_BAN]),
+        us_demand("0", &[MINERAL_BAN]),
+    );
+    let (elastic_free, inelastic_free) = (us_demand("3", &[]), us_demand("0", &[]));
+    eprintln!(
+        "US minerals demand, ban: elastic {elastic:.3} inelastic {inelastic:.3}; no ban: elastic {elastic_free:.3} inelastic {inelastic_free:.3}"
+    );
+    assert!(
+        elastic < 0.85 * inelastic,
+        "with elastic demand the ban's price rise cuts what US buyers ask for: {elastic:.3} vs {inelastic:.3}"
+    );
+    assert!(
+        (elastic_free / inelastic_free - 1.0).abs() < 0.03,
+        "without the ban prices stay on trend and the elasticity hardly matters: {elastic_free:.3} vs {inelastic_free:.3}"
+    );
+}
+
+#[test]
+fn c5_with_elastic_final_demand_final_users_cut_back_and_fabs_keep_more_of_a_short_mineral() {
+    // Thin stocks, pro-rata sharing of the small unbanned miner's output: fabs and final users in
+    // the banned markets compete for it, so final users who cut back at the higher price leave
+    // more to the fabs (a one-month demand adjustment, so that the first year shows it).
+    let fab_output = |scale: &str| {
+        c5_effect(
+            &[
+                ("production.input_stock_months", "0.5"),
+                ("production.rationing", "\"pro_rata\""),
+                ("demand.price_elasticity_scale", scale),
+                ("demand.adjustment_months", "1"),
+            ],
+            None,
+        )
+        .0
+    };
+    let (elastic, inelastic) = (fab_output("3"), fab_output("0"));
+    eprintln!("fab output under the ban: elastic ×{elastic:.3}, inelastic ×{inelastic:.3}");
+    assert!(
+        elastic > inelastic + 0.05,
+        "elastic final demand softens the ban's cut in chip-chain output: ×{elastic:.3} vs ×{inelastic:.3}"
+    );
+}
+
+/// The first tick after the peak at which the US minerals price has fallen back at least half
+/// way to its pre-ban level, when the minerals sector's lead time is `lead_years` (None: it has
+/// not within the run); and the US miner's capacity two years in.
+fn mineral_recovery(lead_years: f64) -> (Option<u32>, f64) {
+    let mut s = world(&[MINERAL_BAN], &[], None);
+    let k = sector(&s, "minerals") as usize;
+    s.sectors[k].capacity_lead_time_years = Some(lead_years);
+    let rows = run(&s);
+    let series: Vec<f64> = (0..60)
+        .map(|t| price(&s, &rows, t, "minerals", "US"))
+        .collect();
+    let before = series[2];
+    let (peak_at, peak) = series
+        .iter()
+        .copied()
+        .enumerate()
+        .fold((0, 0.0), |a, (t, p)| if p > a.1 { (t, p) } else { a });
+    let back = (peak_at..60)
+        .find(|&t| series[t] < before + 0.5 * (peak - before))
+        .map(|t| t as u32);
+    eprintln!(
+        "minerals lead {lead_years} years: peak {peak:.3} at {peak_at}, half way back at {back:?}"
+    );
+    (
+        back,
+        of_firm(&s, &rows, Metric::Capacity, 24, "us_minerals"),
+    )
+}
+
+#[test]
+fn a_supply_shock_to_a_long_lead_sector_takes_longer_to_answer() {
+    let (short_back, short_capacity) = mineral_recovery(1.0);
+    let (long_back, long_capacity) = mineral_recovery(4.0);
+    let short_back = short_back.expect("with a one-year lead the price falls back within the run");
+    assert!(
+        long_back.is_none_or(|t| t > short_back + 6),
+        "with a four-year lead the price stays up longer: {long_back:?} vs {short_back}"
+    );
+    assert!(
+        short_capacity > 1.2 * long_capacity,
+        "two years in, the short-lead miner has built more: {short_capacity:.3} vs {long_capacity:.3}"
+    );
+}
+
+#[test]
+fn a_bad_sector_elasticity_or_lead_time_is_refused_with_its_place_and_a_fix() {
+    for (field, value, says) in [
+        ("price_elasticity", "-0.5", "must lie in [0, 10]"),
+        ("capacity_lead_time_years", "0.0", "must lie in (0, 30]"),
+    ] {
+        let text = SMALL_WORLD.replace(
+            "demand_growth_per_year: 0.03,",
+            &format!("demand_growth_per_year: 0.03,\n            {field}: {value},"),
+        );
+        let err = load_str("bad.ron", &text, &Overrides::default())
+            .expect_err("a bad sector figure is refused")
+            .to_string();
+        assert!(
+            err.contains(field) && err.contains(says) && err.contains("bad.ron"),
+            "{err}"
+        );
+    }
+}
