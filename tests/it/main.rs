@@ -21,3 +21,4 @@ mod robustness;
 mod slurm;
 mod support;
 mod sweep;
+mod tutorial;
