@@ -400,7 +400,9 @@ fn resolve_extends(
     let beside = match child {
         Source::File(path) => {
             let candidate = path.parent().unwrap_or(Path::new(".")).join(parent);
-            if candidate.is_file() {
+            // `exists`, not `is_file`: a folder, device or pipe of that name is then refused
+            // with its own reason rather than passed over for a bundled scenario.
+            if candidate.exists() {
                 return Ok(Source::File(candidate));
             }
             Some(candidate)
