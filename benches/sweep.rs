@@ -52,6 +52,7 @@ fn runs_per_second(c: &mut Criterion) {
             threads: Some(threads),
             shard: None,
             stop_after: None,
+            progress: false,
         };
         group.bench_with_input(BenchmarkId::new("threads", threads), &request, |b, r| {
             b.iter(|| execute(r).expect("sweep runs").ran_now)

@@ -5,13 +5,13 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use chokepoint::charts::{OutputFormat, PlotRequest, SizePreset, available_charts, plot_directory};
 use chokepoint::model::catalogue;
 use chokepoint::model::metrics::{Metric, Selection};
 use chokepoint::output::tidy;
-use chokepoint::runner::{CommandError, single, sweep};
+use chokepoint::runner::{CommandError, folder, single, sweep};
 use chokepoint::scenario::params::{ParamValue, Parameters};
 use chokepoint::scenario::{self, Overrides, load::BUNDLED};
 
@@ -31,6 +31,9 @@ use chokepoint::scenario::{self, Overrides, load::BUNDLED};
                   130 a sweep interrupted by Ctrl-C or SIGTERM (run the same command to resume)."
 )]
 struct Cli {
+    /// Print only errors and warnings: no progress, no notes, no summary line.
+    #[arg(short, long, global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -86,9 +89,21 @@ enum Command {
                       different worlds (states, firms, sectors) or calendars are refused (exit 2)."
     )]
     Compare(CompareArgs),
-    /// List the bundled scenarios with their descriptions.
-    #[command(after_help = "Example:\n  chokepoint scenarios")]
-    Scenarios,
+    /// List the bundled scenarios with their descriptions, or print one to copy.
+    #[command(after_help = "Examples:\n  chokepoint scenarios\n  \
+                            chokepoint scenarios --show baseline_2022 > my_world.ron   (a copy to edit)\n\n\
+                            The bundled scenarios are compiled into chokepoint. A file of yours may extend one by\n\
+                            name: extends: \"baseline_2022\" (docs/SCENARIOS.md, docs/TUTORIAL.md).")]
+    Scenarios(ScenariosArgs),
+    /// Print a shell completion script to stdout.
+    #[command(after_help = "Examples:\n  \
+                            chokepoint completions bash > ~/.local/share/bash-completion/completions/chokepoint\n  \
+                            chokepoint completions zsh > ~/.zfunc/_chokepoint\n  \
+                            chokepoint completions fish > ~/.config/fish/completions/chokepoint.fish")]
+    Completions {
+        /// The shell to write completions for.
+        shell: clap_complete::Shell,
+    },
     /// Redraw charts from a saved run, sweep or effect folder, without re-running.
     #[command(after_help = "Examples:\n  chokepoint plot output/baseline_2022\n  \
                             chokepoint plot output/baseline_2022 --only market_share_states_panels --format svg --preset two-column\n  \
@@ -150,6 +165,16 @@ struct ResultArgs {
     /// Skip the default charts (redraw them later with `chokepoint plot`).
     #[arg(long)]
     no_plots: bool,
+    /// Resolution of the PNG charts, in pixels per inch.
+    #[arg(long, default_value_t = 300, value_parser = dpi_in_range)]
+    dpi: u32,
+}
+
+#[derive(Args)]
+struct ScenariosArgs {
+    /// Print the bundled scenario NAME (a copy to start from) instead of the list.
+    #[arg(long, value_name = "NAME")]
+    show: Option<String>,
 }
 
 #[derive(Args)]
@@ -168,9 +193,12 @@ struct PlotArgs {
     /// Figure width.
     #[arg(long, value_enum, default_value_t = PresetArg::OneColumn)]
     preset: PresetArg,
-    /// PNG resolution in hundreds of pixels per inch (3 = 300 dpi); every size scales with it.
-    #[arg(long, default_value_t = 3.0)]
-    scale: f64,
+    /// Resolution of the PNG charts, in pixels per inch; every size scales with it.
+    #[arg(long, default_value_t = 300, value_parser = dpi_in_range)]
+    dpi: u32,
+    /// Deprecated: hundreds of pixels per inch (3 = 300 dpi); use --dpi.
+    #[arg(long, hide = true, conflicts_with = "dpi")]
+    scale: Option<f64>,
     /// Draw titles inside the figures (papers usually caption outside).
     #[arg(long)]
     titles: bool,
@@ -199,7 +227,7 @@ struct SweepArgs {
     /// The sweep spec (.ron); docs/SWEEPS.md describes the format.
     spec: PathBuf,
     /// Worker threads, at least 1 [default: every core].
-    #[arg(long, value_parser = at_least_one_thread)]
+    #[arg(short = 'j', long, value_parser = at_least_one_thread)]
     threads: Option<usize>,
     /// Output folder [default: output/<sweep name>].
     #[arg(long)]
@@ -221,6 +249,9 @@ struct SweepArgs {
     /// Skip the default charts (drawn when a whole sweep completes).
     #[arg(long)]
     no_plots: bool,
+    /// Resolution of the PNG charts, in pixels per inch.
+    #[arg(long, default_value_t = 300, value_parser = dpi_in_range)]
+    dpi: u32,
 }
 
 #[derive(Args)]
@@ -228,7 +259,7 @@ struct EffectArgs {
     /// The effect spec (.ron); docs/EFFECTS.md describes the format.
     spec: PathBuf,
     /// Worker threads, at least 1 [default: every core].
-    #[arg(long, value_parser = at_least_one_thread)]
+    #[arg(short = 'j', long, value_parser = at_least_one_thread)]
     threads: Option<usize>,
     /// Replace the spec's number of replicates (at least 2: the intervals need two).
     #[arg(long, value_parser = at_least_two_replicates)]
@@ -252,6 +283,9 @@ struct CompareArgs {
     /// Skip the difference charts.
     #[arg(long)]
     no_plots: bool,
+    /// Resolution of the PNG charts, in pixels per inch.
+    #[arg(long, default_value_t = 300, value_parser = dpi_in_range)]
+    dpi: u32,
 }
 
 #[derive(Args)]
@@ -274,7 +308,7 @@ struct ValidateArgs {
 enum FormatArg {
     /// Vector SVG only.
     Svg,
-    /// PNG only (300 dpi at --scale 3).
+    /// PNG only (at --dpi, 300 by default).
     Png,
     /// SVG and PNG.
     Both,
@@ -317,6 +351,69 @@ fn at_least_one_thread(text: &str) -> Result<usize, String> {
     }
 }
 
+/// `--dpi N`: PNG pixels per inch, from a screen's 50 to a print shop's 2000.
+fn dpi_in_range(text: &str) -> Result<u32, String> {
+    match text.trim().parse::<u32>() {
+        Ok(dpi) if (50..=2000).contains(&dpi) => Ok(dpi),
+        Ok(dpi) => Err(format!(
+            "{dpi} dpi is out of range: give 50 to 2000 (300 is print quality)"
+        )),
+        Err(_) => Err(format!("`{text}` is not a whole number of pixels per inch")),
+    }
+}
+
+/// The default charts at `dpi` pixels per inch: vector SVG plus PNG, one column wide.
+fn charts_at(dpi: u32) -> PlotRequest {
+    PlotRequest {
+        png_scale: f64::from(dpi) / 100.0,
+        ..PlotRequest::default()
+    }
+}
+
+/// What a command prints besides errors and warnings (which are always printed): `-q` silences
+/// progress, notes and the one-line summary, as `cargo -q` does.
+#[derive(Clone, Copy)]
+struct Ui {
+    quiet: bool,
+}
+
+impl Ui {
+    /// A note or progress line on stderr.
+    fn info(self, line: impl std::fmt::Display) {
+        if !self.quiet {
+            eprintln!("{line}");
+        }
+    }
+
+    /// The command's one-line result on stdout (`DIR  N rows  N charts  T s`), for scripts and
+    /// for a glance.
+    fn summary(self, parts: &[String]) {
+        if !self.quiet {
+            println!("{}", parts.join("  "));
+        }
+    }
+}
+
+/// `n thing` or `n things`.
+fn count(n: usize, thing: &str) -> String {
+    if n == 1 {
+        format!("1 {thing}")
+    } else {
+        format!("{n} {thing}s")
+    }
+}
+
+/// The summary's chart field: how many files were drawn (0 when skipped or when drawing failed, which a
+/// warning explains).
+fn charts_part(charts: &Result<usize, String>) -> String {
+    count(*charts.as_ref().unwrap_or(&0), "chart file")
+}
+
+/// The summary's time field: the command's wall time so far, charts included.
+fn seconds_part(started: std::time::Instant) -> String {
+    format!("{:.1} s", started.elapsed().as_secs_f64())
+}
+
 /// `effect --replicates N`: a whole number of at least 2, since the bootstrap intervals need two.
 fn at_least_two_replicates(text: &str) -> Result<usize, String> {
     match text.trim().parse::<usize>() {
@@ -340,16 +437,29 @@ fn main() -> ExitCode {
 }
 
 fn dispatch(cli: Cli) -> Result<(), CommandError> {
+    let ui = Ui { quiet: cli.quiet };
     match cli.command {
-        Command::Run(args) => run(args),
-        Command::Validate(args) => validate(args),
-        Command::Plot(args) => plot(args),
-        Command::Sweep(args) => run_sweep(args),
-        Command::Merge(args) => merge(args),
-        Command::Effect(args) => run_effect(args),
-        Command::Compare(args) => run_compare(args),
-        Command::Scenarios => {
-            list_scenarios();
+        Command::Run(args) => run(args, ui),
+        Command::Validate(args) => validate(args, ui),
+        Command::Plot(args) => plot(args, ui),
+        Command::Sweep(args) => run_sweep(args, ui),
+        Command::Merge(args) => merge(args, ui),
+        Command::Effect(args) => run_effect(args, ui),
+        Command::Compare(args) => run_compare(args, ui),
+        Command::Scenarios(args) => match args.show {
+            Some(name) => show_scenario(&name),
+            None => {
+                list_scenarios();
+                Ok(())
+            }
+        },
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "chokepoint",
+                &mut std::io::stdout(),
+            );
             Ok(())
         }
         Command::Metrics { format } => {
@@ -380,49 +490,98 @@ fn parse_overrides(args: &ScenarioArgs) -> Result<Overrides, CommandError> {
     })
 }
 
-fn load(args: &ScenarioArgs) -> Result<scenario::Loaded, CommandError> {
+fn load(args: &ScenarioArgs, ui: Ui) -> Result<(scenario::Loaded, Overrides), CommandError> {
     let overrides = parse_overrides(args)?;
     let source = scenario::resolve_source(args.scenario.as_deref())?;
+    if let Some(note) = args
+        .scenario
+        .as_deref()
+        .and_then(|arg| scenario::load::collision_note(arg, &source))
+    {
+        ui.info(format!("note: {note}"));
+    }
     let loaded = scenario::load(&source, &overrides)?;
     for warning in &loaded.warnings {
         eprintln!("warning: {warning}");
     }
-    Ok(loaded)
+    Ok((loaded, overrides))
 }
 
-fn run(args: RunArgs) -> Result<(), CommandError> {
-    let loaded = load(&args.scenario)?;
+/// `scenario.ron` (or `a.ron`, extending `<bundled>/b.ron`): what was read, for notes.
+fn describe_source(loaded: &scenario::Loaded) -> String {
+    let mut text = loaded.source.display();
+    if !loaded.extends.is_empty() {
+        let chain: Vec<String> = loaded.extends.iter().map(|s| s.display()).collect();
+        text.push_str(&format!(", extending {}", chain.join(" → ")));
+    }
+    text
+}
+
+fn run(args: RunArgs, ui: Ui) -> Result<(), CommandError> {
+    let started = std::time::Instant::now();
+    let (loaded, overrides) = load(&args.scenario, ui)?;
+    // The default folder: output/<name>, with a suffix for --seed, --ticks and --set
+    // (runner::folder::run_folder_name), so a variant never collides with the plain run.
+    let out = args.result.out.unwrap_or_else(|| {
+        folder::result_dir(
+            None,
+            &folder::run_folder_name(&loaded.scenario.name, &overrides),
+        )
+    });
+    refuse_existing(&out, args.result.force)?;
     let request = single::RunRequest {
-        out: args.result.out,
+        out: Some(out),
         force: args.result.force,
         command_line: std::env::args().collect(),
-        plots: (!args.result.no_plots).then(default_run_plots),
+        plots: (!args.result.no_plots).then(|| charts_at(args.result.dpi)),
         selection: args.selection.selection(loaded.scenario.ticks)?,
     };
     let summary = single::execute(&loaded, &request)?;
     if let Err(e) = &summary.charts {
         eprintln!(
-            "warning: charts not drawn ({e}); the results are complete — try `chokepoint plot`"
+            "warning: charts not drawn ({e}); the results are complete — try `chokepoint plot {}`",
+            summary.dir.display()
         );
     }
-    eprintln!(
-        "ran `{}` (seed {}, {} ticks) in {:.2} s: {} metric rows in {}",
+    ui.info(format!(
+        "ran `{}` (seed {}, {}) from {}",
         loaded.scenario.name,
         loaded.scenario.seed,
-        loaded.scenario.ticks,
-        summary.seconds,
-        summary.rows,
-        summary.dir.display()
-    );
+        count(loaded.scenario.ticks as usize, "tick"),
+        describe_source(&loaded)
+    ));
+    ui.summary(&[
+        summary.dir.display().to_string(),
+        count(summary.rows, "row"),
+        charts_part(&summary.charts),
+        seconds_part(started),
+    ]);
     Ok(())
 }
 
-/// The charts `run` draws by default: vector SVG plus 300 dpi PNG, one column wide.
-fn default_run_plots() -> PlotRequest {
-    PlotRequest::default()
+/// Refuses, before anything runs, an output folder that already holds results, naming the two
+/// ways on: `--force` to replace them, or an `--out` that is free.
+fn refuse_existing(out: &std::path::Path, force: bool) -> Result<(), CommandError> {
+    if force || !chokepoint::output::files::is_nonempty_dir(out) {
+        return Ok(());
+    }
+    let free = (2..)
+        .map(|n| {
+            let mut name = out.file_name().unwrap_or_default().to_os_string();
+            name.push(format!("-{n}"));
+            out.with_file_name(name)
+        })
+        .find(|p| !p.exists())
+        .unwrap_or_else(|| out.join("new"));
+    Err(CommandError::bad_input(format!(
+        "output folder `{}` already holds results; pass --force to replace them, or \
+         --out {} to keep both",
+        out.display(),
+        free.display()
+    )))
 }
 
-fn plot(args: PlotArgs) -> Result<(), CommandError> {
+fn plot(args: PlotArgs, ui: Ui) -> Result<(), CommandError> {
     if args.list {
         let charts = available_charts(&args.dir)?;
         for c in charts {
@@ -430,18 +589,27 @@ fn plot(args: PlotArgs) -> Result<(), CommandError> {
         }
         return Ok(());
     }
-    if !(args.scale.is_finite() && args.scale > 0.0 && args.scale <= 20.0) {
-        return Err(CommandError::bad_input(format!(
-            "--scale {} must be between 0 and 20 (3 = 300 dpi)",
-            args.scale
-        )));
-    }
+    let png_scale = match args.scale {
+        Some(scale) => {
+            if !(scale.is_finite() && scale > 0.0 && scale <= 20.0) {
+                return Err(CommandError::bad_input(format!(
+                    "--scale {scale} must be between 0 and 20 (3 = 300 dpi); better, use --dpi"
+                )));
+            }
+            eprintln!(
+                "warning: --scale is deprecated and will be removed; use --dpi {:.0}",
+                scale * 100.0
+            );
+            scale
+        }
+        None => f64::from(args.dpi) / 100.0,
+    };
     let request = PlotRequest {
         format: args.format.into(),
         out_dir: args.out,
         only: args.only,
         preset: args.preset.into(),
-        png_scale: args.scale,
+        png_scale,
         titles: args.titles,
         market: args.market,
         states: args.states,
@@ -450,13 +618,22 @@ fn plot(args: PlotArgs) -> Result<(), CommandError> {
         point: args.point,
     };
     let files = plot_directory(&args.dir, &request)?;
-    eprintln!("wrote {} chart files", files.len());
+    ui.info(format!(
+        "wrote {} into {}",
+        count(files.len(), "chart file"),
+        request
+            .out_dir
+            .clone()
+            .unwrap_or_else(|| args.dir.join("charts"))
+            .display()
+    ));
     Ok(())
 }
 
-fn run_sweep(args: SweepArgs) -> Result<(), CommandError> {
+fn run_sweep(args: SweepArgs, ui: Ui) -> Result<(), CommandError> {
+    let started = std::time::Instant::now();
     if let Some(shards) = args.emit_slurm {
-        return emit_slurm(args.spec, shards, args.out);
+        return emit_slurm(args.spec, shards, args.out, ui);
     }
     let shard = args
         .shard
@@ -471,34 +648,53 @@ fn run_sweep(args: SweepArgs) -> Result<(), CommandError> {
         threads: args.threads,
         shard,
         stop_after: args.stop_after,
+        progress: !ui.quiet,
     };
     let done = sweep::execute(&request)?;
-    if done.shard_file.is_none() && !args.no_plots {
-        draw_default_charts(&done.dir);
-    }
+    let charts = if done.shard_file.is_none() && !args.no_plots {
+        draw_default_charts(&done.dir, args.dpi)
+    } else {
+        Ok(0)
+    };
     let place = match &done.shard_file {
-        Some(file) => format!("shard file {}", file.display()),
-        None => format!("{}", done.dir.display()),
+        Some(file) => file.display().to_string(),
+        None => done.dir.display().to_string(),
     };
     if done.already_complete {
-        eprintln!("already complete: {place} (pass --force to run it again)");
+        ui.info(format!(
+            "already complete: {place} (pass --force to run it again)"
+        ));
     } else {
-        eprintln!(
-            "ran {} of {} runs in {:.2} s ({} resumed from the journal): {place}",
+        ui.info(format!(
+            "ran {} of {} in {:.2} s ({} resumed from the journal)",
             done.ran_now,
-            done.runs,
+            count(done.runs, "run"),
             done.seconds,
             done.runs - done.ran_now
-        );
+        ));
     }
+    if done.shard_file.is_none() && args.no_plots {
+        ui.info(format!(
+            "charts not drawn (--no-plots): `chokepoint plot {}` draws them",
+            done.dir.display()
+        ));
+    }
+    let mut parts = vec![place, count(done.runs, "run")];
     if done.shard_file.is_none() {
-        eprintln!("charts: chokepoint plot {}", done.dir.display());
+        parts.push(charts_part(&charts));
     }
+    parts.push(seconds_part(started));
+    ui.summary(&parts);
     Ok(())
 }
 
 /// `sweep --emit-slurm N`: checks everything on the login node, writes the array script.
-fn emit_slurm(spec: PathBuf, shards: usize, out: Option<PathBuf>) -> Result<(), CommandError> {
+fn emit_slurm(
+    spec: PathBuf,
+    shards: usize,
+    out: Option<PathBuf>,
+    ui: Ui,
+) -> Result<(), CommandError> {
     let binary = std::env::current_exe().map_err(|e| {
         CommandError::failure(format!(
             "cannot find the path of this chokepoint binary: {e}"
@@ -510,37 +706,42 @@ fn emit_slurm(spec: PathBuf, shards: usize, out: Option<PathBuf>) -> Result<(), 
         out,
         binary,
     })?;
-    eprintln!(
-        "sweep `{}` checked: {} runs in {shards} shards of about {} runs; wrote {} and {}",
+    ui.info(format!(
+        "sweep `{}` checked: {} in {} of about {}; wrote {} and {}",
         done.name,
-        done.runs,
-        done.runs.div_ceil(shards),
+        count(done.runs, "run"),
+        count(shards, "shard"),
+        count(done.runs.div_ceil(shards), "run"),
         done.script.display(),
         done.readme.display()
-    );
-    eprintln!("submit it with (edit its #SBATCH lines first if needed):");
+    ));
+    ui.info("submit it with (edit its #SBATCH lines first if needed):");
     println!("sbatch {}", done.script.display());
     Ok(())
 }
 
 /// Draws a finished folder's default charts into `charts/`; a failure is a warning, since the
 /// results themselves are complete.
-fn draw_default_charts(dir: &std::path::Path) {
-    if let Err(e) = plot_directory(dir, &PlotRequest::default()) {
-        eprintln!(
-            "warning: charts not drawn ({e}); the results are complete — try `chokepoint plot {}`",
-            dir.display()
-        );
-    }
+fn draw_default_charts(dir: &std::path::Path, dpi: u32) -> Result<usize, String> {
+    plot_directory(dir, &charts_at(dpi))
+        .map(|files| files.len())
+        .map_err(|e| {
+            eprintln!(
+                "warning: charts not drawn ({e}); the results are complete — try `chokepoint plot {}`",
+                dir.display()
+            );
+            e.to_string()
+        })
 }
 
-fn run_compare(args: CompareArgs) -> Result<(), CommandError> {
+fn run_compare(args: CompareArgs, ui: Ui) -> Result<(), CommandError> {
     use chokepoint::runner::compare::{CompareError, CompareRequest, execute};
+    let started = std::time::Instant::now();
     let request = CompareRequest {
         out: args.out,
         force: args.force,
         command_line: std::env::args().collect(),
-        plots: (!args.no_plots).then(PlotRequest::default),
+        plots: (!args.no_plots).then(|| charts_at(args.dpi)),
     };
     let done = execute(&args.baseline, &args.variant, &request).map_err(|e| match e {
         CompareError::Output(e) => CommandError::from(e),
@@ -549,16 +750,17 @@ fn run_compare(args: CompareArgs) -> Result<(), CommandError> {
     if let Err(e) = &done.charts {
         eprintln!("warning: charts not drawn ({e}); comparison.csv is complete");
     }
-    eprintln!(
-        "{} rows compared, {} differ: {}",
-        done.rows,
-        done.differing,
-        done.dir.display()
-    );
+    ui.summary(&[
+        done.dir.display().to_string(),
+        format!("{} ({} differ)", count(done.rows, "row"), done.differing),
+        charts_part(&done.charts),
+        seconds_part(started),
+    ]);
     Ok(())
 }
 
-fn run_effect(args: EffectArgs) -> Result<(), CommandError> {
+fn run_effect(args: EffectArgs, ui: Ui) -> Result<(), CommandError> {
+    let started = std::time::Instant::now();
     use chokepoint::labels::FULL_MODEL;
     use chokepoint::runner::effect::{EffectRequest, execute};
     let request = EffectRequest {
@@ -566,8 +768,8 @@ fn run_effect(args: EffectArgs) -> Result<(), CommandError> {
         force: args.result.force,
         threads: args.threads,
         command_line: std::env::args().collect(),
-        plots: (!args.result.no_plots).then(PlotRequest::default),
-        progress: true,
+        plots: (!args.result.no_plots).then(|| charts_at(args.result.dpi)),
+        progress: !ui.quiet,
         replicates: args.replicates,
     };
     let done = execute(&args.spec, &request)?;
@@ -577,53 +779,75 @@ fn run_effect(args: EffectArgs) -> Result<(), CommandError> {
         );
     }
     for (_, outcome, verdict) in done.verdicts.iter().filter(|(a, _, _)| a == FULL_MODEL) {
-        eprintln!(
+        ui.info(format!(
             "{outcome}: {} (full model; summary.md says why, verdict.json has every ablation)",
             verdict.name()
-        );
+        ));
     }
-    eprintln!(
-        "ran {} runs in {:.2} s: {}",
-        done.runs,
-        done.seconds,
-        done.dir.display()
-    );
+    ui.summary(&[
+        done.dir.display().to_string(),
+        count(done.runs, "run"),
+        charts_part(&done.charts),
+        seconds_part(started),
+    ]);
     Ok(())
 }
 
-fn merge(args: MergeArgs) -> Result<(), CommandError> {
+fn merge(args: MergeArgs, ui: Ui) -> Result<(), CommandError> {
     let done = sweep::merge(&sweep::MergeRequest {
         inputs: args.inputs,
         out: args.result.out,
         force: args.result.force,
     })?;
-    eprintln!(
-        "merged {} shards ({} runs) into {}",
-        done.shards,
-        done.runs,
+    ui.info(format!(
+        "merged {} ({}) into {}",
+        count(done.shards, "shard"),
+        count(done.runs, "run"),
         done.dir.display()
-    );
+    ));
     if !args.result.no_plots {
-        draw_default_charts(&done.dir);
+        // A failure is already reported as a warning; the merged results are complete.
+        let _ = draw_default_charts(&done.dir, args.result.dpi);
     }
     Ok(())
 }
 
-fn validate(args: ValidateArgs) -> Result<(), CommandError> {
-    let loaded = load(&args.scenario)?;
+fn validate(args: ValidateArgs, ui: Ui) -> Result<(), CommandError> {
+    let (loaded, _) = load(&args.scenario, ui)?;
     let s = &loaded.scenario;
     println!(
-        "ok: `{}` is valid — {} sectors, {} states, {} firms, {} alliances, {} events, {} ticks from {}",
+        "ok: `{}` is valid — {}, {}, {}, {}, {}, {} from {} (read {})",
         s.name,
-        s.sectors.len(),
-        s.states.len(),
-        s.firms.len(),
-        s.alliances.len(),
-        s.events.len(),
-        s.ticks,
-        s.start
+        count(s.sectors.len(), "sector"),
+        count(s.states.len(), "state"),
+        count(s.firms.len(), "firm"),
+        count(s.alliances.len(), "alliance"),
+        count(s.events.len(), "event"),
+        count(s.ticks as usize, "tick"),
+        s.start,
+        describe_source(&loaded)
     );
     Ok(())
+}
+
+/// `scenarios --show NAME`: the bundled file as shipped, to copy and edit.
+fn show_scenario(name: &str) -> Result<(), CommandError> {
+    match scenario::load::bundled_text(name) {
+        Some(text) => {
+            use std::io::Write;
+            // `--show NAME | head` closes the pipe early: that is not an error.
+            match std::io::stdout().lock().write_all(text.as_bytes()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CommandError::failure(
+                    format!("cannot write the scenario to stdout: {e}"),
+                )),
+                _ => Ok(()),
+            }
+        }
+        None => Err(CommandError::bad_input(format!(
+            "no bundled scenario `{name}`; the bundled scenarios are: {}",
+            scenario::load::bundled_names().join(", ")
+        ))),
+    }
 }
 
 fn list_scenarios() {

@@ -1,15 +1,19 @@
 //! Result folders, in one place: where a command writes ([`result_dir`]: `--out`, or
-//! `output/<name>`), and what a sweep's folder may hold (this sweep's journals, shard files and
+//! `output/<name>`; for a run with `--seed`, `--ticks` or `--set`, [`run_folder_name`] adds a
+//! suffix so that a variant never collides with the plain run), and what a sweep's folder may hold (this sweep's journals, shard files and
 //! outputs; the `slurm/` folder `--emit-slurm` writes; other files) with the one decision made
 //! from it — start, resume, report completion, or refuse a folder holding another sweep's files
 //! unless `--force`. `sweep`, `merge` and `--emit-slurm` all decide through [`prepare_folder`];
 //! runs and effect analyses stage their folders through `output::OutputDir`.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::error::{CommandError, io_failure};
 use super::journal::{Shard, journal_sweep_id, read_shard_header};
+use crate::provenance::sha256_hex;
+use crate::scenario::Overrides;
 
 /// The folder inside a sweep's output folder that holds the emitted script, its README and the
 /// array tasks' logs; sweeps and merges leave it alone.
@@ -23,6 +27,35 @@ pub const README_NAME: &str = "README.md";
 /// of the scenario, sweep or effect analysis).
 pub fn result_dir(out: Option<&Path>, name: &str) -> PathBuf {
     out.map_or_else(|| Path::new("output").join(name), Path::to_path_buf)
+}
+
+/// The default folder name of a run: the scenario's name, plus `-seed<N>` when `--seed` is given,
+/// `-ticks<N>` when `--ticks` is given, and `-set-<8 hex>` when any `--set` is given. The hex is
+/// the start of the SHA-256 of the overrides as `path=value` lines, the last value of each path,
+/// sorted by path, so the order of `--set` flags does not matter. The rule reads only the command
+/// line (not the file's own seed), so a user can predict the folder without opening the file.
+pub fn run_folder_name(name: &str, overrides: &Overrides) -> String {
+    let mut folder = name.to_string();
+    if let Some(seed) = overrides.seed {
+        folder.push_str(&format!("-seed{seed}"));
+    }
+    if let Some(ticks) = overrides.ticks {
+        folder.push_str(&format!("-ticks{ticks}"));
+    }
+    if !overrides.parameters.is_empty() {
+        let last: BTreeMap<&str, String> = overrides
+            .parameters
+            .iter()
+            .map(|(path, value)| (path.as_str(), value.to_string()))
+            .collect();
+        let lines: String = last
+            .iter()
+            .map(|(path, value)| format!("{path}={value}\n"))
+            .collect();
+        let digest = sha256_hex(lines.as_bytes());
+        folder.push_str(&format!("-set-{}", &digest[..8]));
+    }
+    folder
 }
 
 /// Refuses an output path that exists and is not a folder (bad input: choose another `--out`).
@@ -169,4 +202,47 @@ fn remove_path(path: &Path) -> Result<(), CommandError> {
         fs::remove_file(path)
     };
     result.map_err(io_failure("cannot remove", path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::params::ParamValue;
+
+    fn overrides(seed: Option<u64>, ticks: Option<u32>, set: &[(&str, &str)]) -> Overrides {
+        Overrides {
+            seed,
+            ticks,
+            parameters: set
+                .iter()
+                .map(|(p, v)| (p.to_string(), ParamValue::parse_cli(v)))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_plain_run_keeps_the_scenario_name_and_variants_get_suffixes() {
+        assert_eq!(run_folder_name("base", &Overrides::default()), "base");
+        assert_eq!(
+            run_folder_name("base", &overrides(Some(7), None, &[])),
+            "base-seed7"
+        );
+        assert_eq!(
+            run_folder_name("base", &overrides(None, Some(24), &[])),
+            "base-ticks24"
+        );
+        let with_set = run_folder_name("base", &overrides(Some(7), None, &[("a.b", "0.1")]));
+        assert!(with_set.starts_with("base-seed7-set-"), "{with_set}");
+        assert_eq!(with_set.len(), "base-seed7-set-".len() + 8);
+        assert!(crate::scenario::types::is_folder_name(&with_set));
+    }
+
+    #[test]
+    fn the_set_suffix_ignores_flag_order_and_spelling_of_numbers_but_not_values() {
+        let name = |set: &[(&str, &str)]| run_folder_name("s", &overrides(None, None, set));
+        let ab = name(&[("a.x", "0.1"), ("b.y", "true")]);
+        assert_eq!(ab, name(&[("b.y", "true"), ("a.x", "0.10")]));
+        assert_eq!(ab, name(&[("a.x", "9"), ("b.y", "true"), ("a.x", "0.1")]));
+        assert_ne!(ab, name(&[("a.x", "0.2"), ("b.y", "true")]));
+    }
 }

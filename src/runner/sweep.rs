@@ -44,6 +44,8 @@ pub struct SweepRequest {
     pub shard: Option<Shard>,
     /// Stop as if interrupted once this many runs have finished (tests of resuming).
     pub stop_after: Option<usize>,
+    /// Report progress and resumption on stderr (`false` for `-q`).
+    pub progress: bool,
 }
 
 /// What a finished sweep did.
@@ -179,7 +181,7 @@ pub fn execute(request: &SweepRequest) -> Result<SweepSummary, CommandError> {
         .clone()
         .filter(|&run| !done[run - range.start])
         .collect();
-    if matches!(state, FolderState::Resume) {
+    if matches!(state, FolderState::Resume) && request.progress {
         eprintln!(
             "resuming sweep `{}` in {}: {} of {} runs already done",
             plan.spec.name,
@@ -196,6 +198,7 @@ pub fn execute(request: &SweepRequest) -> Result<SweepSummary, CommandError> {
         request.stop_after,
         &mut journal,
         range.len(),
+        request.progress,
     )?;
     journal
         .sync()
@@ -300,6 +303,7 @@ fn run_all(
     stop_after: Option<usize>,
     journal: &mut Journal,
     total: usize,
+    report_progress: bool,
 ) -> Result<usize, CommandError> {
     if todo.is_empty() {
         return Ok(0);
@@ -309,11 +313,13 @@ fn run_all(
         .num_threads(threads)
         .build()
         .map_err(|e| CommandError::Failure(format!("cannot start {threads} threads: {e}")))?;
-    let mut progress = Progress::new(
-        &format!("sweep {}", plan.spec.name),
-        total,
-        total - todo.len(),
-    );
+    let mut progress = report_progress.then(|| {
+        Progress::new(
+            &format!("sweep {}", plan.spec.name),
+            total,
+            total - todo.len(),
+        )
+    });
     let (tx, rx) = mpsc::sync_channel::<(usize, Result<Vec<f64>, String>)>(4 * threads + 16);
     let mut finished = 0;
     let mut error: Option<CommandError> = None;
@@ -353,7 +359,9 @@ fn run_all(
                 continue;
             }
             finished += 1;
-            progress.advance();
+            if let Some(p) = &mut progress {
+                p.advance();
+            }
             if last_sync.elapsed() >= Duration::from_secs(1) {
                 let _ = journal.sync();
                 last_sync = Instant::now();
@@ -363,7 +371,9 @@ fn run_all(
             }
         }
     });
-    progress.finish();
+    if let Some(p) = &mut progress {
+        p.finish();
+    }
     match error {
         Some(e) => Err(e),
         None => Ok(finished),

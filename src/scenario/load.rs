@@ -2,7 +2,7 @@
 //! then validation. The result is a [`Scenario`] that a run can execute without further checks.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use ron::extensions::Extensions;
 use serde::Deserialize;
@@ -125,12 +125,15 @@ pub struct Loaded {
     pub scenario: Scenario,
     /// The file that was named (the end of the `extends` chain).
     pub source: Source,
+    /// The files it extends, nearest first: what each `extends` resolved to.
+    pub extends: Vec<Source>,
     /// Parameters outside their plausible range (allowed, but worth a look).
     pub warnings: Vec<String>,
 }
 
-/// Resolves a user's scenario argument: a path on disk, or the name of a bundled scenario
-/// (`baseline_2022` or `baseline_2022.ron`).
+/// Resolves a user's scenario argument: a path that exists is a file; otherwise the name of a
+/// bundled scenario (`baseline_2022` or `baseline_2022.ron`). [`collision_note`] says when the
+/// other meaning was possible too.
 pub fn resolve_source(arg: Option<&str>) -> Result<Source, ScenarioError> {
     let Some(arg) = arg else {
         return Ok(Source::Bundled(DEFAULT_SCENARIO.to_string()));
@@ -139,32 +142,97 @@ pub fn resolve_source(arg: Option<&str>) -> Result<Source, ScenarioError> {
     if path.exists() {
         return Ok(Source::File(path.to_path_buf()));
     }
-    let file_name = if arg.ends_with(".ron") {
-        arg.to_string()
-    } else {
-        format!("{arg}.ron")
-    };
-    if BUNDLED.iter().any(|(name, _)| *name == file_name) {
+    if let Some(file_name) = bundled_file_name(arg) {
         return Ok(Source::Bundled(file_name));
     }
-    let names: Vec<&str> = BUNDLED
-        .iter()
-        .map(|(n, _)| n.trim_end_matches(".ron"))
-        .collect();
     Err(ScenarioError::new(format!(
         "no scenario file `{arg}`: no such file, and no bundled scenario of that name"
     ))
     .with_help(format!(
         "give a path to a .ron file, or one of the bundled scenarios: {}",
-        names.join(", ")
+        bundled_names().join(", ")
     )))
+}
+
+/// The bundled scenarios' names, without `.ron`, as `chokepoint scenarios` lists them.
+pub fn bundled_names() -> Vec<&'static str> {
+    BUNDLED
+        .iter()
+        .map(|(n, _)| n.trim_end_matches(".ron"))
+        .collect()
+}
+
+/// The text of the bundled scenario `name` (with or without `.ron`), for `scenarios --show`.
+pub fn bundled_text(name: &str) -> Option<&'static str> {
+    let file_name = bundled_file_name(name)?;
+    BUNDLED
+        .iter()
+        .find(|(n, _)| *n == file_name)
+        .map(|(_, text)| *text)
+}
+
+/// The bundled file name `name` means (`baseline_2022` → `baseline_2022.ron`), if it is a bare
+/// name (no folder) of a bundled scenario.
+fn bundled_file_name(name: &str) -> Option<String> {
+    if name.contains(['/', '\\']) {
+        return None;
+    }
+    let file_name = if name.ends_with(".ron") {
+        name.to_string()
+    } else {
+        format!("{name}.ron")
+    };
+    BUNDLED
+        .iter()
+        .any(|(n, _)| *n == file_name)
+        .then_some(file_name)
+}
+
+/// When the scenario argument `arg` could mean both a file and a bundled scenario, says which was
+/// used and how to ask for the other; `None` when only one meaning exists. A bare name resolves to
+/// a file only when that exact path exists, so `run baseline_2022` beside an edited
+/// `baseline_2022.ron` runs the bundled copy: this note is what keeps that from passing silently.
+pub fn collision_note(arg: &str, source: &Source) -> Option<String> {
+    match source {
+        Source::File(path) => {
+            // A path with a folder in it names a file unambiguously.
+            let file_name = bundled_file_name(arg)?;
+            Some(format!(
+                "`{arg}` is the file {}, not the bundled scenario `{}` of the same name \
+                 (`chokepoint scenarios --show {}` prints that one)",
+                path.display(),
+                file_name.trim_end_matches(".ron"),
+                file_name.trim_end_matches(".ron"),
+            ))
+        }
+        Source::Bundled(file_name) => {
+            let text = bundled_text(file_name)?;
+            let candidates = [
+                PathBuf::from(file_name),
+                Path::new("scenarios").join(file_name),
+            ];
+            let file = candidates.into_iter().find(|p| p.is_file())?;
+            let differs = read_input_file(&file).map_or(true, |t| t != text);
+            Some(format!(
+                "`{arg}` is the bundled scenario compiled into chokepoint, not the file {}{}; \
+                 give the file's path to run it",
+                file.display(),
+                if differs {
+                    " (which differs from the bundled copy)"
+                } else {
+                    ""
+                },
+            ))
+        }
+    }
 }
 
 /// Loads, merges, overrides and validates a scenario.
 pub fn load(source: &Source, overrides: &Overrides) -> Result<Loaded, ScenarioError> {
     let mut texts = SourceTexts::default();
     let mut chain = Vec::new();
-    read_chain(source, &mut texts, &mut chain, &mut Vec::new())?;
+    let mut read = Vec::new();
+    read_chain(source, &mut texts, &mut chain, &mut Vec::new(), &mut read)?;
     let (file, origins) = merge(chain);
     let scenario = finish(file, overrides, &texts, &origins)?;
     validate::validate(&scenario, &texts, &origins)?;
@@ -172,6 +240,7 @@ pub fn load(source: &Source, overrides: &Overrides) -> Result<Loaded, ScenarioEr
     Ok(Loaded {
         scenario,
         source: source.clone(),
+        extends: read.into_iter().skip(1).collect(),
         warnings,
     })
 }
@@ -191,6 +260,7 @@ pub fn load_str(name: &str, text: &str, overrides: &Overrides) -> Result<Scenari
             &mut texts,
             &mut chain,
             &mut vec![name.to_string()],
+            &mut Vec::new(),
         )?;
     }
     chain.push((index, file));
@@ -287,6 +357,7 @@ fn read_chain(
     texts: &mut SourceTexts,
     chain: &mut Vec<(usize, ScenarioFile)>,
     visiting: &mut Vec<String>,
+    read: &mut Vec<Source>,
 ) -> Result<(), ScenarioError> {
     let key = match source {
         Source::File(p) => p
@@ -304,60 +375,65 @@ fn read_chain(
             .with_help("a scenario may not extend itself, directly or through other files; remove one `extends`"));
     }
     let text = read_source(source)?;
+    read.push(source.clone());
     let file = parse(&source.display(), &text)?;
     let index = texts.add_text(source.display(), text);
     if let Some(parent) = &file.extends {
         let parent_source = resolve_extends(source, parent, texts, index)?;
         visiting.push(key);
-        read_chain(&parent_source, texts, chain, visiting)?;
+        read_chain(&parent_source, texts, chain, visiting, read)?;
         visiting.pop();
     }
     chain.push((index, file));
     Ok(())
 }
 
+/// Resolves `extends: "X"`, in this order: a file at X relative to the extending file's folder
+/// (only for a file on disk), then the bundled scenario named X (with or without `.ron`). A bundled
+/// scenario extends bundled scenarios by file name.
 fn resolve_extends(
     child: &Source,
     parent: &str,
     texts: &SourceTexts,
     index: usize,
 ) -> Result<Source, ScenarioError> {
-    let missing = |what: String| {
-        texts
-            .error_at(
-                index,
-                None,
-                &format!("\"{parent}\""),
-                format!("`extends` names {what}"),
-            )
-            .with_help("the path is relative to the extending file's folder; check the spelling")
-    };
-    match child {
+    let beside = match child {
         Source::File(path) => {
-            let dir = path.parent().unwrap_or(Path::new("."));
-            let candidate = dir.join(parent);
+            let candidate = path.parent().unwrap_or(Path::new(".")).join(parent);
+            // `exists`, not `is_file`: a folder, device or pipe of that name is then refused
+            // with its own reason rather than passed over for a bundled scenario.
             if candidate.exists() {
-                Ok(Source::File(candidate))
-            } else {
-                Err(missing(format!(
-                    "a file that does not exist: `{}`",
-                    candidate.display()
-                )))
+                return Ok(Source::File(candidate));
             }
+            Some(candidate)
         }
-        Source::Bundled(_) => {
-            let name = Path::new(parent)
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or(parent)
-                .to_string();
-            if BUNDLED.iter().any(|(n, _)| *n == name) {
-                Ok(Source::Bundled(name))
-            } else {
-                Err(missing(format!("no bundled scenario: `{parent}`")))
-            }
-        }
+        Source::Bundled(_) => None,
+    };
+    let bare = match child {
+        Source::File(_) => parent,
+        Source::Bundled(_) => Path::new(parent)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or(parent),
+    };
+    if let Some(name) = bundled_file_name(bare) {
+        return Ok(Source::Bundled(name));
     }
+    let what = match &beside {
+        Some(candidate) => format!(
+            "`extends` names \"{parent}\": no file `{}` beside the extending file, and no \
+             bundled scenario of that name",
+            candidate.display()
+        ),
+        None => format!("`extends` names no bundled scenario: `{parent}`"),
+    };
+    Err(texts
+        .error_at(index, None, &format!("\"{parent}\""), what)
+        .with_help(format!(
+            "`extends` looks for a file relative to the extending file's folder first, then for a \
+             bundled scenario by name: {}",
+            bundled_names().join(", ")
+        )))
 }
 
 fn parse(name: &str, text: &str) -> Result<ScenarioFile, ScenarioError> {

@@ -252,7 +252,11 @@ fn missing_extends_target_points_at_the_extends_line() {
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(
-        err.contains("scenario.ron:2:14") && err.contains("does not exist"),
+        err.contains("scenario.ron:2:14")
+            && err.contains("no file")
+            && err.contains("no bundled scenario of that name")
+            && err.contains("beside")
+            && err.contains("baseline_2022"),
         "{err}"
     );
 }
@@ -383,7 +387,7 @@ fn default_run_writes_the_documented_files() {
     let dir = tempfile::tempdir().unwrap();
     let out = chokepoint(&["run", "--ticks", "3"], dir.path());
     assert!(out.status.success(), "{}", stderr(&out));
-    let run_dir = dir.path().join("output/baseline_2022");
+    let run_dir = dir.path().join("output/baseline_2022-ticks3");
     for file in [
         "metrics.csv",
         "manifest.json",
@@ -485,4 +489,246 @@ fn plot_exit_codes_follow_the_one_table() {
     assert_eq!(blocked.status.code(), Some(1), "{}", stderr(&blocked));
     let empty = chokepoint(&["plot", "."], dir.path());
     assert_eq!(empty.status.code(), Some(2), "{}", stderr(&empty));
+}
+
+/// A file in a folder of its own extends a bundled scenario by name, with or without `.ron`; a
+/// file beside it of that name wins; `validate` says what it read.
+#[test]
+fn own_scenarios_extend_bundled_ones_by_name_and_a_file_beside_wins() {
+    let dir = tempfile::tempdir().unwrap();
+    for (extends, file) in [
+        ("baseline_2022", "a.ron"),
+        ("export_control_2022.ron", "b.ron"),
+    ] {
+        let text = format!(
+            "Scenario(extends: \"{extends}\", name: \"mine\", description: \"d\", ticks: 4)"
+        );
+        fs::write(dir.path().join(file), text).unwrap();
+        let out = chokepoint(&["validate", file], dir.path());
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{extends}: {}", stderr(&out));
+        assert!(
+            said.contains("4 ticks") && said.contains("extending <bundled>/"),
+            "{said}"
+        );
+    }
+    // export_control_2022 extends baseline_2022.ron; a file beside the user's file is not
+    // consulted for a bundled file's own `extends`, but is for the user's.
+    fs::write(dir.path().join("baseline_2022.ron"), SMALL_WORLD).unwrap();
+    fs::write(
+        dir.path().join("c.ron"),
+        "Scenario(extends: \"baseline_2022.ron\", name: \"mine\", description: \"d\")",
+    )
+    .unwrap();
+    let out = chokepoint(&["validate", "c.ron"], dir.path());
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("extending baseline_2022.ron") && said.contains("36 ticks"),
+        "the file beside wins: {said}{}",
+        stderr(&out)
+    );
+}
+
+/// `run NAME` beside an edited copy runs the bundled scenario and says so; `run NAME.ron` runs
+/// the file and says so; the manifest records which.
+#[test]
+fn a_bundled_name_and_a_file_of_that_name_never_collide_silently() {
+    let dir = tempfile::tempdir().unwrap();
+    let edited = SMALL_WORLD.replace("name: \"small_world\"", "name: \"baseline_2022\"");
+    fs::write(dir.path().join("baseline_2022.ron"), edited).unwrap();
+    let bundled = chokepoint(
+        &["run", "baseline_2022", "--ticks", "3", "--no-plots"],
+        dir.path(),
+    );
+    let err = stderr(&bundled);
+    assert!(bundled.status.success(), "{err}");
+    assert!(
+        err.contains("is the bundled scenario")
+            && err.contains("not the file baseline_2022.ron")
+            && err.contains("differs from the bundled copy"),
+        "{err}"
+    );
+    let manifest =
+        fs::read_to_string(dir.path().join("output/baseline_2022-ticks3/manifest.json")).unwrap();
+    assert!(manifest.contains("\"scenario_source\": \"<bundled>/baseline_2022.ron\""));
+
+    let file = chokepoint(
+        &[
+            "run",
+            "baseline_2022.ron",
+            "--ticks",
+            "2",
+            "--no-plots",
+            "--out",
+            "f",
+        ],
+        dir.path(),
+    );
+    let err = stderr(&file);
+    assert!(file.status.success(), "{err}");
+    assert!(
+        err.contains("is the file baseline_2022.ron, not the bundled scenario"),
+        "{err}"
+    );
+    let manifest = fs::read_to_string(dir.path().join("f/manifest.json")).unwrap();
+    assert!(manifest.contains("\"scenario_source\": \"baseline_2022.ron\""));
+    // -q keeps the note to itself, and the summary line too.
+    let quiet = chokepoint(
+        &[
+            "-q",
+            "run",
+            "baseline_2022.ron",
+            "--ticks",
+            "2",
+            "--no-plots",
+            "--out",
+            "g",
+        ],
+        dir.path(),
+    );
+    assert!(quiet.status.success());
+    assert!(
+        quiet.stdout.is_empty() && quiet.stderr.is_empty(),
+        "{}",
+        stderr(&quiet)
+    );
+}
+
+#[test]
+fn scenarios_show_prints_the_bundled_file_and_refuses_unknown_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = chokepoint(&["scenarios", "--show", "export_control_2022"], dir.path());
+    assert!(out.status.success());
+    let shipped = fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/export_control_2022.ron"),
+    )
+    .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), shipped);
+    // The copy runs from a folder of its own: its `extends` falls back to the bundled baseline.
+    fs::write(dir.path().join("copy.ron"), &out.stdout).unwrap();
+    let valid = chokepoint(&["validate", "copy.ron"], dir.path());
+    assert!(valid.status.success(), "{}", stderr(&valid));
+    let unknown = chokepoint(&["scenarios", "--show", "nope"], dir.path());
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(stderr(&unknown).contains("baseline_2022"));
+}
+
+/// `--seed`, `--ticks` and `--set` give a run its own default folder; an occupied folder is
+/// refused before running, naming `--force` and a free `--out`.
+#[test]
+fn overrides_name_their_own_folder_and_an_occupied_one_names_the_way_out() {
+    let (dir, path) = scenario_dir(SMALL_WORLD);
+    let file = path.to_str().unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", file, "--no-plots"];
+        args.extend_from_slice(extra);
+        chokepoint(&args, dir.path())
+    };
+    assert!(run(&[]).status.success());
+    let seeded = run(&["--seed", "3", "--set", "market.home_bias=0.5"]);
+    assert!(seeded.status.success(), "{}", stderr(&seeded));
+    let stdout = String::from_utf8_lossy(&seeded.stdout).into_owned();
+    assert!(
+        stdout.starts_with("output/small_world-seed3-set-"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(" rows  0 chart files  "), "{stdout}");
+    let folders: Vec<String> = fs::read_dir(dir.path().join("output"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    assert_eq!(folders.len(), 2, "{folders:?}");
+    let again = run(&[]);
+    assert_eq!(again.status.code(), Some(2));
+    let err = stderr(&again);
+    assert!(
+        err.contains("--force") && err.contains("--out output/small_world-2"),
+        "{err}"
+    );
+}
+
+#[test]
+fn validate_counts_in_words_that_agree_with_the_number() {
+    let text = with_event(CONTROL, "2022-10");
+    let (dir, path) = scenario_dir(&text);
+    let out = chokepoint(&["validate", path.to_str().unwrap()], dir.path());
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains(" 1 event,") && said.contains("36 ticks"),
+        "{said}"
+    );
+}
+
+#[test]
+fn completions_are_generated_for_the_real_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish"] {
+        let out = chokepoint(&["completions", shell], dir.path());
+        assert!(out.status.success(), "{shell}: {}", stderr(&out));
+        let script = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            script.contains("quiet") && script.contains("dpi"),
+            "{shell}"
+        );
+    }
+    let bad = chokepoint(&["completions", "cmd"], dir.path());
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn short_j_is_threads_and_dpi_is_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = chokepoint(&["sweep", "spec.ron", "-j", "0"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--threads must be at least 1"));
+    let out = chokepoint(&["run", "--dpi", "10"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("50 to 2000"), "{}", stderr(&out));
+    assert!(!dir.path().join("output").exists());
+}
+
+/// `--dpi` sets the PNG's pixels per inch; the old `--scale` still works, with a warning.
+#[test]
+fn plot_dpi_sizes_the_png_and_scale_is_deprecated() {
+    let (dir, path) = scenario_dir(SMALL_WORLD);
+    let ran = chokepoint(
+        &[
+            "run",
+            path.to_str().unwrap(),
+            "--ticks",
+            "6",
+            "--no-plots",
+            "--out",
+            "r",
+        ],
+        dir.path(),
+    );
+    assert!(ran.status.success(), "{}", stderr(&ran));
+    // One chart, one file: AI compute by state.
+    let first = "ai_compute".to_string();
+    let width = |args: &[&str], out: &str| {
+        let mut all = vec![
+            "plot", "r", "--only", &first, "--format", "png", "--out", out,
+        ];
+        all.extend_from_slice(args);
+        let done = chokepoint(&all, dir.path());
+        assert!(done.status.success(), "{}", stderr(&done));
+        let png = dir.path().join(out).join(format!("{first}.png"));
+        (image::image_dimensions(&png).unwrap().0, stderr(&done))
+    };
+    let (w300, err) = width(&[], "a");
+    assert!(!err.contains("deprecated"));
+    let (w150, _) = width(&["--dpi", "150"], "b");
+    let (w_scale, err) = width(&["--scale", "1.5"], "c");
+    assert_eq!(w150, w_scale);
+    assert!(
+        err.contains("--scale is deprecated") && err.contains("--dpi 150"),
+        "{err}"
+    );
+    assert!(
+        (w300 as f64 / w150 as f64 - 2.0).abs() < 0.02,
+        "{w300} vs {w150}"
+    );
 }

@@ -22,3 +22,4 @@ mod robustness;
 mod slurm;
 mod support;
 mod sweep;
+mod tutorial;
