@@ -263,6 +263,8 @@ enum FormatArg {
     Png,
     /// SVG and PNG.
     Both,
+    /// Vector PDF, font embedded (needs a build with `--features pdf`).
+    Pdf,
 }
 
 impl From<FormatArg> for OutputFormat {
@@ -271,6 +273,7 @@ impl From<FormatArg> for OutputFormat {
             FormatArg::Svg => OutputFormat::Svg,
             FormatArg::Png => OutputFormat::Png,
             FormatArg::Both => OutputFormat::Both,
+            FormatArg::Pdf => OutputFormat::Pdf,
         }
     }
 }
@@ -506,7 +509,7 @@ fn emit_slurm(spec: PathBuf, shards: usize, out: Option<PathBuf>) -> Result<(), 
 /// Draws a finished folder's default charts into `charts/`; a failure is a warning, since the
 /// results themselves are complete.
 fn draw_default_charts(dir: &std::path::Path) {
-    if let Err(e) = plot_directory(dir, &PlotRequest::default()) {
+    if let Err(e) = chokepoint::runner::draw_charts_into(dir, &default_run_plots()) {
         eprintln!(
             "warning: charts not drawn ({e}); the results are complete — try `chokepoint plot {}`",
             dir.display()
