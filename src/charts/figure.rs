@@ -4,31 +4,8 @@
 //! until every requested figure has been built, so bad input never leaves a file behind.
 
 use super::font::{CAP_HEIGHT_EM, text_width_pt};
+pub(crate) use super::theme::Dash;
 use super::theme::{Rgb, Theme};
-
-/// How a series is stroked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Dash {
-    Solid,
-    /// Short dashes: frontiers, ablations, event markers.
-    Dashed,
-    /// Dots: the second round of palette colours.
-    Dotted,
-    /// Long dashes: the third round of palette colours.
-    Long,
-}
-
-impl Dash {
-    /// (on, off) lengths of a dash pattern in multiples of the stroke width; `None` for solid.
-    pub(crate) fn pattern(self) -> Option<(f64, f64)> {
-        match self {
-            Dash::Solid => None,
-            Dash::Dashed => Some((3.5, 2.5)),
-            Dash::Dotted => Some((1.0, 1.8)),
-            Dash::Long => Some((7.0, 2.5)),
-        }
-    }
-}
 
 /// Something drawn in data coordinates.
 #[derive(Clone, Debug)]

@@ -10,7 +10,6 @@ use std::collections::{BTreeSet, HashMap};
 use plotters::style::RGBColor;
 
 use super::SizePreset;
-use super::figure::Dash;
 
 /// A colour as red, green, blue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -34,6 +33,30 @@ pub(crate) const TEXT: Rgb = Rgb::hex(0x111111);
 pub(crate) const OTHER: Rgb = Rgb::hex(0xBBBBBB);
 /// Colour of the rest-of-world aggregate (`ROW`).
 pub(crate) const ROW: Rgb = Rgb::hex(0x888888);
+
+/// How a series is stroked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Dash {
+    Solid,
+    /// Short dashes: frontiers, ablations, event markers.
+    Dashed,
+    /// Dots: the second round of palette colours.
+    Dotted,
+    /// Long dashes: the third round of palette colours.
+    Long,
+}
+
+impl Dash {
+    /// (on, off) lengths of a dash pattern in multiples of the stroke width; `None` for solid.
+    pub(crate) fn pattern(self) -> Option<(f64, f64)> {
+        match self {
+            Dash::Solid => None,
+            Dash::Dashed => Some((3.5, 2.5)),
+            Dash::Dotted => Some((1.0, 1.8)),
+            Dash::Long => Some((7.0, 2.5)),
+        }
+    }
+}
 
 /// The categorical palette: twelve colours that stay apart for readers with normal vision and
 /// with each of the three dichromacies. The first six are Okabe and Ito's "Color Universal Design"
