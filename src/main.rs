@@ -312,6 +312,8 @@ enum FormatArg {
     Png,
     /// SVG and PNG.
     Both,
+    /// Vector PDF, font embedded (needs a build with `--features pdf`).
+    Pdf,
 }
 
 impl From<FormatArg> for OutputFormat {
@@ -320,6 +322,7 @@ impl From<FormatArg> for OutputFormat {
             FormatArg::Svg => OutputFormat::Svg,
             FormatArg::Png => OutputFormat::Png,
             FormatArg::Both => OutputFormat::Both,
+            FormatArg::Pdf => OutputFormat::Pdf,
         }
     }
 }
@@ -723,15 +726,12 @@ fn emit_slurm(
 /// Draws a finished folder's default charts into `charts/`; a failure is a warning, since the
 /// results themselves are complete.
 fn draw_default_charts(dir: &std::path::Path, dpi: u32) -> Result<usize, String> {
-    plot_directory(dir, &charts_at(dpi))
-        .map(|files| files.len())
-        .map_err(|e| {
-            eprintln!(
-                "warning: charts not drawn ({e}); the results are complete — try `chokepoint plot {}`",
-                dir.display()
-            );
-            e.to_string()
-        })
+    chokepoint::runner::draw_charts_into(dir, &charts_at(dpi)).inspect_err(|e| {
+        eprintln!(
+            "warning: charts not drawn ({e}); the results are complete — try `chokepoint plot {}`",
+            dir.display()
+        );
+    })
 }
 
 fn run_compare(args: CompareArgs, ui: Ui) -> Result<(), CommandError> {

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 
 use super::data::{Csv, Manifest, date_to_year, read_states};
 use super::error::PlotError;
-use super::figure::{Axis, Dash, Figure, LegendEntry, Panel, Swatch};
-use super::primitives::{hline, line};
+use super::figure::{Axis, Figure, LegendEntry, Panel, Swatch};
+use super::primitives::{hline, line, mark_events};
 use super::theme::{
     ColourMap, Theme, is_percent_metric, metric_axis_label, metric_name, sector_label,
 };
@@ -41,6 +41,43 @@ pub(crate) struct CompareData {
     rows: Vec<Row>,
     states: Vec<(String, String)>,
     colours: ColourMap,
+    /// Events in one run's scenario and not the other's (what the counterfactual changed), for
+    /// markers: (fractional year, "variant: date label").
+    events: Vec<(f64, String)>,
+}
+
+/// The events that differ between the two compared runs, read from the `scenario.ron` of the
+/// run folders named in the comparison's `manifest.json` (`baseline.folder`, `variant.folder`).
+/// Empty when either folder is no longer where `compare` found it: the charts stay right, only
+/// unmarked.
+fn differing_events(dir: &std::path::Path) -> Vec<(f64, String)> {
+    let Ok(text) = std::fs::read_to_string(dir.join("manifest.json")) else {
+        return Vec::new();
+    };
+    let Ok(manifest) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return Vec::new();
+    };
+    let side = |name: &str| {
+        manifest[name]["folder"]
+            .as_str()
+            .map(|f| super::run::read_events(&std::path::Path::new(f).join("scenario.ron")))
+    };
+    let (Some(baseline), Some(variant)) = (side("baseline"), side("variant")) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(f64, String)> = Vec::new();
+    for (mine, theirs, who) in [
+        (&variant, &baseline, "variant"),
+        (&baseline, &variant, "baseline"),
+    ] {
+        for (year, label) in mine {
+            if !theirs.iter().any(|(_, l)| l == label) {
+                out.push((*year, format!("{who}: {label}")));
+            }
+        }
+    }
+    out.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    out
 }
 
 impl CompareData {
@@ -90,6 +127,7 @@ impl CompareData {
             rows,
             states: read_states(dir)?,
             colours: ColourMap::default(),
+            events: differing_events(dir),
         })
     }
 
@@ -181,13 +219,13 @@ impl CompareData {
                 let xs: Vec<f64> = pts.iter().map(|p| p.0).collect();
                 let ys: Vec<f64> = pts.iter().map(|p| p.1).collect();
                 values.extend(ys.iter().copied());
-                let colour = self.colours.state(state);
-                layers.push(line(&xs, &ys, colour, th.line_pt, Dash::Solid, false));
+                let (colour, dash) = self.colours.state_style(state);
+                layers.push(line(&xs, &ys, colour, th.line_pt, dash, false));
                 legend.push(LegendEntry {
                     label: self.state_name(state),
                     color: colour,
                     swatch: Swatch::Line {
-                        dash: Dash::Solid,
+                        dash,
                         marker: false,
                     },
                 });
@@ -242,7 +280,7 @@ impl CompareData {
                 )
             };
             let scenario = self.manifest.scenario.clone().unwrap_or_default();
-            figs.push(Figure {
+            let mut fig = Figure {
                 stem: format!(
                     "difference_{}{}",
                     slug(metric),
@@ -269,7 +307,9 @@ impl CompareData {
                 cols: 1,
                 legend,
                 plot_h_pt: None,
-            });
+            };
+            mark_events(&mut fig, &self.events, "events of one run only");
+            figs.push(fig);
         }
         if figs.is_empty() {
             return Err(PlotError::NoData {

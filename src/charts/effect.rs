@@ -119,7 +119,10 @@ impl EffectData {
             .map(|r| r.ablation.clone())
             .filter(|a| a != FULL_MODEL)
             .collect();
-        let mut m: BTreeMap<String, Rgb> = assign_group(&abl).into_iter().collect();
+        let mut m: BTreeMap<String, Rgb> = assign_group(&abl)
+            .into_iter()
+            .map(|(a, (colour, _))| (a, colour))
+            .collect();
         m.insert(FULL_MODEL.into(), FULL_MODEL_COLOUR);
         m
     }

@@ -4,14 +4,8 @@
 //! until every requested figure has been built, so bad input never leaves a file behind.
 
 use super::font::{CAP_HEIGHT_EM, text_width_pt};
+pub(crate) use super::theme::Dash;
 use super::theme::{Rgb, Theme};
-
-/// How a series is stroked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Dash {
-    Solid,
-    Dashed,
-}
 
 /// Something drawn in data coordinates.
 #[derive(Clone, Debug)]
@@ -248,16 +242,21 @@ impl Tick {
 /// Word-wrap `label` into lines at most `width` points wide where possible. Short tokens ("+",
 /// "&", "vs") stick to the following word unless that makes a line too wide.
 pub(crate) fn wrap(label: &str, width: f64, pt: f64) -> Vec<String> {
-    let glued = wrap_words(label, width, pt, true);
+    wrap_styled(label, width, pt, false)
+}
+
+/// [`wrap`] for regular or bold text.
+fn wrap_styled(label: &str, width: f64, pt: f64, bold: bool) -> Vec<String> {
+    let glued = wrap_words(label, width, pt, true, bold);
     let widest = |ls: &[String]| {
         ls.iter()
-            .map(|l| text_width_pt(l, pt, false))
+            .map(|l| text_width_pt(l, pt, bold))
             .fold(0.0, f64::max)
     };
     if widest(&glued) <= width {
         return glued;
     }
-    let loose = wrap_words(label, width, pt, false);
+    let loose = wrap_words(label, width, pt, false, bold);
     if widest(&loose) < widest(&glued) {
         loose
     } else {
@@ -265,7 +264,7 @@ pub(crate) fn wrap(label: &str, width: f64, pt: f64) -> Vec<String> {
     }
 }
 
-fn wrap_words(label: &str, width: f64, pt: f64, glue: bool) -> Vec<String> {
+fn wrap_words(label: &str, width: f64, pt: f64, glue: bool, bold: bool) -> Vec<String> {
     let mut words: Vec<String> = Vec::new();
     let mut pending = String::new();
     for w in label.split_whitespace() {
@@ -294,7 +293,7 @@ fn wrap_words(label: &str, width: f64, pt: f64, glue: bool) -> Vec<String> {
     for word in words {
         if let Some(last) = lines.last_mut() {
             let cand = format!("{last} {word}");
-            if text_width_pt(&cand, pt, false) <= width {
+            if text_width_pt(&cand, pt, bold) <= width {
                 *last = cand;
                 continue;
             }
@@ -493,14 +492,108 @@ pub(crate) struct PanelLayout {
     pub y_ticks: Vec<Tick>,
     /// (centre x, baseline y) of the panel title.
     pub title_at: Option<(f64, f64)>,
+    /// The panel title wrapped to the panel's width (bold, [`LEGEND_LINE_EM`] apart).
+    pub title_lines: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
 pub(crate) struct LegendSlot {
     pub x: f64,
-    /// Vertical centre of the row.
+    /// Vertical centre of the entry's first line (where the swatch goes).
     pub y: f64,
     pub entry: LegendEntry,
+    /// The label, wrapped to the column width; lines are [`LEGEND_LINE_EM`] apart.
+    pub lines: Vec<String>,
+}
+
+/// Height of a one-line legend row, and the distance between the lines of a wrapped label, in
+/// ems of the legend font.
+pub(crate) const LEGEND_ROW_EM: f64 = 1.45;
+pub(crate) const LEGEND_LINE_EM: f64 = 1.2;
+
+fn legend_entry_h(lines: usize, pt: f64) -> f64 {
+    pt * (LEGEND_ROW_EM + LEGEND_LINE_EM * (lines.max(1) as f64 - 1.0))
+}
+
+/// The legend's grid: columns, their width, and every label's lines.
+struct LegendGrid {
+    ncols: usize,
+    col_w: f64,
+    total_w: f64,
+    lines: Vec<Vec<String>>,
+}
+
+/// Chooses the number of legend columns that gives the shortest legend within `avail` points,
+/// wrapping each label to its column. Each line a wrap adds counts as a whole extra row, so a
+/// label is wrapped only when it does not fit or when wrapping saves rows (ties: fewer columns).
+fn legend_grid(entries: &[LegendEntry], avail: f64, pt: f64, swatch_w: f64) -> LegendGrid {
+    let sw_gap = pt * 0.45;
+    let col_gap = pt * 1.3;
+    let n = entries.len();
+    let mut best: Option<(f64, LegendGrid)> = None;
+    for ncols in 1..=n.min(8) {
+        let text_avail = (avail + col_gap) / ncols as f64 - col_gap - swatch_w - sw_gap;
+        if text_avail < pt * 4.0 && ncols > 1 {
+            break;
+        }
+        let lines: Vec<Vec<String>> = entries
+            .iter()
+            .map(|e| wrap_hard(&e.label, text_avail, pt, false))
+            .collect();
+        // Balance the rows (e.g. 4+4 rather than 7+1) without adding a row.
+        let nrows = n.div_ceil(ncols);
+        let ncols = n.div_ceil(nrows);
+        let height: f64 = lines
+            .chunks(ncols)
+            .map(|row| legend_entry_h(row.iter().map(Vec::len).max().unwrap_or(1), pt))
+            .sum();
+        let wrapped: usize = lines.iter().map(Vec::len).sum();
+        let text_w = lines
+            .iter()
+            .flatten()
+            .map(|l| text_width_pt(l, pt, false))
+            .fold(0.0, f64::max);
+        let col_w = swatch_w + sw_gap + text_w + col_gap;
+        let grid = LegendGrid {
+            ncols,
+            col_w,
+            total_w: ncols as f64 * col_w - col_gap,
+            lines,
+        };
+        let score = height + (wrapped - n) as f64 * pt * LEGEND_ROW_EM;
+        if best.as_ref().is_none_or(|(b, _)| score < b - 1e-9) {
+            best = Some((score, grid));
+        }
+    }
+    best.map(|(_, g)| g)
+        .expect("a legend has at least one entry")
+}
+
+/// [`wrap`], then any word still wider than `width` broken between characters, so that no line
+/// is wider than `width` (unless a single character is).
+pub(crate) fn wrap_hard(label: &str, width: f64, pt: f64, bold: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in wrap_styled(label, width, pt, bold) {
+        if text_width_pt(&line, pt, bold) <= width {
+            out.push(line);
+            continue;
+        }
+        let mut cur = String::new();
+        for ch in line.chars() {
+            let mut cand = cur.clone();
+            cand.push(ch);
+            if !cur.is_empty() && text_width_pt(&cand, pt, bold) > width {
+                out.push(cur.trim_end().to_string());
+                cur = ch.to_string().trim_start().to_string();
+            } else {
+                cur = cand;
+            }
+        }
+        if !cur.is_empty() {
+            out.push(cur);
+        }
+    }
+    out
 }
 
 /// Where everything goes, in points. Computed once per figure and preset, shared by SVG and PNG.
@@ -582,11 +675,6 @@ pub(crate) fn layout(fig: &Figure, th: &Theme) -> Layout {
         th.label_pt * (1.45 + 1.2 * (y_lines.len() as f64 - 1.0))
     };
     let has_ptitle = fig.panels.iter().any(|p| p.title.is_some());
-    let ptitle_h = if has_ptitle {
-        th.panel_title_pt * 1.55
-    } else {
-        0.0
-    };
     let top_pad = th.tick_pt * 0.6; // the top y label sticks out above the data area
 
     // Panel width: the right pad leaves room for a time/number label centred on the last tick.
@@ -605,6 +693,21 @@ pub(crate) fn layout(fig: &Figure, th: &Theme) -> Layout {
         .max()
         .unwrap_or(1)
         .max(1);
+    // Panel titles wrap to the panel's width, never cut.
+    let title_lines: Vec<Vec<String>> = fig
+        .panels
+        .iter()
+        .map(|p| match &p.title {
+            Some(t) => wrap_hard(t, data_w, th.panel_title_pt, true),
+            None => Vec::new(),
+        })
+        .collect();
+    let title_rows = title_lines.iter().map(Vec::len).max().unwrap_or(0).max(1);
+    let ptitle_h = if has_ptitle {
+        th.panel_title_pt * (1.55 + LEGEND_LINE_EM * (title_rows as f64 - 1.0))
+    } else {
+        0.0
+    };
     let xlab_h = tick_gap + th.tick_pt * (0.95 + 1.2 * (max_lines as f64 - 1.0)) + th.tick_pt * 0.3;
     let cell_h = ptitle_h + top_pad + plot_h + xlab_h;
 
@@ -630,6 +733,7 @@ pub(crate) fn layout(fig: &Figure, th: &Theme) -> Layout {
             x_ticks: x_ticks[i].clone(),
             y_ticks: y_ticks[i].clone(),
             title_at,
+            title_lines: title_lines[i].clone(),
         });
     }
     y = grid_top + rows as f64 * cell_h + (rows as f64 - 1.0) * vgap;
@@ -666,42 +770,33 @@ pub(crate) fn layout(fig: &Figure, th: &Theme) -> Layout {
         Some(((data_left + data_right) / 2.0, y - th.label_pt * 0.2, text))
     };
 
-    // Legend: a grid of equal columns, centred, below everything else.
+    // Legend: a grid of equal columns, centred, below everything else. Labels are never cut:
+    // a long one wraps onto more lines, and the number of columns is the one that makes the
+    // legend shortest.
     let swatch_w = th.legend_pt * 2.0;
     let mut legend = Vec::new();
     if !fig.legend.is_empty() {
-        let avail = w - 2.0 * m;
-        let sw_gap = th.legend_pt * 0.45;
-        let col_gap = th.legend_pt * 1.3;
-        let max_text = avail - swatch_w - sw_gap;
-        let labels: Vec<String> = fig
-            .legend
-            .iter()
-            .map(|e| fit(&e.label, max_text, th.legend_pt, false))
-            .collect();
-        let text_w = labels
-            .iter()
-            .map(|l| text_width_pt(l, th.legend_pt, false))
-            .fold(0.0, f64::max);
-        let col_w = swatch_w + sw_gap + text_w + col_gap;
-        let ncols = (((avail + col_gap) / col_w).floor() as usize).clamp(1, fig.legend.len());
-        let nrows = fig.legend.len().div_ceil(ncols);
-        // Balance the rows (e.g. 4+4 rather than 7+1) without adding a row.
-        let ncols = fig.legend.len().div_ceil(nrows);
-        let total_w = ncols as f64 * col_w - col_gap;
-        let x0 = (data_left + data_right) / 2.0 - total_w / 2.0;
-        let x0 = x0.clamp(m, (w - m - total_w).max(m));
-        let row_h = th.legend_pt * 1.45;
+        let grid = legend_grid(&fig.legend, w - 2.0 * m, th.legend_pt, swatch_w);
+        let x0 = (data_left + data_right) / 2.0 - grid.total_w / 2.0;
+        let x0 = x0.clamp(m, (w - m - grid.total_w).max(m));
         y += th.legend_pt * 0.5;
-        for (i, (e, label)) in fig.legend.iter().zip(labels).enumerate() {
-            let (r, c) = (i / ncols, i % ncols);
-            legend.push(LegendSlot {
-                x: x0 + c as f64 * col_w,
-                y: y + r as f64 * row_h + row_h / 2.0,
-                entry: LegendEntry { label, ..e.clone() },
-            });
+        for (r, row) in fig.legend.chunks(grid.ncols).enumerate() {
+            let first = r * grid.ncols;
+            for (c, e) in row.iter().enumerate() {
+                legend.push(LegendSlot {
+                    x: x0 + c as f64 * grid.col_w,
+                    y: y + th.legend_pt * LEGEND_ROW_EM / 2.0,
+                    entry: e.clone(),
+                    lines: grid.lines[first + c].clone(),
+                });
+            }
+            let tallest = grid.lines[first..first + row.len()]
+                .iter()
+                .map(Vec::len)
+                .max()
+                .unwrap_or(1);
+            y += legend_entry_h(tallest, th.legend_pt);
         }
-        y += nrows as f64 * row_h;
     }
     let height_pt = (y + m).ceil();
     Layout {
@@ -736,4 +831,94 @@ pub(crate) fn fit(text: &str, width: f64, pt: f64, bold: bool) -> String {
 /// Baseline offset that centres capitals vertically on a line.
 pub(crate) fn cap_centre(pt: f64) -> f64 {
     CAP_HEIGHT_EM * pt / 2.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::charts::SizePreset;
+    use crate::charts::theme::BLACK;
+
+    fn entry(label: &str) -> LegendEntry {
+        LegendEntry {
+            label: label.into(),
+            color: BLACK,
+            swatch: Swatch::Patch,
+        }
+    }
+
+    fn figure(labels: &[&str]) -> Figure {
+        Figure {
+            stem: "t".into(),
+            caption: String::new(),
+            title: None,
+            x_title: "Year".into(),
+            y_title: ("Share (%)".into(), "Share".into()),
+            panels: vec![Panel {
+                title: None,
+                x: Axis::time(2022.0, 2025.0),
+                y: Axis::linear(0.0, 100.0),
+                layers: Vec::new(),
+                grid_x: false,
+                grid_y: true,
+            }],
+            cols: 1,
+            legend: labels.iter().map(|l| entry(l)).collect(),
+            plot_h_pt: None,
+        }
+    }
+
+    #[test]
+    fn long_legend_labels_wrap_inside_the_figure_and_keep_every_word() {
+        let long = "Other Chinese AI chips (Kunlunxin, T-Head, Biren, Moore Threads, Enflame, \
+                    Iluvatar CoreX, MetaX) (CN)";
+        let unbroken = "Supercalifragilisticexpialidocious-Semiconductor-Holdings-International";
+        let labels = ["Nvidia (US)", long, "AMD (US)", unbroken, "Cambricon (CN)"];
+        for preset in [SizePreset::OneColumn, SizePreset::TwoColumn] {
+            let th = Theme::layout(preset);
+            let lay = layout(&figure(&labels), &th);
+            let text_x = th.legend_pt * 2.0 + th.legend_pt * 0.45;
+            for slot in &lay.legend {
+                for line in &slot.lines {
+                    assert!(!line.contains('…'), "cut: {line}");
+                    let right = slot.x + text_x + text_width_pt(line, th.legend_pt, false);
+                    assert!(
+                        right <= lay.width_pt - th.margin_pt + 1e-6,
+                        "{line:?} ends at {right:.1} pt of {:.1}",
+                        lay.width_pt
+                    );
+                }
+                let joined = slot.lines.join(" ");
+                let words = |s: &str| s.split_whitespace().collect::<String>();
+                assert_eq!(words(&joined), words(&slot.entry.label), "text lost");
+            }
+            if preset == SizePreset::OneColumn {
+                assert!(
+                    lay.legend.iter().any(|s| s.lines.len() > 1),
+                    "the long label wraps"
+                );
+            }
+            // Wrapped entries make the figure taller instead of overlapping the next row.
+            let mut ys: Vec<f64> = lay.legend.iter().map(|s| s.y).collect();
+            ys.dedup();
+            assert!(ys.windows(2).all(|w| w[1] > w[0]));
+        }
+    }
+
+    #[test]
+    fn a_long_panel_title_wraps_to_the_panel() {
+        let mut fig = figure(&["A"]);
+        fig.panels[0].title = Some(
+            "Design point 17 (one of 40): learning.catch_up_rate_per_year = 0.35, \
+             policy.threshold_frontier_years = -1.5"
+                .into(),
+        );
+        let th = Theme::layout(SizePreset::OneColumn);
+        let lay = layout(&fig, &th);
+        let p = &lay.panels[0];
+        assert!(p.title_lines.len() > 1);
+        for line in &p.title_lines {
+            assert!(text_width_pt(line, th.panel_title_pt, true) <= p.data.w + 1e-6);
+        }
+    }
 }

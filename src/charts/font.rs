@@ -11,6 +11,10 @@ use plotters::style::{FontDesc, FontFamily, FontStyle, register_font};
 static REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 static BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
 
+/// The font files, for embedding into PDF.
+#[cfg(feature = "pdf")]
+pub(crate) static FONT_FILES: [&[u8]; 2] = [REGULAR, BOLD];
+
 /// Family name under which the font is registered. It is also written verbatim into the SVG
 /// `font-family` attribute, so it doubles as a CSS fallback list for viewers without DejaVu Sans.
 pub(crate) const FAMILY: &str = "DejaVu Sans, Bitstream Vera Sans, Verdana, sans-serif";

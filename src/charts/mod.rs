@@ -2,8 +2,10 @@
 //!
 //! Entry points: [`available_charts`] lists what a result directory can draw, [`plot_directory`]
 //! draws it; [`plot_run_rows`] draws a run's charts from its rows still in memory (what `run`
-//! does), byte for byte the charts `plot_directory` draws from the written folder. Charts are SVG (vector, sized in inches) and/or PNG; every size comes from one theme
-//! so a PNG at `png_scale = 3` is the same picture at 300 px per inch.
+//! does), byte for byte the charts `plot_directory` draws from the written folder. Charts are SVG
+//! (vector, sized in inches) and/or PNG, or PDF (vector, font embedded; built with the `pdf`
+//! cargo feature); every size comes from one theme so a PNG at `png_scale = 3` is the same
+//! picture at 300 px per inch.
 //!
 //! # Chart names (`PlotRequest::only`)
 //! * run: `market_share_firms_world`, `market_share_states_world`, `market_share_firms_market`,
@@ -16,15 +18,19 @@
 //! One chart name can write several files (one per sector, series or outcome); file names start
 //! with the chart name.
 //!
-//! # Colours
-//! Palette: Okabe–Ito and Paul Tol "muted" (colour-blind safe). States have a fixed colour
-//! (US blue, CN vermillion, TW bluish green, KR sky blue, JP reddish purple, NL orange, … ROW
-//! grey; see `theme::STATE_COLOURS`); unknown state codes hash (FNV-1a) into the palette. A firm
-//! has its home state's colour — darker and lighter shades of it for the second, third … firm of
-//! that state in a sector (sorted by id) — so a colour means one entity family everywhere and a
-//! firm never wears an unrelated state's colour. Ablations in effect charts: the full model is
-//! near-black, solid and drawn on top; ablations are dashed and dealt the palette by sorted name.
-//! Sequential values (heat maps) use viridis. "other" is light grey.
+//! # Colours and line styles
+//! One categorical palette of twelve colours that stay apart for colour-blind readers: Okabe–Ito's
+//! six (without black and yellow) and six from Paul Tol's schemes, chosen and tested as
+//! `theme::PALETTE` says, with sources. Series beyond twelve reuse the palette dotted, then
+//! long-dashed (`theme::series_style`). States have a fixed style by prominence
+//! (`theme::STATE_ORDER`: US blue, CN vermillion, TW bluish green, KR sky blue, JP reddish purple,
+//! NL orange, …; ROW grey); unknown state codes hash (FNV-1a) into the styles. A firm has its home
+//! state's colour — lighter and darker shades of it for the second, third … firm of that state in
+//! a sector (sorted by id) — so a colour means one entity family everywhere and a firm never wears
+//! an unrelated state's colour. Ablations in effect charts: the full model is near-black, solid
+//! and drawn on top; ablations are dashed and dealt the palette by sorted name. Sequential values
+//! (heat maps) use viridis. "other" is light grey. Legends and panel titles wrap, never cut.
+//! docs/CHARTS.md says all this for users.
 
 mod compare;
 mod data;
@@ -55,6 +61,8 @@ pub enum OutputFormat {
     Png,
     #[default]
     Both,
+    /// Vector PDF with the font embedded (for LaTeX); needs the `pdf` cargo feature.
+    Pdf,
 }
 
 /// Figure width: a journal's single column (3.5 in) or full page width (7 in). Fonts are 7–8 pt
@@ -175,6 +183,10 @@ fn check_scale(req: &PlotRequest) -> Result<(), PlotError> {
             req.png_scale
         )));
     }
+    // PDF needs the `pdf` feature: refused before anything is read or written.
+    if req.format == OutputFormat::Pdf {
+        render::pdf_available()?;
+    }
     Ok(())
 }
 
@@ -257,6 +269,11 @@ fn draw(loaded: &Loaded, dir: &Path, req: &PlotRequest) -> Result<Vec<PathBuf>, 
             if matches!(req.format, OutputFormat::Png | OutputFormat::Both) {
                 let p = out_dir.join(format!("{}.png", f.stem));
                 render::write_png(f, req.preset, req.png_scale, &p)?;
+                written.push(p);
+            }
+            if req.format == OutputFormat::Pdf {
+                let p = out_dir.join(format!("{}.pdf", f.stem));
+                render::write_pdf(f, req.preset, &p)?;
                 written.push(p);
             }
             Ok(written)

@@ -1,7 +1,7 @@
 //! Building blocks plotters lacks: stacked areas, quantile/confidence bands, grouped bars with
 //! interval whiskers. Each returns [`Layer`]s in data coordinates.
 
-use super::figure::{Dash, Layer};
+use super::figure::{Dash, Figure, Layer};
 use super::theme::{Rgb, WHITE};
 
 /// Stacked areas, first series at the bottom. `series[i].1[j]` is the value at `xs[j]`; missing
@@ -167,5 +167,52 @@ pub(crate) fn vline(x: f64, y0: f64, y1: f64) -> Layer {
         width_pt: 0.5,
         dash: Dash::Solid,
         markers: false,
+    }
+}
+
+/// Dated events as dashed vertical lines across every panel whose dates include them, listed in
+/// the caption as "Dashed lines: `what` (…)", so a jump in a series can be read against the event
+/// that caused it. Lines go under line series; over filled areas (which would hide them) they are
+/// drawn on top with a white halo, so they show on light and dark fills alike.
+pub(crate) fn mark_events(fig: &mut Figure, events: &[(f64, String)], what: &str) {
+    let mut listed: Vec<&str> = Vec::new();
+    for panel in &mut fig.panels {
+        let (x0, x1) = (panel.x.min, panel.x.max);
+        let (y0, y1) = (panel.y.min, panel.y.max);
+        let filled = panel.layers.iter().any(|l| matches!(l, Layer::Area { .. }));
+        let inside: Vec<&(f64, String)> = events
+            .iter()
+            .filter(|(x, _)| *x >= x0 && *x <= x1)
+            .collect();
+        for (i, (x, label)) in inside.iter().enumerate() {
+            let mark = |color: Rgb, width_pt: f64, dash: Dash| Layer::Line {
+                pts: vec![(*x, y0), (*x, y1)],
+                color,
+                width_pt,
+                dash,
+                markers: false,
+            };
+            if filled {
+                panel.layers.push(mark(WHITE, 0.75, Dash::Solid));
+                panel
+                    .layers
+                    .push(mark(Rgb::hex(0x333333), 0.4, Dash::Dashed));
+            } else {
+                panel
+                    .layers
+                    .insert(i, mark(Rgb::hex(0x999999), 0.5, Dash::Dashed));
+            }
+            if !listed.contains(&label.as_str()) {
+                listed.push(label);
+            }
+        }
+    }
+    if listed.is_empty() {
+        return;
+    }
+    let note = format!(" Dashed lines: {what} ({}).", listed.join("; "));
+    match fig.caption.rfind(" Scenario: ") {
+        Some(at) => fig.caption.insert_str(at, &note),
+        None => fig.caption.push_str(&note),
     }
 }

@@ -10,7 +10,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::SizePreset;
 use super::error::PlotError;
 use super::figure::{
-    Dash, Figure, Layer, Layout, LegendSlot, Panel, PanelLayout, Rect, Swatch, cap_centre, layout,
+    Dash, Figure, LEGEND_LINE_EM, Layer, Layout, LegendSlot, Panel, PanelLayout, Rect, Swatch,
+    cap_centre, layout,
 };
 use super::font::{SIZE_PER_EM, font_desc, left_bearing_em, pen_positions_em, text_width_pt};
 use super::theme::{self, PNG_PX_PER_IN_AT_SCALE_1, Rgb, SVG_UNITS_PER_IN, Target, Theme};
@@ -120,6 +121,25 @@ fn text<DB: DrawingBackend>(
     root.draw_text(s, &style, (ax.round() as i32, ay.round() as i32))
 }
 
+/// A polyline in a line style, dash lengths in proportion to the stroke width.
+fn stroke<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    th: &Theme,
+    pts: Vec<(i32, i32)>,
+    width_pt: f64,
+    dash: Dash,
+    style: ShapeStyle,
+) -> DResult<DB::ErrorType> {
+    match dash.pattern() {
+        None => root.draw(&PathElement::new(pts, style)),
+        Some((on, off)) => {
+            let on = th.ipx(width_pt * on).max(1);
+            let off = th.ipx(width_pt * off).max(2);
+            root.draw(&DashedPathElement::new(pts, on, off, style))
+        }
+    }
+}
+
 fn draw_layer<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     th: &Theme,
@@ -155,14 +175,7 @@ fn draw_layer<DB: DrawingBackend>(
                 }
             }
             for run in runs.iter().filter(|r| !r.is_empty()) {
-                match dash {
-                    Dash::Solid => root.draw(&PathElement::new(run.clone(), style))?,
-                    Dash::Dashed => {
-                        let on = th.ipx(width_pt * 3.5).max(2);
-                        let off = th.ipx(width_pt * 2.5).max(2);
-                        root.draw(&DashedPathElement::new(run.clone(), on, off, style))?
-                    }
-                }
+                stroke(root, th, run.clone(), *width_pt, *dash, style)?;
                 if *markers {
                     let r = th.ipx(th.marker_pt).max(1);
                     for p in run {
@@ -365,18 +378,20 @@ fn draw_panel<DB: DrawingBackend>(
             )?;
         }
     }
-    if let (Some(t), Some((x, y))) = (&panel.title, pl.title_at) {
-        text(
-            root,
-            th,
-            t,
-            th.panel_title_pt,
-            true,
-            theme::TEXT,
-            (x, y),
-            HPos::Center,
-            false,
-        )?;
+    if let Some((x, y)) = pl.title_at {
+        for (i, line) in pl.title_lines.iter().enumerate() {
+            text(
+                root,
+                th,
+                line,
+                th.panel_title_pt,
+                true,
+                theme::TEXT,
+                (x, y + th.panel_title_pt * LEGEND_LINE_EM * i as f64),
+                HPos::Center,
+                false,
+            )?;
+        }
     }
     Ok(())
 }
@@ -412,19 +427,7 @@ fn draw_legend_entry<DB: DrawingBackend>(
         }
         Swatch::Line { dash, marker } => {
             let style = ShapeStyle::from(c).stroke_width(th.stroke(th.line_pt));
-            match dash {
-                Dash::Solid => root.draw(&PathElement::new(vec![(x0, ym), (x1, ym)], style))?,
-                Dash::Dashed => {
-                    let on = th.ipx(th.line_pt * 3.5).max(2);
-                    let off = th.ipx(th.line_pt * 2.5).max(2);
-                    root.draw(&DashedPathElement::new(
-                        vec![(x0, ym), (x1, ym)],
-                        on,
-                        off,
-                        style,
-                    ))?
-                }
-            }
+            stroke(root, th, vec![(x0, ym), (x1, ym)], th.line_pt, dash, style)?;
             if marker {
                 root.draw(&Circle::new(
                     ((x0 + x1) / 2, ym),
@@ -448,20 +451,22 @@ fn draw_legend_entry<DB: DrawingBackend>(
             ))?;
         }
     }
-    text(
-        root,
-        th,
-        &e.label,
-        th.legend_pt,
-        false,
-        theme::TEXT,
-        (
-            slot.x + sw + th.legend_pt * 0.45,
-            slot.y + cap_centre(th.legend_pt),
-        ),
-        HPos::Left,
-        false,
-    )?;
+    for (i, line) in slot.lines.iter().enumerate() {
+        text(
+            root,
+            th,
+            line,
+            th.legend_pt,
+            false,
+            theme::TEXT,
+            (
+                slot.x + sw + th.legend_pt * 0.45,
+                slot.y + cap_centre(th.legend_pt) + th.legend_pt * LEGEND_LINE_EM * i as f64,
+            ),
+            HPos::Left,
+            false,
+        )?;
+    }
     Ok(())
 }
 
@@ -482,6 +487,59 @@ fn commit(file: AtomicFile, final_path: &Path) -> Result<(), PlotError> {
 
 /// Write `fig` as SVG to `path` (via a temporary file and a rename).
 pub(crate) fn write_svg(fig: &Figure, preset: SizePreset, path: &Path) -> Result<(), PlotError> {
+    let svg = svg_text(fig, preset, path)?;
+    let file = AtomicFile::for_encoder(path);
+    std::fs::write(file.temp_path(), svg).map_err(|e| PlotError::io(file.temp_path(), e))?;
+    commit(file, path)
+}
+
+/// The message for PDF output in a build without the `pdf` feature.
+#[cfg(not(feature = "pdf"))]
+const PDF_NEEDS_FEATURE: &str = "PDF output needs chokepoint built with the `pdf` cargo feature \
+    (cargo build --release --features pdf, or cargo install --path . --features pdf); this build \
+    writes SVG (vector) and PNG";
+
+/// Whether this build can write PDF: an error naming the `pdf` feature when not.
+pub(crate) fn pdf_available() -> Result<(), PlotError> {
+    #[cfg(feature = "pdf")]
+    return Ok(());
+    #[cfg(not(feature = "pdf"))]
+    Err(PlotError::InvalidRequest(PDF_NEEDS_FEATURE.into()))
+}
+
+/// Write `fig` as PDF: the SVG drawing converted to PDF vectors by `svg2pdf`, with the vendored
+/// font embedded (subset), one page the figure's size in inches.
+#[cfg(feature = "pdf")]
+pub(crate) fn write_pdf(fig: &Figure, preset: SizePreset, path: &Path) -> Result<(), PlotError> {
+    use svg2pdf::usvg;
+    let svg = svg_text(fig, preset, path)?;
+    let failed = |message: String| PlotError::Draw {
+        path: path.to_path_buf(),
+        message,
+    };
+    let mut options = usvg::Options::default();
+    for face in super::font::FONT_FILES {
+        options.fontdb_mut().load_font_data(face.to_vec());
+    }
+    let tree = usvg::Tree::from_str(&svg, &options)
+        .map_err(|e| failed(format!("the chart's SVG did not parse for PDF: {e}")))?;
+    // usvg reads the SVG's inches at 96 px per inch; the page keeps the figure's printed size.
+    let page = svg2pdf::PageOptions { dpi: 96.0 };
+    let pdf = svg2pdf::to_pdf(&tree, svg2pdf::ConversionOptions::default(), page)
+        .map_err(|e| failed(format!("PDF conversion failed: {e}")))?;
+    let file = AtomicFile::for_encoder(path);
+    std::fs::write(file.temp_path(), pdf).map_err(|e| PlotError::io(file.temp_path(), e))?;
+    commit(file, path)
+}
+
+/// Without the `pdf` feature: the same error as [`pdf_available`].
+#[cfg(not(feature = "pdf"))]
+pub(crate) fn write_pdf(_: &Figure, _: SizePreset, _: &Path) -> Result<(), PlotError> {
+    pdf_available()
+}
+
+/// The SVG document of `fig` (`path` only names the file in errors).
+fn svg_text(fig: &Figure, preset: SizePreset, path: &Path) -> Result<String, PlotError> {
     let th = Theme::new(preset, Target::Svg, SVG_UNITS_PER_IN);
     let lay = layout(fig, &th);
     let (w, h) = size_px(&lay, SVG_UNITS_PER_IN);
@@ -493,15 +551,12 @@ pub(crate) fn write_svg(fig: &Figure, preset: SizePreset, path: &Path) -> Result
             message: e.to_string(),
         })?;
     }
-    let svg = finish_svg(
+    Ok(finish_svg(
         &buf,
         lay.width_pt / 72.0,
         lay.height_pt / 72.0,
         &fig.caption,
-    );
-    let file = AtomicFile::for_encoder(path);
-    std::fs::write(file.temp_path(), svg).map_err(|e| PlotError::io(file.temp_path(), e))?;
-    commit(file, path)
+    ))
 }
 
 /// Write `fig` as PNG at `scale` × 100 px per inch (via a temporary file and a rename).

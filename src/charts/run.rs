@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use super::data::{Col, Firm, MRow, Manifest, Metrics, read_firms, read_states};
 use super::error::{PlotError, list};
 use super::figure::{Axis, Dash, Figure, LegendEntry, Panel, Swatch};
-use super::primitives::{line, stacked_area};
+use super::primitives::{line, mark_events, stacked_area};
 use super::theme::{
-    BLACK, ColourMap, OTHER, Rgb, STATE_COLOURS, Theme, is_percent_metric, metric_axis_label,
+    BLACK, ColourMap, OTHER, Rgb, STATE_ORDER, Theme, is_percent_metric, metric_axis_label,
     sector_label,
 };
 use super::{CatalogueEntry, Ctx, entry, slug};
@@ -41,10 +41,11 @@ pub(crate) struct RunData {
     events: Vec<(f64, String)>,
 }
 
-/// The dated events of `scenario.ron`, for markers on time charts; none when the file is absent
-/// or unreadable (the charts are still right, only unmarked).
-fn read_events(dir: &std::path::Path) -> Vec<(f64, String)> {
-    let Ok(text) = std::fs::read_to_string(dir.join("scenario.ron")) else {
+/// The dated events of a run's `scenario.ron`, for markers on time charts: (fractional year,
+/// "date label"); none when the file is absent or unreadable (the charts are still right, only
+/// unmarked).
+pub(crate) fn read_events(scenario_ron: &std::path::Path) -> Vec<(f64, String)> {
+    let Ok(text) = std::fs::read_to_string(scenario_ron) else {
         return Vec::new();
     };
     let Ok(scenario) = crate::scenario::load_str(
@@ -103,9 +104,9 @@ fn sort_states(s: impl IntoIterator<Item = String>) -> Vec<String> {
     let mut v: Vec<String> = s.into_iter().collect();
     v.sort_by_key(|x| {
         (
-            STATE_COLOURS
+            STATE_ORDER
                 .iter()
-                .position(|(k, _)| k == x)
+                .position(|k| k == x)
                 .unwrap_or(usize::MAX),
             x.clone(),
         )
@@ -131,7 +132,7 @@ impl RunData {
             firms,
             states,
             colours,
-            events: read_events(dir),
+            events: read_events(&dir.join("scenario.ron")),
         })
     }
 
@@ -167,6 +168,19 @@ impl RunData {
             return "Other".into();
         }
         super::data::state_display_name(&self.states, code)
+    }
+
+    /// A state's legend entry in line charts: its colour and line style.
+    fn state_line_entry(&self, code: &str) -> LegendEntry {
+        let (color, dash) = self.colours.state_style(code);
+        LegendEntry {
+            label: self.state_name(code),
+            color,
+            swatch: Swatch::Line {
+                dash,
+                marker: false,
+            },
+        }
     }
 
     fn firm(&self, id: &str) -> Option<&Firm> {
@@ -358,7 +372,9 @@ impl RunData {
                 };
                 self.share_charts(ctx, name, &mk, name.contains("states"))
             }
-            "market_share_states_panels" => Ok(vec![self.share_panels(ctx, name)?]),
+            "market_share_states_panels" => {
+                Ok(vec![self.with_events(self.share_panels(ctx, name)?)])
+            }
             "self_sufficiency" => Ok(vec![self.with_events(self.state_lines(
                 ctx,
                 name,
@@ -379,43 +395,9 @@ impl RunData {
         }
     }
 
-    /// Dotted vertical lines at the scenario's policy events (inside the chart's dates), drawn
-    /// under the data and listed in the caption, so a jump in a line can be read against the
-    /// event that caused it.
+    /// The scenario's policy events as dashed vertical lines (see [`mark_events`]).
     fn with_events(&self, mut fig: Figure) -> Figure {
-        let mut listed = Vec::new();
-        for panel in &mut fig.panels {
-            let (x0, x1) = (panel.x.min, panel.x.max);
-            let (y0, y1) = (panel.y.min, panel.y.max);
-            let marks: Vec<_> = self
-                .events
-                .iter()
-                .filter(|(x, _)| *x >= x0 && *x <= x1)
-                .collect();
-            for (i, (x, label)) in marks.iter().enumerate() {
-                panel.layers.insert(
-                    i,
-                    super::figure::Layer::Line {
-                        pts: vec![(*x, y0), (*x, y1)],
-                        color: super::theme::Rgb::hex(0x999999),
-                        width_pt: 0.5,
-                        dash: Dash::Dashed,
-                        markers: false,
-                    },
-                );
-                if !listed.contains(label) {
-                    listed.push(label.clone());
-                }
-            }
-        }
-        if !listed.is_empty() {
-            let scenario_note = fig.caption.rfind(" Scenario: ");
-            let note = format!(" Dashed lines: policy events ({}).", listed.join("; "));
-            match scenario_note {
-                Some(at) => fig.caption.insert_str(at, &note),
-                None => fig.caption.push_str(&note),
-            }
-        }
+        mark_events(&mut fig, &self.events, "policy events");
         fig
     }
 
@@ -582,7 +564,7 @@ impl RunData {
         if figs.is_empty() {
             return Err(self.no_data(metric, &format!(" for market `{market}`"), "sector"));
         }
-        Ok(figs)
+        Ok(figs.into_iter().map(|f| self.with_events(f)).collect())
     }
 
     fn date_span(&self) -> String {
@@ -927,14 +909,8 @@ impl RunData {
                 let xs: Vec<f64> = vals.keys().map(|&t| self.m.year(t)).collect();
                 let ys: Vec<f64> = vals.values().map(|v| v * scale).collect();
                 values.extend(ys.iter().copied());
-                layers.push(line(
-                    &xs,
-                    &ys,
-                    self.colours.state(st),
-                    th.line_pt,
-                    Dash::Solid,
-                    false,
-                ));
+                let (colour, dash) = self.colours.state_style(st);
+                layers.push(line(&xs, &ys, colour, th.line_pt, dash, false));
                 used.insert(st.clone());
             }
             if layers.is_empty() {
@@ -970,14 +946,7 @@ impl RunData {
         }
         let mut legend: Vec<LegendEntry> = sort_states(used)
             .into_iter()
-            .map(|s| LegendEntry {
-                label: self.state_name(&s),
-                color: self.colours.state(&s),
-                swatch: Swatch::Line {
-                    dash: Dash::Solid,
-                    marker: false,
-                },
-            })
+            .map(|s| self.state_line_entry(&s))
             .collect();
         if any_frontier {
             legend.push(LegendEntry {
@@ -1056,27 +1025,11 @@ impl RunData {
                 never_positive.push(self.state_name(st));
             }
             values.extend(ys.iter().copied());
-            layers.push(line(
-                &xs,
-                &ys,
-                self.colours.state(st),
-                th.line_pt,
-                Dash::Solid,
-                false,
-            ));
+            let (colour, dash) = self.colours.state_style(st);
+            layers.push(line(&xs, &ys, colour, th.line_pt, dash, false));
         }
         let range = self.year_range();
-        let legend = states
-            .iter()
-            .map(|s| LegendEntry {
-                label: self.state_name(s),
-                color: self.colours.state(s),
-                swatch: Swatch::Line {
-                    dash: Dash::Solid,
-                    marker: false,
-                },
-            })
-            .collect();
+        let legend = states.iter().map(|s| self.state_line_entry(s)).collect();
         Ok(Figure {
             stem: chart.into(),
             caption: format!(

@@ -11,8 +11,8 @@ use super::figure::{Axis, Dash, Figure, LegendEntry, Panel, Swatch, fit};
 use super::primitives::{Est, FAN_INNER_ALPHA, FAN_OUTER_ALPHA, fan, grouped_bars, line, vline};
 use super::run::fmt_month;
 use super::theme::{
-    BLACK, ColourMap, POOL, Rgb, Theme, is_percent_metric, metric_axis_label, metric_name,
-    sector_label,
+    BLACK, ColourMap, PALETTE, Rgb, Theme, is_percent_metric, metric_axis_label, metric_name,
+    sector_label, series_style,
 };
 use super::{CatalogueEntry, Ctx, entry, slug};
 
@@ -323,7 +323,7 @@ impl SweepData {
         } else if !w.state.is_empty() {
             self.colours.state(&w.state)
         } else {
-            POOL[0]
+            PALETTE[0]
         }
     }
 
@@ -383,6 +383,14 @@ impl SweepData {
             self.s.tick_year.values().next().copied().unwrap_or(0.0),
             self.s.tick_year.values().last().copied().unwrap_or(1.0),
         );
+        let n_points = self.points().len();
+        let point_title = match self.point_values(point).trim() {
+            "" => format!("Design point {point} (one of {n_points})"),
+            values => format!(
+                "Design point {point} (one of {n_points}): {}",
+                values.trim_start_matches('(').trim_end_matches(')')
+            ),
+        };
         let mut figs = Vec::new();
         for ((mi, w), ticks) in series.into_iter().take(limit) {
             let metric = self.s.names.name(self.s.metric_order[mi]).to_string();
@@ -464,7 +472,9 @@ impl SweepData {
                 x_title: "Year".into(),
                 y_title: metric_axis_label(&metric),
                 panels: vec![Panel {
-                    title: None,
+                    // Said in the chart, not only in the caption: the bands are replicates of
+                    // this one design point, not the spread across the design.
+                    title: Some(point_title.clone()),
                     x: Axis::time(x0, x1),
                     y: Axis::linear_covering(values, is_percent_metric(&metric)),
                     layers,
@@ -652,7 +662,7 @@ impl SweepData {
             });
         }
         let th = Theme::layout(ctx.req.preset);
-        let colours = [POOL[0], POOL[1]];
+        let colours = [PALETTE[0], PALETTE[1]];
         // Sobol' indices live in [0, 1]; estimates and whiskers beyond are sampling noise, cut
         // at a margin so one wild interval cannot squash every bar.
         let clip = (chart == "sobol").then_some((-0.1, 1.1));
@@ -875,12 +885,7 @@ fn grid_response(
     let mut legend = Vec::new();
     let mut values = Vec::new();
     for (i, level) in series_levels.iter().enumerate() {
-        let colour = POOL[i % POOL.len()];
-        let dash = if i < POOL.len() {
-            Dash::Solid
-        } else {
-            Dash::Dashed
-        };
+        let (colour, dash) = series_style(i);
         let ys: Vec<f64> = xs_levels
             .iter()
             .map(|x| {
@@ -966,7 +971,14 @@ fn scatter_response(
                 xs.push(x);
                 ys.push(y * k);
                 // A single-point line: a marker and no connecting segment.
-                layers.push(line(&[x], &[y * k], POOL[0], th.line_pt, Dash::Solid, true));
+                layers.push(line(
+                    &[x],
+                    &[y * k],
+                    PALETTE[0],
+                    th.line_pt,
+                    Dash::Solid,
+                    true,
+                ));
             }
         }
         shown = shown.max(xs.len());

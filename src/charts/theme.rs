@@ -34,53 +34,80 @@ pub(crate) const OTHER: Rgb = Rgb::hex(0xBBBBBB);
 /// Colour of the rest-of-world aggregate (`ROW`).
 pub(crate) const ROW: Rgb = Rgb::hex(0x888888);
 
-/// Colour-blind-safe pool: Okabe–Ito (without black and yellow) and Paul Tol's "muted" scheme,
-/// ordered so that colours dealt in sequence stay far apart (the first six are Okabe–Ito). Used
-/// for anything without a fixed colour (firms, unknown states, ablations).
-pub(crate) const POOL: [Rgb; 15] = [
+/// How a series is stroked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Dash {
+    Solid,
+    /// Short dashes: frontiers, ablations, event markers.
+    Dashed,
+    /// Dots: the second round of palette colours.
+    Dotted,
+    /// Long dashes: the third round of palette colours.
+    Long,
+}
+
+impl Dash {
+    /// (on, off) lengths of a dash pattern in multiples of the stroke width; `None` for solid.
+    pub(crate) fn pattern(self) -> Option<(f64, f64)> {
+        match self {
+            Dash::Solid => None,
+            Dash::Dashed => Some((3.5, 2.5)),
+            Dash::Dotted => Some((1.0, 1.8)),
+            Dash::Long => Some((7.0, 2.5)),
+        }
+    }
+}
+
+/// The categorical palette: twelve colours that stay apart for readers with normal vision and
+/// with each of the three dichromacies. The first six are Okabe and Ito's "Color Universal Design"
+/// set (Okabe & Ito 2008, <https://jfly.uni-koeln.de/color/>; without black, kept for frontiers
+/// and the full model, and yellow, too faint for lines on white); then indigo, wine, green and
+/// olive from Paul Tol's "muted" scheme, purple from his "bright" scheme and brown from his
+/// 12-colour qualitative scheme (Tol, "Colour schemes", SRON/EPS/TN/09-002, 2012 and 2021,
+/// <https://personal.sron.nl/~pault/>). The six additions were picked greedily to keep the
+/// smallest CIELAB distance between any two colours as large as possible under protanopia,
+/// deuteranopia and tritanopia simulated with Machado, Oliveira & Fernandes (2009); the test
+/// `palette_stays_distinct_for_colour_blind_readers` checks it (ΔE*ab ≥ 10 for every pair).
+/// Beyond twelve series, [`series_style`] adds line styles.
+pub(crate) const PALETTE: [Rgb; 12] = [
     Rgb::hex(0x0072B2), // blue (Okabe–Ito)
-    Rgb::hex(0xE69F00), // orange
-    Rgb::hex(0x009E73), // bluish green
-    Rgb::hex(0xCC79A7), // reddish purple
-    Rgb::hex(0x56B4E9), // sky blue
-    Rgb::hex(0xD55E00), // vermillion
+    Rgb::hex(0xD55E00), // vermillion (Okabe–Ito)
+    Rgb::hex(0x009E73), // bluish green (Okabe–Ito)
+    Rgb::hex(0x56B4E9), // sky blue (Okabe–Ito)
+    Rgb::hex(0xCC79A7), // reddish purple (Okabe–Ito)
+    Rgb::hex(0xE69F00), // orange (Okabe–Ito)
     Rgb::hex(0x332288), // indigo (Tol muted)
-    Rgb::hex(0x999933), // olive
-    Rgb::hex(0x882255), // wine
-    Rgb::hex(0x44AA99), // teal
-    Rgb::hex(0xDDCC77), // sand
-    Rgb::hex(0xAA4499), // purple
-    Rgb::hex(0x117733), // green
-    Rgb::hex(0xCC6677), // rose
-    Rgb::hex(0x88CCEE), // cyan
+    Rgb::hex(0x882255), // wine (Tol muted)
+    Rgb::hex(0x117733), // green (Tol muted)
+    Rgb::hex(0xAA3377), // purple (Tol bright)
+    Rgb::hex(0x999933), // olive (Tol muted)
+    Rgb::hex(0x661100), // brown (Tol 12-colour qualitative)
 ];
 
-/// Fixed colours for the state codes the simulation knows. The major producers get the six
-/// Okabe–Ito colours, so the states that appear together most often are the easiest to tell apart.
-pub(crate) const STATE_COLOURS: [(&str, Rgb); 22] = [
-    ("US", Rgb::hex(0x0072B2)),
-    ("CN", Rgb::hex(0xD55E00)),
-    ("TW", Rgb::hex(0x009E73)),
-    ("KR", Rgb::hex(0x56B4E9)),
-    ("JP", Rgb::hex(0xCC79A7)),
-    ("NL", Rgb::hex(0xE69F00)),
-    ("DE", Rgb::hex(0x332288)),
-    ("FR", Rgb::hex(0x882255)),
-    ("EU", Rgb::hex(0x117733)),
-    ("GB", Rgb::hex(0xAA4499)),
-    ("AU", Rgb::hex(0x999933)),
-    ("IN", Rgb::hex(0xDDCC77)),
-    ("CA", Rgb::hex(0xCC6677)),
-    ("IL", Rgb::hex(0x88CCEE)),
-    ("SG", Rgb::hex(0x44AA99)),
-    ("MY", Rgb::hex(0xF0E442)),
-    ("VN", Rgb::hex(0x661100)),
-    ("AE", Rgb::hex(0x6699CC)),
-    ("SA", Rgb::hex(0x997700)),
-    ("RU", Rgb::hex(0xBB5566)),
-    ("IR", Rgb::hex(0x004488)),
-    ("ROW", ROW),
+/// Line styles cycled once the palette is used up: series 1–12 are solid, 13–24 dotted, 25–36
+/// long-dashed (plain dashes are kept for frontiers, ablations and event markers).
+const BEYOND_PALETTE: [Dash; 3] = [Dash::Solid, Dash::Dotted, Dash::Long];
+
+/// Colour and line style of the `i`-th series of a group: distinct for the first
+/// `12 × 3 = 36` series.
+pub(crate) fn series_style(i: usize) -> (Rgb, Dash) {
+    (
+        PALETTE[i % PALETTE.len()],
+        BEYOND_PALETTE[(i / PALETTE.len()) % BEYOND_PALETTE.len()],
+    )
+}
+
+/// The state codes the simulation knows, most prominent first: the `i`-th takes
+/// [`series_style`]`(i)`, so the major producers have the Okabe–Ito colours and solid lines, and
+/// the states after the twelfth reuse the palette with dotted lines (their areas in stacked
+/// charts share a colour with an earlier state; stacked charts name at most the largest seven).
+pub(crate) const STATE_ORDER: [&str; 21] = [
+    "US", "CN", "TW", "KR", "JP", "NL", "DE", "FR", "EU", "GB", "AU", "IN", "CA", "IL", "SG", "MY",
+    "VN", "AE", "SA", "RU", "IR",
 ];
+
+/// The rest-of-world aggregate, always grey.
+pub(crate) const ROW_CODE: &str = "ROW";
 
 /// FNV-1a: a fixed, platform-independent hash (std's hasher is randomly seeded).
 pub(crate) fn fnv1a(s: &str) -> u64 {
@@ -92,23 +119,35 @@ pub(crate) fn fnv1a(s: &str) -> u64 {
     h
 }
 
-/// Colour of a state: the fixed table above, else a pool colour chosen by hashing the code.
-pub(crate) fn state_colour(state: &str) -> Rgb {
-    STATE_COLOURS
+/// Colour and line style of a state: its place in [`STATE_ORDER`], grey for `ROW`, else a style
+/// chosen by hashing the code (FNV-1a, so the same code looks the same on every machine).
+pub(crate) fn state_style(state: &str) -> (Rgb, Dash) {
+    if state.eq_ignore_ascii_case(ROW_CODE) {
+        return (ROW, Dash::Solid);
+    }
+    match STATE_ORDER
         .iter()
-        .find(|(s, _)| s.eq_ignore_ascii_case(state))
-        .map(|(_, c)| *c)
-        .unwrap_or_else(|| POOL[(fnv1a(state) % POOL.len() as u64) as usize])
+        .position(|s| s.eq_ignore_ascii_case(state))
+    {
+        Some(i) => series_style(i),
+        None => {
+            series_style((fnv1a(state) % (PALETTE.len() * BEYOND_PALETTE.len()) as u64) as usize)
+        }
+    }
 }
 
-/// Deal pool colours, in pool order, to a group of ids sorted by id: members of a group never
-/// share a colour while the group has at most `POOL.len()` members, and neighbours in the deal
-/// differ strongly. The result depends only on the set of ids, never on a chart or on the order
-/// data arrive in.
-pub(crate) fn assign_group(ids: &BTreeSet<String>) -> HashMap<String, Rgb> {
+/// Colour of a state (see [`state_style`]).
+pub(crate) fn state_colour(state: &str) -> Rgb {
+    state_style(state).0
+}
+
+/// Deal styles, in palette order, to a group of ids sorted by id: members of a group never
+/// share a style while the group has at most 36 members. The result depends only on the set of
+/// ids, never on a chart or on the order data arrive in.
+pub(crate) fn assign_group(ids: &BTreeSet<String>) -> HashMap<String, (Rgb, Dash)> {
     ids.iter()
         .enumerate()
-        .map(|(i, id)| (id.clone(), POOL[i % POOL.len()]))
+        .map(|(i, id)| (id.clone(), series_style(i)))
         .collect()
 }
 
@@ -120,8 +159,10 @@ pub(crate) fn tint(c: Rgb, t: f64) -> Rgb {
 }
 
 /// Shades given to the 1st, 2nd, … firm of one home state within a sector: the state's own
-/// colour, then darker and lighter versions (enough for the largest national groups of a sector).
-const FIRM_SHADES: [f64; 5] = [0.0, -0.45, 0.45, -0.7, 0.7];
+/// colour, then a light, a dark and a mid-light version, and so on, so that any two firms of a
+/// group differ by at least a quarter of the way to white or black (enough for the largest
+/// national groups of a sector).
+const FIRM_SHADES: [f64; 6] = [0.0, 0.7, -0.5, 0.35, -0.25, -0.75];
 
 /// Stable colours for every firm of a directory, meaning one thing everywhere: a firm has its
 /// home state's colour, so a colour never stands for a state in one chart and an unrelated firm
@@ -152,7 +193,7 @@ impl ColourMap {
             for (k, id) in ids.into_iter().enumerate() {
                 let colour = match FIRM_SHADES.get(k) {
                     Some(&t) => tint(base, t),
-                    None => POOL[(fnv1a(&id) % POOL.len() as u64) as usize],
+                    None => PALETTE[(fnv1a(&id) % PALETTE.len() as u64) as usize],
                 };
                 map.insert(id, colour);
             }
@@ -163,10 +204,14 @@ impl ColourMap {
         self.firms
             .get(firm)
             .copied()
-            .unwrap_or_else(|| POOL[(fnv1a(firm) % POOL.len() as u64) as usize])
+            .unwrap_or_else(|| PALETTE[(fnv1a(firm) % PALETTE.len() as u64) as usize])
     }
     pub(crate) fn state(&self, state: &str) -> Rgb {
         state_colour(state)
+    }
+    /// A state's colour and line style (line charts; see [`state_style`]).
+    pub(crate) fn state_style(&self, state: &str) -> (Rgb, Dash) {
+        state_style(state)
     }
 }
 
@@ -372,7 +417,7 @@ mod tests {
             .map(|s| s.to_string())
             .collect();
         let m = assign_group(&ids);
-        let distinct: BTreeSet<_> = m.values().map(|c| (c.0, c.1, c.2)).collect();
+        let distinct: BTreeSet<_> = m.values().map(|(c, d)| (c.0, c.1, c.2, *d as u8)).collect();
         assert_eq!(distinct.len(), ids.len());
         assert_eq!(assign_group(&ids), m);
     }
@@ -400,11 +445,12 @@ mod tests {
             })
             .collect();
         assert_eq!(ai.len(), 3);
-        // No firm takes the colour of a state other than its home.
+        // No firm takes the colour of a state other than its home (states after the twelfth
+        // share an earlier state's colour, told apart by their dotted lines).
         for (f, _, home) in firms {
-            for (state, colour) in STATE_COLOURS {
-                if state != home {
-                    assert_ne!(m.firm(f), colour, "{f} looks like {state}");
+            for state in STATE_ORDER.iter().chain([&ROW_CODE]) {
+                if *state != home && state_style(state).1 == Dash::Solid {
+                    assert_ne!(m.firm(f), state_colour(state), "{f} looks like {state}");
                 }
             }
         }
@@ -415,5 +461,98 @@ mod tests {
         assert_eq!(state_colour("US"), Rgb::hex(0x0072B2));
         assert_eq!(state_colour("CN"), Rgb::hex(0xD55E00));
         assert_eq!(state_colour("XX"), state_colour("XX"));
+        // The thirteenth state reuses the first colour with another line style.
+        assert_eq!(state_style("CA"), (state_colour("US"), Dash::Dotted));
+    }
+
+    /// sRGB → CIELAB (D65), after simulating a dichromacy with a linear-RGB matrix.
+    fn lab_seen(c: Rgb, m: &[[f64; 3]; 3]) -> [f64; 3] {
+        let lin = |v: u8| {
+            let v = f64::from(v) / 255.0;
+            if v <= 0.04045 {
+                v / 12.92
+            } else {
+                ((v + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        let rgb = [lin(c.0), lin(c.1), lin(c.2)];
+        let s: Vec<f64> = (0..3)
+            .map(|i| {
+                (0..3)
+                    .map(|j| m[i][j] * rgb[j])
+                    .sum::<f64>()
+                    .clamp(0.0, 1.0)
+            })
+            .collect();
+        let x = 0.4124 * s[0] + 0.3576 * s[1] + 0.1805 * s[2];
+        let y = 0.2126 * s[0] + 0.7152 * s[1] + 0.0722 * s[2];
+        let z = 0.0193 * s[0] + 0.1192 * s[1] + 0.9505 * s[2];
+        let f = |t: f64| {
+            if t > 0.008856 {
+                t.cbrt()
+            } else {
+                7.787 * t + 16.0 / 116.0
+            }
+        };
+        let (fx, fy, fz) = (f(x / 0.95047), f(y), f(z / 1.08883));
+        [116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)]
+    }
+
+    #[test]
+    fn palette_stays_distinct_for_colour_blind_readers() {
+        // Machado, Oliveira & Fernandes (2009), severity 1.0, applied to linear RGB.
+        let vision: [(&str, [[f64; 3]; 3]); 4] = [
+            (
+                "normal",
+                [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
+            ),
+            (
+                "protanopia",
+                [
+                    [0.152286, 1.052583, -0.204868],
+                    [0.114503, 0.786281, 0.099216],
+                    [-0.003882, -0.048116, 1.051998],
+                ],
+            ),
+            (
+                "deuteranopia",
+                [
+                    [0.367322, 0.860646, -0.227968],
+                    [0.280085, 0.672501, 0.047413],
+                    [-0.011820, 0.042940, 0.968881],
+                ],
+            ),
+            (
+                "tritanopia",
+                [
+                    [1.255528, -0.076749, -0.178779],
+                    [-0.078411, 0.930809, 0.147602],
+                    [0.004733, 0.691367, 0.303900],
+                ],
+            ),
+        ];
+        for (name, m) in &vision {
+            for (i, a) in PALETTE.iter().enumerate() {
+                for b in &PALETTE[i + 1..] {
+                    let (la, lb) = (lab_seen(*a, m), lab_seen(*b, m));
+                    let de = ((la[0] - lb[0]).powi(2)
+                        + (la[1] - lb[1]).powi(2)
+                        + (la[2] - lb[2]).powi(2))
+                    .sqrt();
+                    assert!(
+                        de >= 10.0,
+                        "{a:?} and {b:?} are only {de:.1} apart for {name}"
+                    );
+                }
+            }
+        }
+        // 36 series get 36 different styles.
+        let styles: BTreeSet<_> = (0..36)
+            .map(|i| {
+                let (c, d) = series_style(i);
+                (c.0, c.1, c.2, d as u8)
+            })
+            .collect();
+        assert_eq!(styles.len(), 36);
     }
 }

@@ -982,3 +982,147 @@ fn a_bad_value_or_missing_file_is_reported_with_its_location() {
     let err = plot_err(&fixture("run"), |r| r.png_scale = 0.0);
     assert!(matches!(err, PlotError::InvalidRequest(_)));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Charts for papers, end to end: runs of the small world drawn as `chokepoint run` draws them
+// ---------------------------------------------------------------------------------------------
+
+/// The `<desc>` (the caption) of an SVG.
+fn caption(path: &Path) -> String {
+    let raw = std::fs::read_to_string(path).unwrap();
+    let start = raw.find("<desc>").expect("an SVG has a caption") + "<desc>".len();
+    unescape(&raw[start..start + raw[start..].find("</desc>").unwrap()])
+}
+
+#[test]
+fn long_firm_names_wrap_in_the_legend_and_events_are_marked_on_share_and_compare_charts() {
+    use crate::support::{SMALL_WORLD, chokepoint, stderr};
+    let long = "Other Chinese AI chip designers (Kunlunxin, T-Head, Biren, Moore Threads, Enflame)";
+    let world = SMALL_WORLD.replace(r#"name: "CN chip designer""#, &format!("name: \"{long}\""));
+    assert_ne!(world, SMALL_WORLD);
+    let control = world.replace(
+        "events: [],",
+        r#"events: [Event(date: "2022-10", label: "US chip rule", action: ExportControl(id: "ai", controller: "US", sector: "ai_accelerator", max_capability: -0.25, destinations: ["CN"]))],"#,
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("world.ron"), &world).unwrap();
+    std::fs::write(dir.join("control.ron"), &control).unwrap();
+    for (file, out) in [("world.ron", "a"), ("control.ron", "b")] {
+        let o = chokepoint(&["run", file, "--out", out], dir);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    // The long name is in the legend whole, on several lines, never cut with an ellipsis.
+    let share = dir.join("b/charts/market_share_firms_world_ai_accelerator.svg");
+    let svg = parse_svg(&share);
+    assert!(
+        svg.texts.iter().all(|t| !t.contains('…')),
+        "{:?}",
+        svg.texts
+    );
+    let joined = svg.texts.join(" ");
+    assert!(
+        joined.contains("Other Chinese AI chip designers")
+            && joined.contains("Moore Threads, Enflame) (CN)"),
+        "{:?}",
+        svg.texts
+    );
+    // Share charts mark the run's events, as line charts do.
+    for chart in [
+        "market_share_firms_world_ai_accelerator",
+        "market_share_states_panels",
+        "capability_gap",
+    ] {
+        let c = caption(&dir.join(format!("b/charts/{chart}.svg")));
+        assert!(
+            c.contains("Dashed lines: policy events (2022-10 US chip rule)"),
+            "{chart}: {c}"
+        );
+    }
+    // The baseline has no events: nothing marked.
+    assert!(!caption(&dir.join("a/charts/capability_gap.svg")).contains("Dashed lines"));
+    // A comparison marks the events that only one of its runs has.
+    let o = chokepoint(&["compare", "a", "b", "--out", "cmp"], dir);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let diff = files_in(&dir.join("cmp/charts"))
+        .into_iter()
+        .find(|p| stem(p) == "difference_ai_compute" && p.extension().unwrap() == "svg")
+        .expect("a difference chart of AI compute");
+    assert!(
+        caption(&diff)
+            .contains("Dashed lines: events of one run only (variant: 2022-10 US chip rule)"),
+        "{}",
+        caption(&diff)
+    );
+}
+
+#[test]
+fn fan_charts_say_in_the_chart_which_design_point_they_show() {
+    let (_tmp, files) = render("sweep", |r| {
+        r.only = vec!["fan".into()];
+        r.point = Some(1);
+        r.format = OutputFormat::Svg;
+    });
+    let svg = parse_svg(&files[0]);
+    assert!(
+        svg.texts
+            .iter()
+            .any(|t| t.starts_with("Design point 1 (one of")),
+        "{:?}",
+        svg.texts
+    );
+}
+
+/// `--format pdf` in a build without the `pdf` feature: a clear error naming the feature, and
+/// nothing written.
+#[cfg(not(feature = "pdf"))]
+#[test]
+fn pdf_output_without_the_feature_names_the_feature_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("charts");
+    let mut r = req(&out);
+    r.format = OutputFormat::Pdf;
+    let err = plot_directory(&fixture("run"), &r).unwrap_err().to_string();
+    assert!(
+        err.contains("`pdf` cargo feature") && err.contains("--features pdf"),
+        "{err}"
+    );
+    assert!(files_in(&out).is_empty());
+}
+
+/// PDF charts: one page the figure's printed size, vector drawing, the font embedded.
+#[cfg(feature = "pdf")]
+#[test]
+fn pdf_charts_are_one_page_of_the_figure_size_with_the_font_embedded() {
+    for (kind, only) in [
+        ("run", "capability_gap"),
+        ("sweep", "sobol"),
+        ("effect", "dose_response"),
+    ] {
+        let (_tmp, files) = render(kind, |r| {
+            r.only = vec![only.into()];
+            r.format = OutputFormat::Pdf;
+        });
+        assert!(!files.is_empty());
+        for f in &files {
+            assert_eq!(f.extension().unwrap(), "pdf", "{f:?}");
+            let bytes = std::fs::read(f).unwrap();
+            assert!(bytes.starts_with(b"%PDF-"), "{f:?} has no PDF header");
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(text.trim_end().ends_with("%%EOF"), "{f:?} is truncated");
+            let pages = text.matches("/Type /Page").count() - text.matches("/Type /Pages").count();
+            assert_eq!(pages, 1, "{f:?}");
+            // 3.5 in = 252 pt wide (one-column preset).
+            let mb = text.find("/MediaBox [").expect("a page size") + "/MediaBox [".len();
+            let nums: Vec<f64> = text[mb..mb + text[mb..].find(']').unwrap()]
+                .split_whitespace()
+                .map(|n| n.parse().unwrap())
+                .collect();
+            assert!((nums[2] - nums[0] - 252.0).abs() < 0.5, "{f:?}: {nums:?}");
+            assert!(
+                text.contains("/FontFile2") && text.contains("DejaVuSans"),
+                "{f:?}: no embedded font"
+            );
+        }
+    }
+}

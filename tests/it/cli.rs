@@ -451,7 +451,7 @@ fn effect_replicates_below_two_are_refused_with_the_reason() {
 fn plot_format_and_preset_list_their_values() {
     let dir = tempfile::tempdir().unwrap();
     for (option, value, listed) in [
-        ("--format", "pdf", ["svg", "png", "both"].as_slice()),
+        ("--format", "eps", ["svg", "png", "both", "pdf"].as_slice()),
         (
             "--preset",
             "half-column",
