@@ -57,6 +57,13 @@ pub const ALL_LISTED: &str = "all_listed";
 /// The ablation label of every mechanism switch off together (the default ablation set's last).
 pub const ALL_OFF: &str = "all_off";
 
+/// The unit of metric `name` as a chart axis shows it (shares in percent), from the metric
+/// catalogue (`model::catalogue`), so charts and tables state the same units; `None` for a name
+/// that is not a metric.
+pub fn axis_unit(name: &str) -> Option<&'static str> {
+    crate::model::metrics::Metric::from_name(name).map(|m| m.axis_unit())
+}
+
 /// Names for the index columns of metric rows of one scenario.
 pub struct Names<'a> {
     scenario: &'a Scenario,

@@ -321,30 +321,23 @@ impl Theme {
     }
 }
 
-/// Human-readable label for a metric's axis: (long form, short form for short axes).
+/// Human-readable label for a metric's axis: (long form, short form for short axes). The name
+/// is the chart's; the unit comes from the metric catalogue (`labels::axis_unit`), so axes and
+/// `chokepoint metrics` state the same unit.
 pub(crate) fn metric_axis_label(metric: &str) -> (String, String) {
     let (long, short) = match metric {
-        "market_share" | "state_market_share" => ("Market share (%)", "Share (%)"),
-        "self_sufficiency" => ("Self-sufficiency (%)", "Self-suff. (%)"),
-        "capability" | "best_capability" => (
-            "Capability (frontier-years vs mid-2022)",
-            "Capability (years)",
-        ),
-        "capability_gap" => ("Gap to frontier (years)", "Gap (years)"),
-        "output" => ("Output ($B/yr, 2022 prices)", "Output ($B/yr)"),
-        "sales" => ("Sales ($B/yr, 2022 prices)", "Sales ($B/yr)"),
-        "revenue" => ("Revenue ($B/yr, 2022 prices)", "Revenue ($B/yr)"),
-        "price" => ("Price index (2022 = 1)", "Price (2022 = 1)"),
-        "ai_compute" => (
-            "AI compute (2022-frontier accelerator-equivalents)",
-            "AI compute (index)",
-        ),
-        other => {
-            let p = pretty_id(other);
-            return (p.clone(), p);
-        }
+        "market_share" | "state_market_share" => ("Market share".into(), "Share".into()),
+        "self_sufficiency" => ("Self-sufficiency".into(), "Self-suff.".into()),
+        "capability" | "best_capability" => ("Capability".into(), "Capability".into()),
+        "capability_gap" => ("Gap to frontier".into(), "Gap".into()),
+        "price" => ("Price index".into(), "Price".into()),
+        "ai_compute" => ("AI compute".into(), "AI compute".into()),
+        other => (pretty_id(other), pretty_id(other)),
     };
-    (long.to_string(), short.to_string())
+    match crate::labels::axis_unit(metric) {
+        Some(unit) => (format!("{long} ({unit})"), format!("{short} ({unit})")),
+        None => (long, short),
+    }
 }
 
 /// Short noun for a metric (used in captions).

@@ -176,6 +176,22 @@ impl Metric {
         info(self).unit
     }
 
+    /// The unit as a chart axis shows it, short enough for an axis title: the same unit as
+    /// [`Metric::unit`], with shares in percent (charts draw shares × 100).
+    pub fn axis_unit(self) -> &'static str {
+        match self.unit() {
+            SHARE => "%",
+            OUTPUT_RATE => "$B/yr, start-year output",
+            USD_B_PER_YEAR => "$B/yr",
+            "$B per year at the prices paid" => "$B/yr",
+            PRICE_INDEX => "start = 1",
+            FRONTIER_YEARS => "frontier-years",
+            "years behind the world frontier" => "years",
+            "start-frontier accelerator $B equivalents" => "frontier-accelerator $B",
+            other => other,
+        }
+    }
+
     /// The entity columns of `metrics.csv` the metric fills (the others are empty), in table
     /// order.
     pub fn columns(self) -> &'static [&'static str] {
@@ -300,6 +316,19 @@ mod tests {
                 assert!(at > last, "{m:?}: columns out of table order");
                 last = at;
             }
+        }
+    }
+
+    #[test]
+    fn every_axis_unit_is_short_and_shares_are_in_percent() {
+        for metric in Metric::ALL {
+            let unit = metric.axis_unit();
+            assert!(
+                !unit.is_empty() && unit.chars().count() <= 26,
+                "{}: {unit}",
+                metric.name()
+            );
+            assert_eq!(metric.unit() == SHARE, unit == "%", "{}", metric.name());
         }
     }
 
