@@ -19,7 +19,7 @@ best() { # best FLAGS… → the smallest wall time in seconds of `runs` runs
     for _ in $(seq "$runs"); do
         local start end t
         start=$(date +%s%N)
-        "$bin" run --out "$work/out" --force "$@" 2>/dev/null
+        "$bin" run --out "$work/out" --force "$@" >/dev/null 2>&1
         end=$(date +%s%N)
         t=$(( (end - start) / 1000 ))
         if [ -z "$best" ] || [ "$t" -lt "$best" ]; then best=$t; fi
