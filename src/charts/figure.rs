@@ -663,8 +663,12 @@ pub(crate) fn layout(fig: &Figure, th: &Theme) -> Layout {
         vec![fig.y_title.0.clone()]
     } else {
         let two = wrap(&fig.y_title.0, avail_y, th.label_pt);
+        let short = wrap(&fig.y_title.1, avail_y, th.label_pt);
         if two.len() == 2 {
             two
+        } else if short.len() <= 2 {
+            // The short form, wrapped, keeps the unit whole where the long one cannot fit.
+            short
         } else {
             vec![fit(&fig.y_title.1, avail_y, th.label_pt, false)]
         }
