@@ -203,14 +203,11 @@ impl Metric {
         info(self).definition
     }
 
-    /// The known metric name closest to `name`, for "did you mean" hints.
-    pub fn closest_name(name: &str) -> Option<&'static str> {
-        Metric::ALL
-            .iter()
-            .map(|m| (strsim::jaro_winkler(name, m.name()), m.name()))
-            .filter(|(score, _)| *score > 0.75)
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-            .map(|(_, n)| n)
+    /// The known metric name closest to `name`, for "did you mean" hints (the project's one
+    /// closeness rule, [`crate::scenario::params::closest`]).
+    pub fn closest_name(name: &str) -> Option<String> {
+        let names: Vec<String> = Metric::ALL.iter().map(|m| m.name().to_string()).collect();
+        crate::scenario::params::closest(name, &names)
     }
 
     /// Parses a comma-separated list of metric names (`--metrics`), keeping the order of

@@ -427,12 +427,15 @@ fn resolve_extends(
         ),
         None => format!("`extends` names no bundled scenario: `{parent}`"),
     };
+    let names: Vec<String> = bundled_names().into_iter().map(String::from).collect();
+    let hint = crate::scenario::params::closest(bare, &names)
+        .map_or(String::new(), |close| format!("did you mean \"{close}\"? "));
     Err(texts
         .error_at(index, None, &format!("\"{parent}\""), what)
         .with_help(format!(
-            "`extends` looks for a file relative to the extending file's folder first, then for a \
-             bundled scenario by name: {}",
-            bundled_names().join(", ")
+            "{hint}`extends` looks for a file relative to the extending file's folder first, then \
+             for a bundled scenario by name: {}",
+            names.join(", ")
         )))
 }
 
