@@ -38,13 +38,13 @@ pub fn invest_capacity(
             firms.get_mut(entity).expect("roster entity");
         let sector = structure.firm_sector[j];
         let home = structure.firm_home[j];
-        let growth = structure.sectors[sector].growth_per_year;
+        let growth_per_tick = structure.sectors[sector].growth_per_tick;
         let lead_ticks = structure.sectors[sector].lead_ticks;
         let lead = lead_ticks as f64 * dt;
         if pipeline.0.len() != lead_ticks {
             // The first tick: what was under construction at the start keeps capacity on the
             // sector's trend while the first decisions are built.
-            let step = (1.0 + growth).powf(dt);
+            let step = growth_per_tick;
             pipeline.0 = (0..lead_ticks)
                 .map(|s| capacity.0 * step.powi(s as i32) * (step - 1.0).max(0.0))
                 .collect();
@@ -64,17 +64,22 @@ pub fn invest_capacity(
             } else {
                 1.0
             };
-            let pull = margin
-                .powf(p.investment.margin_elasticity)
-                .clamp(1.0 / MAX_MARGIN_FACTOR, MAX_MARGIN_FACTOR);
-            let desired =
-                books.wanted * (1.0 + growth).powf(lead) / p.production.target_utilization * pull;
+            // 1^x is exactly 1: skip the `powf` in the common case of a margin at its start.
+            let pull = if margin == 1.0 {
+                1.0
+            } else {
+                margin.powf(p.investment.margin_elasticity)
+            }
+            .clamp(1.0 / MAX_MARGIN_FACTOR, MAX_MARGIN_FACTOR);
+            let desired = books.wanted * structure.sectors[sector].growth_over_lead
+                / p.production.target_utilization
+                * pull;
             // Order the trend's growth of that level, plus a share (Δt / lead) of what capacity
             // in use and under way falls short of it; what is being built is not ordered twice.
             let under_way: f64 = pipeline.0.iter().sum();
             let gap = desired - capacity.0 - under_way;
             if gap > 0.0 {
-                let trend = desired * ((1.0 + growth).powf(dt) - 1.0).max(0.0);
+                let trend = desired * (growth_per_tick - 1.0).max(0.0);
                 ordered = (trend + gap * dt / lead)
                     * tools.capital_fill
                     * (1.0 - regime.expansion_cut(home, sector));
@@ -86,7 +91,7 @@ pub fn invest_capacity(
         }
         pipeline.0.push_back(ordered);
         capacity.0 = capacity.0.max(0.0);
-        books.planned = books.orders * (1.0 + growth).powf(dt);
+        books.planned = books.orders * growth_per_tick;
     }
 }
 

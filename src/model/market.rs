@@ -31,6 +31,23 @@ struct Supplier {
     capacity: f64,
 }
 
+/// Allocation's working tables, kept between ticks so a tick allocates nothing: suppliers of the
+/// sector at hand, and supplier × market tables flattened at `m * n_states + i`.
+#[derive(Default)]
+pub struct Scratch {
+    suppliers: Vec<Supplier>,
+    shares: Vec<f64>,
+    orders: Vec<f64>,
+    capped: Vec<f64>,
+    capped_q: Vec<f64>,
+    spill_weight: Vec<f64>,
+    remaining: Vec<f64>,
+    wanted: Vec<f64>,
+    full: Vec<bool>,
+    /// Per market: suppliers not yet full with a positive spill weight there.
+    open_options: Vec<usize>,
+}
+
 /// Share of a gap closed in one tick of `dt_years` by a first-order adjustment with a time
 /// constant of `months` (buyers' shares toward today's logit shares; list prices toward their
 /// target); 0 months closes it at once.
@@ -66,6 +83,7 @@ pub fn allocate_markets(
     mut regime: ResMut<PolicyRegime>,
     mut markets: ResMut<Markets>,
     mut firms: FirmQuery,
+    mut scratch: Local<Scratch>,
 ) {
     let p = &params.0;
     let mech = &p.mechanisms;
@@ -77,8 +95,20 @@ pub fn allocate_markets(
     let mut denial_foreign = vec![0.0; n_states];
     let (mut firm_ids, mut home_ids, mut shift_factor) = (Vec::new(), Vec::new(), Vec::new());
 
+    let Scratch {
+        suppliers,
+        shares,
+        orders,
+        capped,
+        capped_q,
+        spill_weight,
+        remaining,
+        wanted,
+        full,
+        open_options,
+    } = &mut *scratch;
     for (k, members) in structure.sector_firms.iter().enumerate() {
-        let mut suppliers: Vec<Supplier> = Vec::with_capacity(members.len());
+        suppliers.clear();
         let mut max_u = f64::NEG_INFINITY;
         for &j in members {
             let (appeal, capability, capacity, tools, pricing, _, _) =
@@ -99,7 +129,7 @@ pub fn allocate_markets(
                 },
             });
         }
-        for s in &mut suppliers {
+        for s in suppliers.iter_mut() {
             s.weight = ((s.weight - max_u) / mu).exp();
         }
         let n = suppliers.len();
@@ -118,16 +148,23 @@ pub fn allocate_markets(
         let restricted = regime.restricts_sector(k);
         // Supplier × market matrices, flattened: entry (m, i) at m * n_states + i.
         let at = |m: usize, i: usize| m * n_states + i;
-        let mut shares = vec![0.0; n * n_states];
-        for (m, s) in suppliers.iter().enumerate() {
+        // Buffers kept from tick to tick (this runs sectors × ticks times), refilled here.
+        shares.clear();
+        for s in suppliers.iter() {
             let held = &firms.get(roster.firms[s.firm]).expect("roster entity").6.0;
-            shares[at(m, 0)..at(m + 1, 0)].copy_from_slice(held);
+            shares.extend_from_slice(held);
         }
-        let mut orders = vec![0.0; n * n_states];
-        let mut capped = vec![0.0; n * n_states];
-        let mut capped_q = vec![0.0; n * n_states];
-        let mut spill_weight = vec![0.0; n * n_states];
-        let mut remaining = vec![0.0; n_states];
+        for buffer in [
+            &mut *orders,
+            &mut *capped,
+            &mut *capped_q,
+            &mut *spill_weight,
+        ] {
+            buffer.clear();
+            buffer.resize(n * n_states, 0.0);
+        }
+        remaining.clear();
+        remaining.resize(n_states, 0.0);
 
         // Buffers reused across markets (this loop runs sectors × states times per tick).
         let mut w: Vec<f64> = Vec::with_capacity(n);
@@ -191,29 +228,39 @@ pub fn allocate_markets(
                 desired.push(demand * *share);
             }
 
+            if !restricted {
+                // No restriction can bind in this sector: every order goes to the supplier
+                // chosen, nothing is blocked, and the logit weights are the spill weights.
+                denial_foreign[i] += suppliers
+                    .iter()
+                    .zip(&*desired)
+                    .filter(|(s, _)| s.home != i)
+                    .map(|(_, d)| d)
+                    .sum::<f64>();
+                for (m, s) in suppliers.iter().enumerate() {
+                    orders[at(m, i)] = desired[m] + markets.stockpile_orders[s.firm][i];
+                    spill_weight[at(m, i)] = w[m];
+                }
+                continue;
+            }
             // What policy allows of each supplier in this market.
             let de_minimis = p.alliances.de_minimis_tool_share;
             restrictions.clear();
-            if restricted {
-                restrictions.extend(suppliers.iter().map(|s| {
-                    let dependence = |controller: usize| {
-                        tool_dependence(&structure, &markets, s.firm, controller)
-                    };
-                    regime.restriction(s.firm, s.home, k, i, s.capability, de_minimis, &dependence)
-                }));
-                apply_tier_quotas(
-                    &mut regime,
-                    &suppliers,
-                    &desired,
-                    &mut restrictions,
-                    k,
-                    i,
-                    clock.tick,
-                    dt,
-                );
-            } else {
-                restrictions.resize(n, super::policy::Restriction::NONE);
-            }
+            restrictions.extend(suppliers.iter().map(|s| {
+                let dependence =
+                    |controller: usize| tool_dependence(&structure, &markets, s.firm, controller);
+                regime.restriction(s.firm, s.home, k, i, s.capability, de_minimis, &dependence)
+            }));
+            apply_tier_quotas(
+                &mut regime,
+                suppliers,
+                &desired,
+                &mut restrictions,
+                k,
+                i,
+                clock.tick,
+                dt,
+            );
 
             allowed.clear();
             allowed.extend(
@@ -299,20 +346,33 @@ pub fn allocate_markets(
         }
 
         // Capacity: the excess of a full supplier is re-offered to suppliers not yet full.
-        let mut wanted: Vec<f64> = orders.chunks(n_states).map(|o| o.iter().sum()).collect();
-        let mut full = vec![false; n];
+        wanted.clear();
+        wanted.extend(orders.chunks(n_states).map(|o| o.iter().sum::<f64>()));
+        full.clear();
+        full.resize(n, false);
+        // Per market, how many suppliers not yet full it could turn to (spill weight > 0): kept
+        // up to date as suppliers fill, so "can this buyer turn elsewhere" costs O(1), not O(n).
+        // Counted when the first supplier turns out full (most sectors have none).
+        open_options.clear();
         for _pass in 0..p.market.spillover_passes.max(1) {
             let mut spilled = false;
             for m in 0..n {
                 let total: f64 = orders[at(m, 0)..at(m + 1, 0)].iter().sum();
                 if !full[m] && total > suppliers[m].capacity * (1.0 + CAPACITY_TOLERANCE) {
+                    if open_options.is_empty() {
+                        open_options.resize(n_states, 0);
+                        for o in (0..n).filter(|&o| !full[o]) {
+                            for i in 0..n_states {
+                                open_options[i] += usize::from(spill_weight[at(o, i)] > 0.0);
+                            }
+                        }
+                    }
                     // Trade diversion: buyers who can turn to another supplier not yet full give
                     // way first, so a full supplier's capacity goes to buyers with no alternative
                     // (who would bid the most). Without it, every market is cut pro rata.
-                    let can_turn = |i: usize| {
-                        mech.trade_diversion
-                            && (0..n).any(|o| o != m && !full[o] && spill_weight[at(o, i)] > 0.0)
-                    };
+                    let own_option = |i: usize| usize::from(spill_weight[at(m, i)] > 0.0);
+                    let can_turn =
+                        |i: usize| mech.trade_diversion && open_options[i] > own_option(i);
                     let flexible: f64 = (0..n_states)
                         .filter(|&i| can_turn(i))
                         .map(|i| orders[at(m, i)])
@@ -340,6 +400,9 @@ pub fn allocate_markets(
                         remaining[i] += cut;
                     }
                     full[m] = true;
+                    for i in 0..n_states {
+                        open_options[i] -= own_option(i);
+                    }
                     spilled = true;
                 }
             }
@@ -362,7 +425,7 @@ pub fn allocate_markets(
                 *rest = 0.0;
             }
         }
-        markets.unmet[k] = remaining;
+        markets.unmet[k].copy_from_slice(remaining);
         for (m, s) in suppliers.iter().enumerate() {
             let (_, _, _, _, mut pricing, mut b, mut held) =
                 firms.get_mut(roster.firms[s.firm]).expect("roster entity");

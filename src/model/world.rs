@@ -178,6 +178,10 @@ pub struct SectorSpec {
     pub price_elasticity: f64,
     /// Ticks from a capacity decision to capacity in use (at least 1).
     pub lead_ticks: usize,
+    /// Trend growth factor of demand over one tick, `(1 + g)^Δt` (computed once, used per firm).
+    pub growth_per_tick: f64,
+    /// Trend growth factor over the capacity lead time, `(1 + g)^(lead_ticks Δt)`.
+    pub growth_over_lead: f64,
     /// World sales in the start year, $B/yr (the scale of node experience).
     pub start_output_usd_b: f64,
 }
@@ -421,15 +425,20 @@ pub fn build(scenario: &Scenario) -> World {
             let lead = s
                 .capacity_lead_time_years
                 .unwrap_or(params.investment.capacity_lead_time_years);
+            let lead_ticks = ((lead * f64::from(scenario.ticks_per_year)).round() as usize).max(1);
+            let growth_per_year = (s.demand_growth_per_year + shift).max(-0.99);
+            let dt = 1.0 / f64::from(scenario.ticks_per_year);
             SectorSpec {
                 inputs: inputs[k].clone(),
-                growth_per_year: (s.demand_growth_per_year + shift).max(-0.99),
+                growth_per_year,
+                growth_per_tick: (1.0 + growth_per_year).powf(dt),
+                growth_over_lead: (1.0 + growth_per_year).powf(lead_ticks as f64 * dt),
                 start_final_demand,
                 counts_as_ai_compute: s.counts_as_ai_compute,
                 price_elasticity: s.price_elasticity.unwrap_or(params.demand.price_elasticity)
                     * params.demand.price_elasticity_scale,
                 start_output_usd_b: s.market_size_usd_b,
-                lead_ticks: ((lead * f64::from(scenario.ticks_per_year)).round() as usize).max(1),
+                lead_ticks,
             }
         })
         .collect();
