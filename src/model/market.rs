@@ -46,6 +46,57 @@ pub struct Scratch {
     full: Vec<bool>,
     /// Per market: suppliers not yet full with a positive spill weight there.
     open_options: Vec<usize>,
+    /// Per supplier in the market at hand: its weight within its nest, exp(U/(μλ)).
+    within: Vec<f64>,
+}
+
+/// The two nests' factors of the nested logit in one market (docs/MODEL.md 7.3): a supplier's
+/// weight is its within-nest weight `a_j = exp(U_j/(μλ))` times `h_n S_n^(λ−1)`, where `S_n` sums
+/// the `a` of its nest and `h_n` is the nest's home factor. Weights so built give the nested-logit
+/// shares `P_j = (a_j/S_n) · h_n S_n^λ / Σ_m h_m S_m^λ` by plain normalisation, so the rest of
+/// allocation (mandates, spill-over) treats them like logit weights.
+struct NestFactors {
+    domestic: f64,
+    imports: f64,
+}
+
+impl NestFactors {
+    /// The factors for market `market` from each supplier's within-nest weight.
+    fn new(suppliers: &[Supplier], within: &[f64], market: usize, home: f64, lambda: f64) -> Self {
+        let (mut domestic, mut imports) = (0.0, 0.0);
+        for (s, a) in suppliers.iter().zip(within) {
+            if s.home == market {
+                domestic += a;
+            } else {
+                imports += a;
+            }
+        }
+        Self::from_sums(domestic, imports, home, lambda)
+    }
+
+    /// The factors from the nests' sums of within-nest weights (an empty nest gets factor 0).
+    fn from_sums(domestic: f64, imports: f64, home: f64, lambda: f64) -> Self {
+        let factor = |sum: f64| {
+            if sum > 0.0 {
+                sum.powf(lambda - 1.0)
+            } else {
+                0.0
+            }
+        };
+        NestFactors {
+            domestic: home * factor(domestic),
+            imports: factor(imports),
+        }
+    }
+
+    /// The factor of a supplier in the domestic nest (`true`) or among imports.
+    fn factor(&self, domestic: bool) -> f64 {
+        if domestic {
+            self.domestic
+        } else {
+            self.imports
+        }
+    }
 }
 
 /// Share of a gap closed in one tick of `dt_years` by a first-order adjustment with a time
@@ -89,6 +140,11 @@ pub fn allocate_markets(
     let mech = &p.mechanisms;
     let n_states = structure.n_states;
     let mu = p.market.logit_scale;
+    // Nested logit (domestic suppliers and imports as two nests): within a nest the scale is μλ.
+    // λ = 1 is the plain logit, kept on its own path so its results stay exactly as they were.
+    let lambda = p.market.nest_dissimilarity;
+    let nested = lambda != 1.0;
+    let scale = if nested { mu * lambda } else { mu };
     let dt = structure.dt_years;
     let inertia = share_adjustment(p.market.share_adjustment_months, dt);
     let mut denial_blocked = vec![0.0; n_states];
@@ -106,6 +162,7 @@ pub fn allocate_markets(
         wanted,
         full,
         open_options,
+        within,
     } = &mut *scratch;
     for (k, members) in structure.sector_firms.iter().enumerate() {
         suppliers.clear();
@@ -130,7 +187,7 @@ pub fn allocate_markets(
             });
         }
         for s in suppliers.iter_mut() {
-            s.weight = ((s.weight - max_u) / mu).exp();
+            s.weight = ((s.weight - max_u) / scale).exp();
         }
         let n = suppliers.len();
         // Policy's effect on this sector, looked up once per tick rather than per supplier and
@@ -143,7 +200,7 @@ pub fn allocate_markets(
         if shifted {
             shift_factor
                 .iter_mut()
-                .for_each(|x| *x = if *x == 0.0 { 1.0 } else { (*x / mu).exp() });
+                .for_each(|x| *x = if *x == 0.0 { 1.0 } else { (*x / scale).exp() });
         }
         let restricted = regime.restricts_sector(k);
         // Supplier × market matrices, flattened: entry (m, i) at m * n_states + i.
@@ -187,19 +244,34 @@ pub fn allocate_markets(
                 0.0
             };
             let home_factor = ((p.market.home_bias + commitment_bonus) / mu).exp();
-            w.clear();
-            w.extend(suppliers.iter().enumerate().map(|(m, s)| {
-                let shifted = if shifted {
+            // Within-nest weights exp(U/(μλ)), policy shifts included (home bias excluded: it
+            // acts on the domestic nest as a whole).
+            within.clear();
+            within.extend(suppliers.iter().enumerate().map(|(m, s)| {
+                if shifted {
                     s.weight * shift_factor[at(m, i)]
                 } else {
                     s.weight
-                };
-                if s.home == i {
-                    shifted * home_factor
-                } else {
-                    shifted
                 }
             }));
+            w.clear();
+            if nested {
+                let nests = NestFactors::new(suppliers, within, i, home_factor, lambda);
+                w.extend(
+                    suppliers
+                        .iter()
+                        .zip(&*within)
+                        .map(|(s, a)| a * nests.factor(s.home == i)),
+                );
+            } else {
+                w.extend(suppliers.iter().zip(&*within).map(|(s, &shifted)| {
+                    if s.home == i {
+                        shifted * home_factor
+                    } else {
+                        shifted
+                    }
+                }));
+            }
             let total_w: f64 = w.iter().sum();
             let home_w: f64 = suppliers
                 .iter()
@@ -310,11 +382,14 @@ pub fn allocate_markets(
             }
             // 3. The rest re-chooses among the alternatives the mechanisms allow.
             let rest: f64 = blocked.iter().sum();
+            // Under the nested logit an option carries its within-nest weight here; the nests'
+            // factors are recomputed below over the options actually open.
+            let option_weight = |m: usize| if nested { within[m] } else { w[m] };
             options.clear();
             for (m, s) in suppliers.iter().enumerate() {
                 let free = restrictions[m].allowed >= 1.0;
                 if free && ((s.home == i && mech.substitution) || (s.home != i && mech.backfill)) {
-                    options.push((m, w[m], None));
+                    options.push((m, option_weight(m), None));
                 }
                 if mech.compliant_redesign
                     && blocked[m] > 0.0
@@ -325,8 +400,22 @@ pub fn allocate_markets(
                     // option, a weight of e^−300 still took all the blocked demand.
                     if s.capability - q <= p.redesign.max_capability_cut_years {
                         let penalty = p.market.capability_weight_per_year * (s.capability - q);
-                        options.push((m, w[m] * (-penalty / mu).exp(), Some(q)));
+                        options.push((m, option_weight(m) * (-penalty / scale).exp(), Some(q)));
                     }
+                }
+            }
+            if nested {
+                let (mut domestic, mut imports) = (0.0, 0.0);
+                for &(m, weight, _) in options.iter() {
+                    if suppliers[m].home == i {
+                        domestic += weight;
+                    } else {
+                        imports += weight;
+                    }
+                }
+                let nests = NestFactors::from_sums(domestic, imports, home_factor, lambda);
+                for (m, weight, _) in options.iter_mut() {
+                    *weight *= nests.factor(suppliers[*m].home == i);
                 }
             }
             let option_total: f64 = options.iter().map(|o| o.1).sum();

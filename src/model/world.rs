@@ -341,6 +341,38 @@ pub fn logit_shares(utilities: &[f64], mu: f64, out: &mut [f64]) {
     out.iter_mut().for_each(|x| *x /= total);
 }
 
+/// Nested-logit shares (docs/MODEL.md 7.3) of `utilities` at scale `mu` with nest dissimilarity
+/// `lambda`, the suppliers for which `domestic` is true forming one nest and the rest the other:
+/// `P_j = (a_j / S_n) · S_n^λ / Σ_m S_m^λ` with `a_j = exp(U_j / (μλ))`. λ = 1 is the plain logit
+/// ([`logit_shares`], called as such so its results stay exact).
+pub fn nested_logit_shares(
+    utilities: &[f64],
+    domestic: &[bool],
+    mu: f64,
+    lambda: f64,
+    out: &mut [f64],
+) {
+    if lambda == 1.0 {
+        return logit_shares(utilities, mu, out);
+    }
+    let max = utilities.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if max == f64::NEG_INFINITY {
+        out.iter_mut().for_each(|x| *x = 0.0);
+        return;
+    }
+    let mut sums = [0.0; 2];
+    for ((o, u), &d) in out.iter_mut().zip(utilities).zip(domestic) {
+        *o = ((u - max) / (mu * lambda)).exp();
+        sums[usize::from(d)] += *o;
+    }
+    let nest_weight = sums.map(|s| if s > 0.0 { s.powf(lambda) } else { 0.0 });
+    let total: f64 = nest_weight.iter().sum();
+    for (o, &d) in out.iter_mut().zip(domestic) {
+        let n = usize::from(d);
+        *o = *o / sums[n] * nest_weight[n] / total;
+    }
+}
+
 /// Builds the World for a validated scenario: entities, resources and calibrated appeals.
 pub fn build(scenario: &Scenario) -> World {
     let params = &scenario.parameters;
@@ -728,6 +760,7 @@ fn start_allocation(
     let mut sales = vec![vec![0.0; structure.n_states]; n_firms];
     for (k, firms) in structure.sector_firms.iter().enumerate() {
         let mut u = vec![0.0; firms.len()];
+        let mut domestic = vec![false; firms.len()];
         let mut shares = vec![0.0; firms.len()];
         for i in 0..structure.n_states {
             let demand = markets.demand(k, i);
@@ -735,15 +768,16 @@ fn start_allocation(
                 continue;
             }
             for (n, &j) in firms.iter().enumerate() {
-                u[n] = utility(
-                    appeal[j],
-                    capability[j],
-                    1.0,
-                    structure.firm_home[j] == i,
-                    params,
-                );
+                domestic[n] = structure.firm_home[j] == i;
+                u[n] = utility(appeal[j], capability[j], 1.0, domestic[n], params);
             }
-            logit_shares(&u, params.market.logit_scale, &mut shares);
+            nested_logit_shares(
+                &u,
+                &domestic,
+                params.market.logit_scale,
+                params.market.nest_dissimilarity,
+                &mut shares,
+            );
             for (n, &j) in firms.iter().enumerate() {
                 sales[j][i] = demand * shares[n];
             }
@@ -768,7 +802,14 @@ fn calibrate_appeal(
         let mut worst: f64 = 0.0;
         for (j, a) in appeal.iter_mut().enumerate() {
             let model: f64 = sales[j].iter().sum();
-            let step = params.market.logit_scale * (target[j] / model).ln();
+            // A share moves by up to 1/(μλ) per unit of appeal under the nested logit: the step
+            // is damped by λ so the contraction does not overshoot (λ = 1: Berry's step).
+            let lambda = params.market.nest_dissimilarity;
+            let step = if lambda == 1.0 {
+                params.market.logit_scale * (target[j] / model).ln()
+            } else {
+                params.market.logit_scale * lambda * (target[j] / model).ln()
+            };
             worst = worst.max(step.abs());
             *a += step;
         }

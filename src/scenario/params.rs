@@ -57,6 +57,10 @@ pub struct MarketParams {
     pub log_price_weight: f64,
     /// Utility bonus for suppliers whose home is the buying state.
     pub home_bias: f64,
+    /// Nest dissimilarity λ of the nested logit, with domestic suppliers and imports as two
+    /// nests: within a nest buyers substitute 1/λ times as readily as between the nests
+    /// (Armington). 1 = the plain multinomial logit.
+    pub nest_dissimilarity: f64,
     /// Rounds of capacity spill-over to the next-best supplier per market and tick.
     pub spillover_passes: u32,
     /// Months over which buyers move most (63%) of the way from last month's supplier shares to
@@ -380,6 +384,7 @@ impl Default for Parameters {
                 capability_weight_per_year: 0.3,
                 log_price_weight: 2.0,
                 home_bias: 1.0,
+                nest_dissimilarity: 1.0,
                 spillover_passes: 8,
                 share_adjustment_months: 6.0,
             },

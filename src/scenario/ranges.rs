@@ -195,6 +195,12 @@ pub const RANGES: &[ParamRange] = &[
         "an elasticity",
     ),
     r(
+        "market.nest_dissimilarity",
+        (1e-3, 1.0),
+        (0.25, 1.0),
+        "a nest dissimilarity (1 = plain logit)",
+    ),
+    r(
         "market.share_adjustment_months",
         NONNEG,
         (0.0, 36.0),

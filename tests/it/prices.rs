@@ -469,3 +469,77 @@ fn a_bad_sector_elasticity_or_lead_time_is_refused_with_its_place_and_a_fix() {
         );
     }
 }
+
+/// The US bans equipment sales to CN from 2022-10 (tick 3); JP's toolmaker stays open unless
+/// `jp_too`, in which case Japan imposes the same ban.
+fn equipment_ban(jp_too: bool) -> Vec<&'static str> {
+    let mut events = vec![
+        r#"Event(date: "2022-10", action: ExportControl(id: "us_sme", controller: "US", sector: "equipment", max_capability: -100, destinations: ["CN"]))"#,
+    ];
+    if jp_too {
+        events.push(r#"Event(date: "2022-10", action: ExportControl(id: "jp_sme", controller: "JP", sector: "equipment", max_capability: -100, destinations: ["CN"]))"#);
+    }
+    events
+}
+
+/// CN's equipment self-sufficiency averaged over the ban's first year, minus its level the month
+/// before the ban, at nest dissimilarity `lambda`.
+fn cn_substitution(lambda: &str, jp_too: bool) -> f64 {
+    let s = world(
+        &equipment_ban(jp_too),
+        &[
+            ("market.nest_dissimilarity", lambda),
+            ("mechanisms.allied_compliance", "false"),
+        ],
+        None,
+    );
+    let rows = run(&s);
+    let before = market_total(&s, &rows, Metric::SelfSufficiency, 2..3, "equipment", "CN");
+    let after = market_total(&s, &rows, Metric::SelfSufficiency, 4..16, "equipment", "CN") / 12.0;
+    after - before
+}
+
+#[test]
+fn nested_choice_both_ways_blocked_buyers_turn_to_other_importers_first_unless_none_is_open() {
+    // Domestic suppliers and imports as two nests (market.nest_dissimilarity λ): at λ < 1 buyers
+    // cut off from one importer substitute more readily among the other importers than toward
+    // home suppliers, so a ban lifts the target's self-sufficiency less than under the plain
+    // logit (λ = 1, which spreads blocked demand in proportion to the logit weights).
+    let (nested, plain) = (cn_substitution("0.3", false), cn_substitution("1", false));
+    // With every importer banned, the blocked demand has only home suppliers to go to: most of
+    // nesting's damping goes (what remains comes from shares and capacity that differ by λ
+    // before the ban).
+    let (nested_all, plain_all) = (cn_substitution("0.3", true), cn_substitution("1", true));
+    eprintln!(
+        "rise in CN equipment self-sufficiency: JP open λ=0.3 {nested:.4} λ=1 {plain:.4}; JP banning too λ=0.3 {nested_all:.4} λ=1 {plain_all:.4}"
+    );
+    assert!(
+        plain > 0.0 && nested < 0.7 * plain,
+        "with an open importer, nesting routes blocked demand abroad first: {nested:.4} vs {plain:.4}"
+    );
+    assert!(
+        nested_all / plain_all > nested / plain + 0.15,
+        "with every importer banned, nesting damps substitution far less: {:.3} vs {:.3} of the plain logit's rise",
+        nested_all / plain_all,
+        nested / plain
+    );
+}
+
+#[test]
+fn nested_logit_shares_are_shares_and_reduce_to_the_plain_logit_at_lambda_one() {
+    use chokepoint::model::world::{logit_shares, nested_logit_shares};
+    let u = [0.3, -0.2, 1.1, 0.0];
+    let domestic = [true, false, false, true];
+    let (mut plain, mut one, mut half) = ([0.0; 4], [0.0; 4], [0.0; 4]);
+    logit_shares(&u, 1.0, &mut plain);
+    nested_logit_shares(&u, &domestic, 1.0, 1.0, &mut one);
+    nested_logit_shares(&u, &domestic, 1.0, 0.5, &mut half);
+    assert_eq!(plain, one, "λ = 1 is the plain logit, bit for bit");
+    assert!((half.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+    // Within a nest the odds are exp((U_a − U_b)/(μλ)): twice the log-odds of the plain logit.
+    let within = (half[2] / half[1]).ln();
+    assert!((within - (1.1 - -0.2) / 0.5).abs() < 1e-12, "{within}");
+    // Across nests the odds are not the ratio of the two suppliers' weights (no IIA across nests).
+    let across = (half[2] / half[0]).ln();
+    assert!((across - (1.1 - 0.3) / 0.5).abs() > 0.1, "{across}");
+}
