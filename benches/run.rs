@@ -5,7 +5,8 @@
 //! (`metrics_csv/reference`) against the writer runs use (`metrics_csv/fast`); the floor is ≥ 3×
 //! (issue 16; `benches/run_speed.sh` reports the ratio).
 //!
-//! `cargo bench --bench run` — the floor is ≤ 8 ms for the default run, single-threaded (issue 11).
+//! `cargo bench -p chokepoint-bench --bench run` — the floor is ≤ 8 ms for the default run,
+//! single-threaded (issue 11).
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 

@@ -3,7 +3,7 @@
 #   1. a default run with charts against the same run with --no-plots, best wall time of N each
 #      (floor: ≤ 2×);
 #   2. formatting metrics.csv: the plain csv::Writer + `{}` path against the writer runs use,
-#      criterion means from `cargo bench --bench run -- metrics_csv` (floor: ≥ 3× faster).
+#      criterion means from `cargo bench -p chokepoint-bench --bench run -- metrics_csv` (floor: ≥ 3× faster).
 # Usage: benches/run_speed.sh [N]   (N = 5 runs of each; best-of, since the machine may be shared)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +32,7 @@ without=$(best --no-plots)
 awk -v a="$with" -v b="$without" 'BEGIN {
     printf "run with charts %.3f s, --no-plots %.3f s: ratio %.2f (floor <= 2)\n", a / 1e6, b / 1e6, a / b }'
 
-cargo bench --bench run --quiet -- metrics_csv >/dev/null 2>&1
+cargo bench -p chokepoint-bench --bench run --quiet -- metrics_csv >/dev/null 2>&1
 mean() { # the criterion mean estimate of metrics_csv/$1, in ns
     grep -o '"mean":{[^}]*}[^}]*"point_estimate":[0-9.e+-]*' "$target/criterion/metrics_csv/$1/new/estimates.json" \
         | grep -o '"point_estimate":[0-9.e+-]*$' | cut -d: -f2

@@ -2,9 +2,9 @@
 //! and 2 worker threads, through the same entry point as `chokepoint sweep` (journal and output
 //! files included). Criterion reports the throughput as elements/s = runs/s.
 //!
-//! `cargo bench --bench sweep` — the floor is a speed-up ≥ 1.8× from 1 to 2 threads on a
-//! 2-core machine. `benches/sweep_scale.sh` times a 10,000-run sweep and compares its peak memory
-//! with a 1,000-run sweep.
+//! `cargo bench -p chokepoint-bench --bench sweep` — the floor is a speed-up ≥ 1.8× from 1
+//! to 2 threads on a 2-core machine. `benches/sweep_scale.sh` times a 10,000-run sweep and compares
+//! its peak memory with a 1,000-run sweep.
 
 use std::time::Duration;
 

@@ -200,3 +200,50 @@ fn no_two_files_of_a_module_import_each_other() {
         }
     }
 }
+
+/// The `[section]` of a manifest's text: its lines up to the next section header.
+fn manifest_section<'a>(manifest: &'a str, header: &str) -> Vec<&'a str> {
+    manifest
+        .lines()
+        .skip_while(|line| line.trim() != header)
+        .skip(1)
+        .take_while(|line| !line.trim_start().starts_with('['))
+        .collect()
+}
+
+/// The build layout ARCHITECTURE.md ("Build") states: `cargo test` at the root builds the library,
+/// its unit tests and `tests/it` only. criterion belongs to the benchmarks' own package, and the
+/// binary, which has no unit tests, gets no test harness.
+#[test]
+fn cargo_test_builds_no_benchmark_harness() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let manifest = fs::read_to_string(root.join("Cargo.toml")).expect("Cargo.toml reads");
+    let dev = manifest_section(&manifest, "[dev-dependencies]");
+    assert!(
+        dev.iter().all(|line| !line.starts_with("criterion")),
+        "criterion is a dev-dependency of chokepoint again: it belongs in benches/Cargo.toml"
+    );
+    let members = manifest_section(&manifest, "[workspace]").join("\n");
+    assert!(
+        members.contains("\"benches\""),
+        "the workspace lists no benches member:\n{members}"
+    );
+    let bin = manifest_section(&manifest, "[[bin]]");
+    assert!(
+        bin.iter().any(|line| line.replace(' ', "") == "test=false"),
+        "the binary has no `test = false`: cargo test builds an empty harness of main.rs"
+    );
+    let benches = fs::read_to_string(root.join("benches/Cargo.toml")).expect("benches manifest");
+    assert!(
+        manifest_section(&benches, "[dev-dependencies]")
+            .iter()
+            .any(|line| line.starts_with("criterion")),
+        "benches/Cargo.toml does not depend on criterion"
+    );
+    for bench in ["run", "sweep"] {
+        assert!(
+            benches.contains(&format!("name = \"{bench}\"")),
+            "benches/Cargo.toml lacks the {bench} benchmark"
+        );
+    }
+}

@@ -1,4 +1,5 @@
-//! Runs the default scenario many times, for profilers: `cargo run --release --example profile_run`.
+//! Runs the default scenario many times, for profilers:
+//! `cargo run --release -p chokepoint-bench --example profile_run`.
 use chokepoint::model::metrics::Selection;
 use chokepoint::scenario::{Overrides, Source, load};
 
