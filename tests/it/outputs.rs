@@ -263,6 +263,14 @@ fn a_sweep_folder_describes_the_metrics_of_its_outcomes() {
     // `chokepoint plot` checks every listed digest, the catalogue's included.
     let listed = chokepoint(&["plot", "g", "--list"], dir.path());
     assert!(listed.status.success(), "{}", stderr(&listed));
+    // A write stopped before the manifest leaves the catalogue behind: it is the sweep's own file,
+    // so the same command runs again instead of refusing a "foreign" file.
+    fs::remove_file(dir.path().join("g/manifest.json")).unwrap();
+    run_ok(
+        &["sweep", "spec.ron", "--no-plots", "--out", "g", "-j", "1"],
+        dir.path(),
+    );
+    assert_catalogue_of(&dir.path().join("g"), &["state_market_share", "ai_compute"]);
 }
 
 /// `--ticks 30` from 2022-07: ticks 0–29 cover 2022-07 to 2024-12.
