@@ -10,10 +10,10 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use chokepoint::charts::{OutputFormat, PlotRequest, SizePreset, available_charts, plot_directory};
 use chokepoint::model::catalogue;
 use chokepoint::model::metrics::{Metric, Selection};
-use chokepoint::output::tidy;
+use chokepoint::output::{ticks, tidy};
 use chokepoint::runner::{CommandError, folder, single, sweep};
 use chokepoint::scenario::params::{ParamValue, Parameters};
-use chokepoint::scenario::{self, Overrides, load::BUNDLED};
+use chokepoint::scenario::{self, Overrides, Scenario, load::BUNDLED};
 
 #[derive(Parser)]
 #[command(
@@ -151,6 +151,10 @@ struct RunArgs {
     result: ResultArgs,
     #[command(flatten)]
     selection: SelectionArgs,
+    /// Table format: `parquet` writes metrics.parquet beside metrics.csv (a build with the
+    /// `parquet` feature: cargo build --release --features parquet).
+    #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
+    format: TableFormat,
 }
 
 /// Where a command writes its result folder, shared by `run`, `effect` and `merge`.
@@ -522,6 +526,9 @@ fn describe_source(loaded: &scenario::Loaded) -> String {
 
 fn run(args: RunArgs, ui: Ui) -> Result<(), CommandError> {
     let started = std::time::Instant::now();
+    if args.format == TableFormat::Parquet {
+        chokepoint::output::parquet_available().map_err(CommandError::bad_input)?;
+    }
     let (loaded, overrides) = load(&args.scenario, ui)?;
     // The default folder: output/<name>, with a suffix for --seed, --ticks and --set
     // (runner::folder::run_folder_name), so a variant never collides with the plain run.
@@ -537,7 +544,8 @@ fn run(args: RunArgs, ui: Ui) -> Result<(), CommandError> {
         force: args.result.force,
         command_line: std::env::args().collect(),
         plots: (!args.result.no_plots).then(|| charts_at(args.result.dpi)),
-        selection: args.selection.selection(loaded.scenario.ticks)?,
+        selection: args.selection.selection(&loaded.scenario)?,
+        parquet: args.format == TableFormat::Parquet,
     };
     let summary = single::execute(&loaded, &request)?;
     if let Err(e) = &summary.charts {
@@ -870,7 +878,7 @@ fn list_params(filter: Option<&str>) {
 
 // ---- What a run keeps (`run --metrics/--every`) and the metric catalogue (`chokepoint metrics`).
 
-/// `run --metrics LIST --every N`: which rows `metrics.csv` keeps.
+/// `run --metrics LIST --every N | --dates LIST`: which rows `metrics.csv` keeps.
 #[derive(Args)]
 struct SelectionArgs {
     /// Keep only these metrics (comma-separated); `chokepoint metrics` lists them.
@@ -879,11 +887,15 @@ struct SelectionArgs {
     /// Keep every Nth tick (0, N, 2N, …) and the last one.
     #[arg(long, value_name = "N", value_parser = at_least_one_tick)]
     every: Option<u32>,
+    /// Keep the ticks of these dates (comma-separated YYYY-MM or YYYY-MM-DD; YYYY = that year's
+    /// first tick; `yearly` = each year's first tick and the last tick).
+    #[arg(long, value_name = "LIST", conflicts_with = "every")]
+    dates: Option<String>,
 }
 
 impl SelectionArgs {
-    /// The model's selection for a run of `ticks` ticks.
-    fn selection(&self, ticks: u32) -> Result<Selection, CommandError> {
+    /// The model's selection for a run of `scenario`.
+    fn selection(&self, scenario: &Scenario) -> Result<Selection, CommandError> {
         let metrics = self
             .metrics
             .as_deref()
@@ -892,20 +904,15 @@ impl SelectionArgs {
                     .map_err(|e| CommandError::bad_input(format!("--metrics: {e}")))
             })
             .transpose()?;
-        let ticks = self.every.map(|n| every_nth_tick(ticks, n));
+        let ticks = match (&self.dates, self.every) {
+            (Some(list), _) => Some(
+                ticks::ticks_of_dates(scenario, list)
+                    .map_err(|e| CommandError::bad_input(format!("--dates: {e}")))?,
+            ),
+            (None, every) => every.map(|n| ticks::every_nth_tick(scenario.ticks, n)),
+        };
         Ok(Selection { metrics, ticks })
     }
-}
-
-/// Ticks 0, n, 2n, … below `ticks`, and the last tick.
-fn every_nth_tick(ticks: u32, n: u32) -> Vec<u32> {
-    let mut kept: Vec<u32> = (0..ticks).step_by(n as usize).collect();
-    if let Some(last) = ticks.checked_sub(1)
-        && kept.last() != Some(&last)
-    {
-        kept.push(last);
-    }
-    kept
 }
 
 /// `--every N`: a whole number of at least 1.
@@ -915,6 +922,15 @@ fn at_least_one_tick(text: &str) -> Result<u32, String> {
         Ok(n) => Ok(n),
         Err(_) => Err(format!("`{text}` is not a whole number of ticks")),
     }
+}
+
+/// `run --format`: the table formats of the metrics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum TableFormat {
+    /// metrics.csv only.
+    Csv,
+    /// metrics.parquet beside metrics.csv (needs the `parquet` cargo feature).
+    Parquet,
 }
 
 /// `chokepoint metrics --format`.

@@ -15,6 +15,7 @@ use super::files::{AtomicFile, OutputError, io_error};
 use super::manifest::FileRecord;
 use super::table::CsvText;
 use crate::labels::{INDEX_COLUMNS, Names};
+use crate::model::metrics::Metric;
 use crate::provenance::{build_info, sha256_hex};
 use crate::scenario::params::ParamValue;
 use crate::scenario::scenario_hash;
@@ -149,15 +150,20 @@ pub fn write_outputs(
             sensitivity_csv(dir, plan, records)?,
         );
     }
-    for (name, text) in [
-        ("scenario.ron", crate::scenario::to_ron(&plan.base)),
-        ("sweep.ron", plan.spec_text.clone()),
+    // The metrics the outcome columns read, described as in a run's folder.
+    let metrics: Vec<Metric> = plan.columns.iter().map(|c| c.key.0).collect();
+    let catalogue = super::tidy::metrics_catalogue_csv(&metrics);
+    let catalogue_rows = catalogue.lines().count().saturating_sub(1);
+    for (name, text, rows) in [
+        ("metrics_catalogue.csv", catalogue, Some(catalogue_rows)),
+        ("scenario.ron", crate::scenario::to_ron(&plan.base), None),
+        ("sweep.ron", plan.spec_text.clone(), None),
     ] {
         super::files::write_atomic(&dir.join(name), text.as_bytes())?;
         files.insert(
             name.to_string(),
             FileRecord {
-                rows: None,
+                rows,
                 sha256: sha256_hex(text.as_bytes()),
             },
         );

@@ -20,7 +20,7 @@ use crate::model::metrics::{Metric, NONE, Selection, WORLD};
 use crate::output::files::write_atomic;
 use crate::output::manifest::FileRecord;
 use crate::output::table::CsvText;
-use crate::output::{OutputDir, OutputError};
+use crate::output::{OutputDir, OutputError, tidy};
 use crate::provenance::{build_info, sha256_hex};
 use crate::scenario::params::ParamValue;
 use crate::scenario::scenario_hash;
@@ -473,6 +473,11 @@ fn write(
         (
             "summary.md",
             summary_md(l, ablations, results, labels, &plan.base),
+        ),
+        // The metrics the outcomes read, described as in a run's folder.
+        (
+            "metrics_catalogue.csv",
+            tidy::metrics_catalogue_csv(&plan.targets.iter().map(|t| t.metric).collect::<Vec<_>>()),
         ),
     ];
     let mut manifest = EffectManifest::new(l, &plan.base, &plan.source, request, ablations, labels);

@@ -190,6 +190,7 @@ const OUTPUT_FILES: &[&str] = &[
     "summary.csv",
     "columns.csv",
     "sensitivity.csv",
+    "metrics_catalogue.csv",
     "scenario.ron",
     "sweep.ron",
     "manifest.json",

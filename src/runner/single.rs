@@ -28,8 +28,10 @@ pub struct RunRequest {
     pub command_line: Vec<String>,
     /// Charts to draw into `charts/` before publishing; `None` skips them (`--no-plots`).
     pub plots: Option<crate::charts::PlotRequest>,
-    /// Which metrics and ticks `metrics.csv` keeps (`--metrics`, `--every`); default all.
+    /// Which metrics and ticks `metrics.csv` keeps (`--metrics`, `--every`, `--dates`); default all.
     pub selection: Selection,
+    /// Also write the rows as `metrics.parquet` (`--format parquet`; needs the `parquet` feature).
+    pub parquet: bool,
 }
 
 /// What a finished run produced.
@@ -54,6 +56,9 @@ pub enum RunError {
     /// The output folder could not be used or written.
     #[error("{0}")]
     Output(#[from] OutputError),
+    /// The request needs something this build lacks (a cargo feature): bad input, exit 2.
+    #[error("{0}")]
+    Unsupported(&'static str),
 }
 
 impl From<RunError> for super::error::CommandError {
@@ -61,7 +66,9 @@ impl From<RunError> for super::error::CommandError {
     fn from(e: RunError) -> Self {
         match e {
             RunError::Output(e) => e.into(),
-            e @ RunError::NonFinite(_) => super::error::CommandError::bad_input(e),
+            e @ (RunError::NonFinite(_) | RunError::Unsupported(_)) => {
+                super::error::CommandError::bad_input(e)
+            }
         }
     }
 }
@@ -70,6 +77,9 @@ impl From<RunError> for super::error::CommandError {
 pub fn execute(loaded: &Loaded, request: &RunRequest) -> Result<RunSummary, RunError> {
     let started = Instant::now();
     let scenario = &loaded.scenario;
+    if request.parquet {
+        crate::output::parquet_available().map_err(RunError::Unsupported)?;
+    }
     let target = result_dir(request.out.as_deref(), &scenario.name);
     let dir = OutputDir::create(&target, request.force)?;
     let rows = model::try_run(scenario, request.selection.clone())?;
@@ -81,7 +91,7 @@ pub fn execute(loaded: &Loaded, request: &RunRequest) -> Result<RunSummary, RunE
     );
     // The charts need only the rows: they are drawn while the tables are written.
     let (files, charts) = rayon::join(
-        || write_tables(&dir, loaded, &request.selection, &rows),
+        || write_tables(&dir, loaded, request, &manifest, &rows),
         || match &request.plots {
             Some(plots) => draw_charts(&dir.path(""), scenario, &rows, plots),
             None => Ok(0),
@@ -99,12 +109,13 @@ pub fn execute(loaded: &Loaded, request: &RunRequest) -> Result<RunSummary, RunE
     })
 }
 
-/// Writes `metrics.csv` (hashed as it is written), `metrics_catalogue.csv`, `scenario.ron` and
-/// the entity tables; returns their manifest records.
+/// Writes `metrics.csv` (hashed as it is written), `metrics.parquet` when asked,
+/// `metrics_catalogue.csv`, `scenario.ron` and the entity tables; returns their manifest records.
 fn write_tables(
     dir: &OutputDir,
     loaded: &Loaded,
-    selection: &Selection,
+    request: &RunRequest,
+    manifest: &RunManifest,
     rows: &[Row],
 ) -> Result<std::collections::BTreeMap<String, FileRecord>, OutputError> {
     let scenario = &loaded.scenario;
@@ -114,7 +125,20 @@ fn write_tables(
     let mut record = metrics.commit(0)?;
     record.rows = Some(rows.len());
     records.insert("metrics.csv".to_string(), record);
-    let chosen: Vec<Metric> = selection
+    #[cfg(feature = "parquet")]
+    if request.parquet {
+        let record = crate::output::parquet::write_metrics_parquet(
+            &dir.path("metrics.parquet"),
+            scenario,
+            manifest,
+            rows,
+        )?;
+        records.insert("metrics.parquet".to_string(), record);
+    }
+    #[cfg(not(feature = "parquet"))]
+    let _ = manifest;
+    let chosen: Vec<Metric> = request
+        .selection
         .metrics
         .clone()
         .unwrap_or_else(|| Metric::ALL.to_vec());

@@ -1,7 +1,10 @@
 //! What a run writes and how fast it gets there (issue 16, items 3 and 4): charts drawn from the
 //! rows in memory equal `chokepoint plot`'s byte for byte; `--metrics` and `--every` keep a
 //! subset of exactly the full run's rows; the metric catalogue beside `metrics.csv` and from
-//! `chokepoint metrics`; the digest of `metrics.csv` taken while writing matches the file.
+//! `chokepoint metrics`, and in sweep and effect folders; the digest of `metrics.csv` taken while
+//! writing matches the file; `--dates` keeps the ticks of calendar dates; `--format parquet`
+//! writes the rows of `metrics.csv` as `metrics.parquet` (feature `parquet`, read back here with
+//! the `parquet` crate's reader) or is refused naming the feature.
 
 use std::fs;
 use std::path::Path;
@@ -195,6 +198,278 @@ fn replicates_csv_carries_each_doses_label_and_value() {
         seen.insert(f[2].to_string());
     }
     assert_eq!(seen.len(), 3);
+    assert_catalogue_of(&dir.path().join("e"), &["ai_compute"]);
+}
+
+/// `folder/metrics_catalogue.csv` is `chokepoint metrics --format csv`'s rows of `metrics` (in the
+/// catalogue's order), and the folder's manifest lists it with its digest and row count.
+fn assert_catalogue_of(folder: &Path, metrics: &[&str]) {
+    let all = chokepoint(&["metrics", "--format", "csv"], folder);
+    let all = String::from_utf8(all.stdout).unwrap();
+    let expected: Vec<&str> = all
+        .lines()
+        .enumerate()
+        .filter(|(i, l)| *i == 0 || metrics.contains(&l.split(',').next().unwrap()))
+        .map(|(_, l)| l)
+        .collect();
+    assert_eq!(
+        expected.len(),
+        metrics.len() + 1,
+        "{metrics:?} in the catalogue"
+    );
+    let bytes = fs::read(folder.join("metrics_catalogue.csv")).unwrap();
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    assert_eq!(text.lines().collect::<Vec<_>>(), expected);
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(folder.join("manifest.json")).unwrap()).unwrap();
+    let record = &manifest["files"]["metrics_catalogue.csv"];
+    let digest: String = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(record["sha256"].as_str(), Some(digest.as_str()), "{record}");
+    assert_eq!(
+        record["rows"].as_u64(),
+        Some(metrics.len() as u64),
+        "{record}"
+    );
+}
+
+#[test]
+fn a_sweep_folder_describes_the_metrics_of_its_outcomes() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("small_world.ron"),
+        crate::support::SMALL_WORLD,
+    )
+    .unwrap();
+    let spec = r#"Sweep(
+        name: "g",
+        scenario: "small_world.ron",
+        ticks: 6,
+        design: Grid,
+        replicates: 1,
+        seed: 1,
+        parameters: [Vary(path: "market.home_bias", dist: Values([0.5, 1.5]))],
+        keep: Keep(metrics: ["state_market_share", "ai_compute"], ticks: [5], states: ["US"], markets: ["world"]),
+    )"#;
+    fs::write(dir.path().join("spec.ron"), spec).unwrap();
+    run_ok(
+        &["sweep", "spec.ron", "--no-plots", "--out", "g", "-j", "1"],
+        dir.path(),
+    );
+    // In the catalogue's order, not the spec's.
+    assert_catalogue_of(&dir.path().join("g"), &["state_market_share", "ai_compute"]);
+    // `chokepoint plot` checks every listed digest, the catalogue's included.
+    let listed = chokepoint(&["plot", "g", "--list"], dir.path());
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    // A write stopped before the manifest leaves the catalogue behind: it is the sweep's own file,
+    // so the same command runs again instead of refusing a "foreign" file.
+    fs::remove_file(dir.path().join("g/manifest.json")).unwrap();
+    run_ok(
+        &["sweep", "spec.ron", "--no-plots", "--out", "g", "-j", "1"],
+        dir.path(),
+    );
+    assert_catalogue_of(&dir.path().join("g"), &["state_market_share", "ai_compute"]);
+}
+
+/// `--ticks 30` from 2022-07: ticks 0–29 cover 2022-07 to 2024-12.
+#[test]
+fn dates_keep_the_ticks_of_those_dates_with_exactly_the_full_runs_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = [
+        "run",
+        "--ticks",
+        "30",
+        "--no-plots",
+        "--metrics",
+        "ai_compute",
+    ];
+    run_ok(&[&base[..], &["--out", "full"]].concat(), dir.path());
+    for (dates, ticks) in [
+        (
+            "2023-01,2024-06-15,2022-07,2023-01-31",
+            vec!["0", "6", "23"],
+        ),
+        ("yearly", vec!["0", "6", "18", "29"]),
+        ("2024", vec!["18"]),
+    ] {
+        let out = format!("d{}", ticks.len());
+        run_ok(
+            &[&base[..], &["--out", &out, "--dates", dates]].concat(),
+            dir.path(),
+        );
+        let full = fs::read_to_string(dir.path().join("full/metrics.csv")).unwrap();
+        let kept = fs::read_to_string(dir.path().join(&out).join("metrics.csv")).unwrap();
+        let expected: Vec<&str> = full
+            .lines()
+            .enumerate()
+            .filter(|(i, l)| *i == 0 || ticks.contains(&l.split(',').next().unwrap()))
+            .map(|(_, l)| l)
+            .collect();
+        assert!(expected.len() > ticks.len(), "{dates}");
+        assert_eq!(
+            kept.lines().collect::<Vec<_>>(),
+            expected,
+            "--dates {dates}"
+        );
+    }
+}
+
+#[test]
+fn bad_dates_are_refused_with_the_valid_range_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    for dates in [
+        "2025-01",
+        "2022-01",
+        "2023-13",
+        "23-01",
+        "2021",
+        "2023-01,,",
+    ] {
+        let out = chokepoint(
+            &["run", "--ticks", "30", "--dates", dates, "--out", "r"],
+            dir.path(),
+        );
+        assert_eq!(out.status.code(), Some(2), "--dates {dates}");
+        let message = stderr(&out);
+        assert!(
+            message.contains("--dates")
+                && message.contains("2022-07 to 2024-12")
+                && message.contains("YYYY-MM"),
+            "--dates {dates}: {message}"
+        );
+        assert!(!message.contains("panicked"), "{message}");
+        assert!(!dir.path().join("r").exists(), "nothing written");
+    }
+    let out = chokepoint(
+        &["run", "--dates", "2023-01", "--every", "3", "--out", "r"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot be used with"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Without the `parquet` feature `--format parquet` is refused before anything runs, naming the
+/// feature and the command that builds it.
+#[cfg(not(feature = "parquet"))]
+#[test]
+fn parquet_without_the_feature_is_refused_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = chokepoint(&["run", "--format", "parquet", "--out", "r"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let message = stderr(&out);
+    assert!(
+        message.contains("`parquet` cargo feature")
+            && message.contains("cargo build --release --features parquet"),
+        "{message}"
+    );
+    assert!(!message.contains("panicked"), "{message}");
+    assert!(!dir.path().join("r").exists(), "nothing written");
+}
+
+/// `metrics.parquet` read back with the `parquet` crate equals `metrics.csv` row for row (typed
+/// columns, null where the CSV field is empty), carries the run's provenance in its key-value
+/// metadata, is listed in the manifest with its digest, and is the same bytes when run again.
+#[cfg(feature = "parquet")]
+#[test]
+fn parquet_holds_the_rows_of_metrics_csv() {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::record::Field;
+
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["run", "--ticks", "30", "--no-plots", "--format", "parquet"];
+    run_ok(&[&args[..], &["--out", "r"]].concat(), dir.path());
+    run_ok(&[&args[..], &["--out", "again"]].concat(), dir.path());
+    let folder = dir.path().join("r");
+    let bytes = fs::read(folder.join("metrics.parquet")).unwrap();
+    assert!(
+        bytes == fs::read(dir.path().join("again/metrics.parquet")).unwrap(),
+        "the same run writes the same bytes"
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(folder.join("manifest.json")).unwrap()).unwrap();
+    let record = &manifest["files"]["metrics.parquet"];
+    let digest: String = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(record["sha256"].as_str(), Some(digest.as_str()));
+
+    let reader =
+        SerializedFileReader::new(fs::File::open(folder.join("metrics.parquet")).unwrap()).unwrap();
+    let metadata = reader.metadata().file_metadata();
+    let value_of = |key: &str| {
+        metadata
+            .key_value_metadata()
+            .and_then(|kv| kv.iter().find(|k| k.key == key))
+            .and_then(|k| k.value.clone())
+    };
+    assert_eq!(
+        value_of("chokepoint.scenario_sha256").as_deref(),
+        manifest["scenario_sha256"].as_str()
+    );
+    assert_eq!(
+        value_of("chokepoint.seed"),
+        Some(manifest["seed"].to_string())
+    );
+    let columns: Vec<String> = metadata
+        .schema_descr()
+        .columns()
+        .iter()
+        .map(|c| c.name().to_string())
+        .collect();
+    assert_eq!(
+        columns.join(","),
+        "tick,date,metric,state,firm,sector,market,value"
+    );
+
+    let csv = fs::read_to_string(folder.join("metrics.csv")).unwrap();
+    let mut csv_rows = csv.lines().skip(1);
+    let mut count = 0u64;
+    let mut nulls = 0;
+    for row in reader.get_row_iter(None).unwrap() {
+        let row = row.unwrap();
+        let line = csv_rows
+            .next()
+            .expect("no more rows in metrics.csv than in metrics.parquet");
+        let f: Vec<&str> = line.split(',').collect();
+        let fields: Vec<&Field> = row.get_column_iter().map(|(_, field)| field).collect();
+        assert_eq!(fields.len(), 8);
+        assert_eq!(fields[0], &Field::Int(f[0].parse().unwrap()), "{line}");
+        let date: Vec<u32> = f[1].split('-').map(|p| p.parse().unwrap()).collect();
+        let days = chokepoint::output::parquet::days_since_epoch(date[0] as i32, date[1], date[2]);
+        assert_eq!(fields[1], &Field::Date(days), "{line}");
+        for c in 2..7 {
+            let expected = if f[c].is_empty() {
+                nulls += 1;
+                Field::Null
+            } else {
+                Field::Str(f[c].to_string())
+            };
+            assert_eq!(fields[c], &expected, "column {c} of {line}");
+        }
+        let Field::Double(value) = fields[7] else {
+            panic!("value of {line} is {:?}", fields[7])
+        };
+        assert_eq!(
+            value.to_bits(),
+            f[7].parse::<f64>().unwrap().to_bits(),
+            "{line}"
+        );
+        count += 1;
+    }
+    assert!(csv_rows.next().is_none(), "metrics.csv has more rows");
+    assert!(nulls > 0, "empty fields became nulls");
+    assert_eq!(record["rows"].as_u64(), Some(count));
+    assert_eq!(
+        manifest["files"]["metrics.csv"]["rows"].as_u64(),
+        Some(count)
+    );
 }
 
 #[test]
