@@ -533,10 +533,16 @@ impl Metrics {
 
     /// Distinct non-empty values of column `c` among the rows of `metric`, sorted.
     pub(crate) fn distinct(&self, metric: &str, c: Col) -> BTreeSet<String> {
-        let syms: BTreeSet<u32> = self.rows_of(metric).map(|r| r.ent.get(c)).collect();
-        syms.into_iter()
-            .filter(|&s| s != 0)
-            .map(|s| self.names.name(s).to_string())
+        // A flag per symbol: one pass over the rows without a set insertion per row.
+        let mut seen = vec![false; self.names.names.len()];
+        for r in self.rows_of(metric) {
+            seen[r.ent.get(c) as usize] = true;
+        }
+        seen.iter()
+            .enumerate()
+            .skip(1)
+            .filter(|&(_, &seen)| seen)
+            .map(|(s, _)| self.names.name(s as u32).to_string())
             .collect()
     }
 
