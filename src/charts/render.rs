@@ -571,18 +571,44 @@ pub(crate) fn write_png(
     // Layout is in points and independent of the pixel density.
     let lay = layout(fig, &Theme::layout(preset));
     let (w, h) = size_px(&lay, ppi);
-    let file = AtomicFile::for_encoder(path);
-    let result = {
-        let root = BitMapBackend::new(file.temp_path(), (w, h)).into_drawing_area();
-        draw(&root, &th, fig, &lay)
-    };
-    if let Err(e) = result {
-        return Err(PlotError::Draw {
+    let mut pixels = vec![0u8; w as usize * h as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, (w, h)).into_drawing_area();
+        draw(&root, &th, fig, &lay).map_err(|e| PlotError::Draw {
             path: path.to_path_buf(),
             message: e.to_string(),
-        });
+        })?;
     }
+    let file = AtomicFile::for_encoder(path);
+    encode_png(&pixels, (w, h), file.temp_path())?;
     commit(file, path)
+}
+
+/// Encodes 8-bit RGB `pixels` as a PNG file at `path`, with the settings plotters' `image`
+/// encoder used (fast deflate, adaptive filter per row), so the files are byte for byte those
+/// earlier versions wrote, without building the `image` crate.
+fn encode_png(pixels: &[u8], (w, h): (u32, u32), path: &Path) -> Result<(), PlotError> {
+    let io = |e: std::io::Error| PlotError::io(path, e);
+    let file = std::fs::File::create(path).map_err(io)?;
+    let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), w, h);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Fast);
+    encoder.set_filter(png::FilterType::Sub);
+    encoder.set_adaptive_filter(png::AdaptiveFilterType::Adaptive);
+    let encoded = (|| {
+        let mut writer = encoder.write_header()?;
+        writer.write_image_data(pixels)?;
+        // Writes IEND and flushes the buffer, so a failed write is an error, not a drop.
+        writer.finish()
+    })();
+    encoded.map_err(|e| match e {
+        png::EncodingError::IoError(e) => io(e),
+        other => PlotError::Draw {
+            path: path.to_path_buf(),
+            message: format!("PNG encoding failed: {other}"),
+        },
+    })
 }
 
 fn xml_escape(s: &str) -> String {
