@@ -331,7 +331,7 @@ impl Names {
 }
 
 /// Which column of a tidy row.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Col {
     State,
     Firm,
@@ -397,6 +397,10 @@ pub(crate) struct Metrics {
     by_metric: HashMap<u32, Vec<u32>>,
     /// metric names in order of first appearance.
     pub metric_order: Vec<u32>,
+    /// (metric, column) → its distinct non-empty symbols, sorted by name: the chart builders ask
+    /// the same question many times (e.g. which markets a share metric has), each a pass over
+    /// hundreds of thousands of rows.
+    distinct: std::sync::Mutex<HashMap<(u32, Col), BTreeSet<String>>>,
 }
 
 impl Metrics {
@@ -445,6 +449,7 @@ impl Metrics {
             tick_year,
             by_metric,
             metric_order,
+            distinct: Default::default(),
         })
     }
 
@@ -505,6 +510,7 @@ impl Metrics {
             tick_year,
             by_metric,
             metric_order,
+            distinct: Default::default(),
         }
     }
 
@@ -533,10 +539,30 @@ impl Metrics {
 
     /// Distinct non-empty values of column `c` among the rows of `metric`, sorted.
     pub(crate) fn distinct(&self, metric: &str, c: Col) -> BTreeSet<String> {
-        let syms: BTreeSet<u32> = self.rows_of(metric).map(|r| r.ent.get(c)).collect();
-        syms.into_iter()
-            .filter(|&s| s != 0)
-            .map(|s| self.names.name(s).to_string())
+        let Some(m) = self.names.get(metric) else {
+            return BTreeSet::new();
+        };
+        // A poisoned lock only means another thread panicked; the map itself is whole.
+        let lock = || self.distinct.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(set) = lock().get(&(m, c)) {
+            return set.clone();
+        }
+        let set = self.distinct_uncached(metric, c);
+        lock().insert((m, c), set.clone());
+        set
+    }
+
+    fn distinct_uncached(&self, metric: &str, c: Col) -> BTreeSet<String> {
+        // A flag per symbol: one pass over the rows without a set insertion per row.
+        let mut seen = vec![false; self.names.names.len()];
+        for r in self.rows_of(metric) {
+            seen[r.ent.get(c) as usize] = true;
+        }
+        seen.iter()
+            .enumerate()
+            .skip(1)
+            .filter(|&(_, &seen)| seen)
+            .map(|(s, _)| self.names.name(s as u32).to_string())
             .collect()
     }
 

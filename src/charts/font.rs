@@ -4,6 +4,7 @@
 //! registered here before drawing. Text widths are measured with the same font data, so layout in
 //! points is identical for SVG and PNG.
 
+use std::collections::HashMap;
 use std::sync::Once;
 
 use plotters::style::{FontDesc, FontFamily, FontStyle, register_font};
@@ -48,15 +49,35 @@ pub(crate) fn font_desc(em_px: f64, bold: bool) -> FontDesc<'static> {
     FontDesc::new(FontFamily::Name(FAMILY), em_px * SIZE_PER_EM, style)
 }
 
-/// Width in points of `text` set at `pt` points.
-pub(crate) fn text_width_pt(text: &str, pt: f64, bold: bool) -> f64 {
-    // Measure at a large size to avoid rounding, then scale linearly.
-    const REF_EM: f64 = 1000.0;
+/// Em size in pixels at which text is measured: large, to avoid rounding; widths scale linearly.
+const REF_EM: f64 = 1000.0;
+
+/// Widths measured so far, in pixels at [`REF_EM`], by face (bold) and text. Layout and bitmap
+/// text measure the same tick labels, legend entries and glyphs over and over, and plotters lays
+/// the string out afresh on each call; a width depends only on its key, so the cache never
+/// changes a result.
+static WIDTHS: std::sync::OnceLock<std::sync::Mutex<HashMap<(bool, String), u32>>> =
+    std::sync::OnceLock::new();
+
+/// Width of `text` in pixels at [`REF_EM`], as plotters' layout measures it.
+fn width_at_ref_em(text: &str, bold: bool) -> u32 {
+    let cache = WIDTHS.get_or_init(Default::default);
+    // A poisoned lock only means another thread panicked; the map itself is whole.
+    let lock = || cache.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(&w) = lock().get(&(bold, text.to_string())) {
+        return w;
+    }
     let w = font_desc(REF_EM, bold)
         .box_size(text)
         .map(|(w, _)| w)
         .unwrap_or(0);
-    w as f64 / REF_EM * pt
+    lock().insert((bold, text.to_string()), w);
+    w
+}
+
+/// Width in points of `text` set at `pt` points.
+pub(crate) fn text_width_pt(text: &str, pt: f64, bold: bool) -> f64 {
+    width_at_ref_em(text, bold) as f64 / REF_EM * pt
 }
 
 /// The vendored faces parsed once, regular and bold, for glyph metrics plotters does not expose.
@@ -83,9 +104,7 @@ pub(crate) fn left_bearing_em(c: char, bold: bool) -> f64 {
 /// Pen position (in em) of each character of `text`, as plotters' ab_glyph layout advances it
 /// (advances plus kerning).
 pub(crate) fn pen_positions_em(text: &str, bold: bool) -> Vec<(char, f64)> {
-    const REF_EM: f64 = 1000.0;
-    let f = font_desc(REF_EM, bold);
-    let w = |s: &str| f.box_size(s).map(|(w, _)| w as f64).unwrap_or(0.0) / REF_EM;
+    let w = |s: &str| width_at_ref_em(s, bold) as f64 / REF_EM;
     let mut out = Vec::new();
     let mut prefix = String::new();
     for c in text.chars() {

@@ -32,6 +32,7 @@
 //! (heat maps) use viridis. "other" is light grey. Legends and panel titles wrap, never cut.
 //! docs/CHARTS.md says all this for users.
 
+mod canvas;
 mod compare;
 mod data;
 mod effect;

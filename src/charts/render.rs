@@ -8,6 +8,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::SizePreset;
+use super::canvas::{Canvas, CanvasError};
 use super::error::PlotError;
 use super::figure::{
     Dash, Figure, LEGEND_LINE_EM, Layer, Layout, LegendSlot, Panel, PanelLayout, Rect, Swatch,
@@ -17,7 +18,10 @@ use super::font::{SIZE_PER_EM, font_desc, left_bearing_em, pen_positions_em, tex
 use super::theme::{self, PNG_PX_PER_IN_AT_SCALE_1, Rgb, SVG_UNITS_PER_IN, Target, Theme};
 use crate::output::files::{AtomicFile, OutputError};
 
-type DResult<E> = Result<(), DrawingAreaErrorKind<E>>;
+/// A chart's drawing area, SVG or bitmap (one type, so the drawing code is compiled once).
+type Root<'a> = DrawingArea<Canvas<'a>, Shift>;
+
+type DResult = Result<(), DrawingAreaErrorKind<CanvasError>>;
 
 /// Maps one panel's data coordinates to device pixels.
 struct Map {
@@ -53,8 +57,8 @@ fn col(c: Rgb) -> RGBColor {
 /// Draw text with its baseline at `(x, y)` points (for `rotate`, the baseline is the vertical line
 /// `x` and the text is centred on `y`, reading upwards).
 #[allow(clippy::too_many_arguments)]
-fn text<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
+fn text(
+    root: &Root,
     th: &Theme,
     s: &str,
     pt: f64,
@@ -63,7 +67,7 @@ fn text<DB: DrawingBackend>(
     (x, y): (f64, f64),
     h: HPos,
     rotate: bool,
-) -> DResult<DB::ErrorType> {
+) -> DResult {
     if s.is_empty() {
         return Ok(());
     }
@@ -122,14 +126,14 @@ fn text<DB: DrawingBackend>(
 }
 
 /// A polyline in a line style, dash lengths in proportion to the stroke width.
-fn stroke<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
+fn stroke(
+    root: &Root,
     th: &Theme,
     pts: Vec<(i32, i32)>,
     width_pt: f64,
     dash: Dash,
     style: ShapeStyle,
-) -> DResult<DB::ErrorType> {
+) -> DResult {
     match dash.pattern() {
         None => root.draw(&PathElement::new(pts, style)),
         Some((on, off)) => {
@@ -140,12 +144,7 @@ fn stroke<DB: DrawingBackend>(
     }
 }
 
-fn draw_layer<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    th: &Theme,
-    map: &Map,
-    layer: &Layer,
-) -> DResult<DB::ErrorType> {
+fn draw_layer(root: &Root, th: &Theme, map: &Map, layer: &Layer) -> DResult {
     match layer {
         Layer::Area { pts, color, alpha } => {
             let px: Vec<(i32, i32)> = pts
@@ -238,12 +237,7 @@ fn draw_layer<DB: DrawingBackend>(
 }
 
 /// Draw `fig` laid out as `lay` on `root` (already sized to the layout).
-pub(crate) fn draw<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    th: &Theme,
-    fig: &Figure,
-    lay: &Layout,
-) -> DResult<DB::ErrorType> {
+pub(crate) fn draw(root: &Root, th: &Theme, fig: &Figure, lay: &Layout) -> DResult {
     root.fill(&WHITE)?;
     if let Some((x, y, t)) = &lay.title {
         text(
@@ -295,12 +289,7 @@ pub(crate) fn draw<DB: DrawingBackend>(
 }
 
 /// One panel: grid, layers, axes with their ticks and labels, and the panel title.
-fn draw_panel<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    th: &Theme,
-    panel: &Panel,
-    pl: &PanelLayout,
-) -> DResult<DB::ErrorType> {
+fn draw_panel(root: &Root, th: &Theme, panel: &Panel, pl: &PanelLayout) -> DResult {
     let axis_style = ShapeStyle::from(col(theme::AXIS)).stroke_width(th.stroke(th.axis_pt));
     let grid_style = ShapeStyle::from(col(theme::GRID)).stroke_width(th.stroke(th.grid_pt));
     let r = pl.data;
@@ -397,12 +386,7 @@ fn draw_panel<DB: DrawingBackend>(
 }
 
 /// One legend entry: its swatch, then its label.
-fn draw_legend_entry<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    th: &Theme,
-    slot: &LegendSlot,
-    swatch_w: f64,
-) -> DResult<DB::ErrorType> {
+fn draw_legend_entry(root: &Root, th: &Theme, slot: &LegendSlot, swatch_w: f64) -> DResult {
     let e = &slot.entry;
     let sw = swatch_w;
     let h = th.legend_pt * 0.8;
@@ -545,7 +529,7 @@ fn svg_text(fig: &Figure, preset: SizePreset, path: &Path) -> Result<String, Plo
     let (w, h) = size_px(&lay, SVG_UNITS_PER_IN);
     let mut buf = String::new();
     {
-        let root = SVGBackend::with_string(&mut buf, (w, h)).into_drawing_area();
+        let root = Canvas::Svg(SVGBackend::with_string(&mut buf, (w, h))).into_drawing_area();
         draw(&root, &th, fig, &lay).map_err(|e| PlotError::Draw {
             path: path.to_path_buf(),
             message: e.to_string(),
@@ -571,18 +555,45 @@ pub(crate) fn write_png(
     // Layout is in points and independent of the pixel density.
     let lay = layout(fig, &Theme::layout(preset));
     let (w, h) = size_px(&lay, ppi);
-    let file = AtomicFile::for_encoder(path);
-    let result = {
-        let root = BitMapBackend::new(file.temp_path(), (w, h)).into_drawing_area();
-        draw(&root, &th, fig, &lay)
-    };
-    if let Err(e) = result {
-        return Err(PlotError::Draw {
+    let mut pixels = vec![0u8; w as usize * h as usize * 3];
+    {
+        let root =
+            Canvas::Bitmap(BitMapBackend::with_buffer(&mut pixels, (w, h))).into_drawing_area();
+        draw(&root, &th, fig, &lay).map_err(|e| PlotError::Draw {
             path: path.to_path_buf(),
             message: e.to_string(),
-        });
+        })?;
     }
+    let file = AtomicFile::for_encoder(path);
+    encode_png(&pixels, (w, h), file.temp_path())?;
     commit(file, path)
+}
+
+/// Encodes 8-bit RGB `pixels` as a PNG file at `path`, with the settings plotters' `image`
+/// encoder used (fast deflate, adaptive filter per row), so the files are byte for byte those
+/// earlier versions wrote, without building the `image` crate.
+fn encode_png(pixels: &[u8], (w, h): (u32, u32), path: &Path) -> Result<(), PlotError> {
+    let io = |e: std::io::Error| PlotError::io(path, e);
+    let file = std::fs::File::create(path).map_err(io)?;
+    let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), w, h);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Fast);
+    encoder.set_filter(png::FilterType::Sub);
+    encoder.set_adaptive_filter(png::AdaptiveFilterType::Adaptive);
+    let encoded = (|| {
+        let mut writer = encoder.write_header()?;
+        writer.write_image_data(pixels)?;
+        // Writes IEND and flushes the buffer, so a failed write is an error, not a drop.
+        writer.finish()
+    })();
+    encoded.map_err(|e| match e {
+        png::EncodingError::IoError(e) => io(e),
+        other => PlotError::Draw {
+            path: path.to_path_buf(),
+            message: format!("PNG encoding failed: {other}"),
+        },
+    })
 }
 
 fn xml_escape(s: &str) -> String {

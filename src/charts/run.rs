@@ -413,24 +413,34 @@ impl RunData {
 
     /// Series of `metric` keyed by column `key`, for rows passing `keep`.
     fn series(&self, metric: &str, key: Col, keep: impl Fn(&MRow) -> bool) -> Series {
-        let mut out: Series = BTreeMap::new();
+        // Grouped by symbol first (no string per row), then keyed by name: symbols and names
+        // are one to one, so the map is the same.
+        let mut by_symbol: BTreeMap<u32, BTreeMap<u32, f64>> = BTreeMap::new();
         for r in self.m.rows_of(metric) {
             if !keep(r) || !r.value.is_finite() {
                 continue;
             }
-            let k = self.m.names.name(r.ent.get(key)).to_string();
-            out.entry(k).or_default().insert(r.tick, r.value);
+            by_symbol
+                .entry(r.ent.get(key))
+                .or_default()
+                .insert(r.tick, r.value);
         }
-        out
+        by_symbol
+            .into_iter()
+            .map(|(k, v)| (self.m.names.name(k).to_string(), v))
+            .collect()
     }
 
-    fn is(&self, sym: u32, s: &str) -> bool {
-        self.m.sym(s) == Some(sym)
+    /// A test that a row's symbol is `s`, with `s` looked up once rather than once per row.
+    fn is(&self, s: &str) -> impl Fn(u32) -> bool + use<> {
+        let wanted = self.m.sym(s);
+        move |sym| wanted == Some(sym)
     }
 
     fn firm_share(&self, sector: &str, market: &str) -> Series {
+        let (in_sector, in_market) = (self.is(sector), self.is(market));
         let mut s = self.series("market_share", Col::Firm, |r| {
-            self.is(r.ent.sector, sector) && self.is(r.ent.market, market) && r.ent.firm != 0
+            in_sector(r.ent.sector) && in_market(r.ent.market) && r.ent.firm != 0
         });
         s.remove("");
         s
@@ -440,8 +450,9 @@ impl RunData {
     /// the firms' shares summed by home state (`firms.csv`).
     fn state_share(&self, sector: &str, market: &str) -> Result<Series, PlotError> {
         if self.has_market("state_market_share", market) {
+            let (in_sector, in_market) = (self.is(sector), self.is(market));
             let mut s = self.series("state_market_share", Col::State, |r| {
-                self.is(r.ent.sector, sector) && self.is(r.ent.market, market)
+                in_sector(r.ent.sector) && in_market(r.ent.market)
             });
             s.remove("");
             return Ok(s);
@@ -469,21 +480,26 @@ impl RunData {
     }
 
     fn share_sectors(&self, market: &str, by_state: bool) -> Vec<String> {
-        let mut s = BTreeSet::new();
+        let in_market = self.is(market);
+        let mut symbols = BTreeSet::new();
         for r in self.m.rows_of("market_share") {
-            if self.is(r.ent.market, market) {
-                s.insert(self.m.names.name(r.ent.sector).to_string());
+            if in_market(r.ent.market) {
+                symbols.insert(r.ent.sector);
             }
         }
         if by_state {
             for r in self.m.rows_of("state_market_share") {
-                if self.is(r.ent.market, market) {
-                    s.insert(self.m.names.name(r.ent.sector).to_string());
+                if in_market(r.ent.market) {
+                    symbols.insert(r.ent.sector);
                 }
             }
         }
-        s.remove("");
-        sort_sectors(s)
+        symbols.remove(&0);
+        sort_sectors(
+            symbols
+                .into_iter()
+                .map(|s| self.m.names.name(s).to_string()),
+        )
     }
 
     fn market_label(&self, market: &str) -> String {

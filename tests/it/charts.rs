@@ -218,17 +218,35 @@ fn parse_svg(path: &Path) -> Svg {
     }
 }
 
+/// Decodes a PNG fully: its width, height and 8-bit RGB pixels (the format charts are written in).
+pub(crate) fn decode_png(path: &Path) -> (u32, u32, Vec<u8>) {
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+    let mut reader = png::Decoder::new(std::io::BufReader::new(file))
+        .read_info()
+        .unwrap_or_else(|e| panic!("{path:?} does not decode: {e}"));
+    let mut pixels = vec![0; reader.output_buffer_size()];
+    let frame = reader
+        .next_frame(&mut pixels)
+        .unwrap_or_else(|e| panic!("{path:?} does not decode: {e}"));
+    assert_eq!(
+        (frame.color_type, frame.bit_depth),
+        (png::ColorType::Rgb, png::BitDepth::Eight),
+        "{path:?}"
+    );
+    pixels.truncate(frame.buffer_size());
+    (frame.width, frame.height, pixels)
+}
+
 /// Decode a PNG fully and return its size.
 fn png_size(path: &Path) -> (u32, u32) {
-    let img = image::open(path).unwrap_or_else(|e| panic!("{path:?} does not decode: {e}"));
+    let (width, height, rgb) = decode_png(path);
     // Never blank: at least some dark pixels (axes, text) and some white ones.
-    let rgb = img.to_rgb8();
     let dark = rgb
-        .pixels()
-        .filter(|p| p.0.iter().all(|&c| c < 100))
+        .chunks_exact(3)
+        .filter(|p| p.iter().all(|&c| c < 100))
         .count();
     assert!(dark > 100, "{path:?} looks blank");
-    (rgb.width(), rgb.height())
+    (width, height)
 }
 
 /// Every chart name of the directory produced at least one SVG and one PNG; every SVG is
