@@ -530,6 +530,8 @@ fn run(args: RunArgs, ui: Ui) -> Result<(), CommandError> {
         chokepoint::output::parquet_available().map_err(CommandError::bad_input)?;
     }
     let (loaded, overrides) = load(&args.scenario, ui)?;
+    // Bad --metrics or --dates are the user's first problem to hear about, before the folder.
+    let selection = args.selection.selection(&loaded.scenario)?;
     // The default folder: output/<name>, with a suffix for --seed, --ticks and --set
     // (runner::folder::run_folder_name), so a variant never collides with the plain run.
     let out = args.result.out.unwrap_or_else(|| {
@@ -544,7 +546,7 @@ fn run(args: RunArgs, ui: Ui) -> Result<(), CommandError> {
         force: args.result.force,
         command_line: std::env::args().collect(),
         plots: (!args.result.no_plots).then(|| charts_at(args.result.dpi)),
-        selection: args.selection.selection(&loaded.scenario)?,
+        selection,
         parquet: args.format == TableFormat::Parquet,
     };
     let summary = single::execute(&loaded, &request)?;

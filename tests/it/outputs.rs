@@ -342,6 +342,21 @@ fn bad_dates_are_refused_with_the_valid_range_and_nothing_is_written() {
         assert!(!message.contains("panicked"), "{message}");
         assert!(!dir.path().join("r").exists(), "nothing written");
     }
+    // A bad date is reported before the output folder, even when that folder is already taken.
+    std::fs::create_dir_all(dir.path().join("taken")).unwrap();
+    std::fs::write(dir.path().join("taken/metrics.csv"), "x\n").unwrap();
+    let out = chokepoint(
+        &[
+            "run", "--ticks", "30", "--dates", "2040-01", "--out", "taken",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--dates") && !stderr(&out).contains("--force"),
+        "{}",
+        stderr(&out)
+    );
     let out = chokepoint(
         &["run", "--dates", "2023-01", "--every", "3", "--out", "r"],
         dir.path(),
