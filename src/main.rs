@@ -15,6 +15,37 @@ use chokepoint::runner::{CommandError, folder, single, sweep};
 use chokepoint::scenario::params::{ParamValue, Parameters};
 use chokepoint::scenario::{self, Overrides, Scenario, load::BUNDLED};
 
+/// `println!` for the command's results on stdout, except that a closed pipe
+/// (`chokepoint params | head`) ends the command quietly with success, as ripgrep and cargo do,
+/// rather than panicking; any other write error exits with the failure code.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            stdout_failed(e);
+        }
+    }};
+}
+
+/// `print!` with the same handling of a closed pipe as [`outln!`].
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = write!(std::io::stdout().lock(), $($arg)*) {
+            stdout_failed(e);
+        }
+    }};
+}
+
+/// Ends the process after a failed write to stdout: success when the reader went away.
+fn stdout_failed(e: std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    eprintln!("error: cannot write to standard output: {e}");
+    std::process::exit(i32::from(chokepoint::runner::Exit::Failure.code()))
+}
+
 #[derive(Parser)]
 #[command(
     name = "chokepoint",
@@ -396,7 +427,7 @@ impl Ui {
     /// for a glance.
     fn summary(self, parts: &[String]) {
         if !self.quiet {
-            println!("{}", parts.join("  "));
+            outln!("{}", parts.join("  "));
         }
     }
 }
@@ -505,7 +536,11 @@ fn load(args: &ScenarioArgs, ui: Ui) -> Result<(scenario::Loaded, Overrides), Co
         .as_deref()
         .and_then(|arg| scenario::load::collision_note(arg, &source))
     {
-        ui.info(format!("note: {note}"));
+        if note.warning {
+            eprintln!("warning: {}", note.text);
+        } else {
+            ui.info(format!("note: {}", note.text));
+        }
     }
     let loaded = scenario::load(&source, &overrides)?;
     for warning in &loaded.warnings {
@@ -598,7 +633,7 @@ fn plot(args: PlotArgs, ui: Ui) -> Result<(), CommandError> {
     if args.list {
         let charts = available_charts(&args.dir)?;
         for c in charts {
-            println!("{:<32} {}", c.name, c.description);
+            outln!("{:<32} {}", c.name, c.description);
         }
         return Ok(());
     }
@@ -729,7 +764,7 @@ fn emit_slurm(
         done.readme.display()
     ));
     ui.info("submit it with (edit its #SBATCH lines first if needed):");
-    println!("sbatch {}", done.script.display());
+    outln!("sbatch {}", done.script.display());
     Ok(())
 }
 
@@ -825,7 +860,7 @@ fn merge(args: MergeArgs, ui: Ui) -> Result<(), CommandError> {
 fn validate(args: ValidateArgs, ui: Ui) -> Result<(), CommandError> {
     let (loaded, _) = load(&args.scenario, ui)?;
     let s = &loaded.scenario;
-    println!(
+    outln!(
         "ok: `{}` is valid — {}, {}, {}, {}, {}, {} from {} (read {})",
         s.name,
         count(s.sectors.len(), "sector"),
@@ -866,14 +901,14 @@ fn list_scenarios() {
         let description = scenario::load_str(file, text, &Overrides::default())
             .map(|s| s.description)
             .unwrap_or_else(|e| format!("(does not load: {})", e.message));
-        println!("{name:<28} {description}");
+        outln!("{name:<28} {description}");
     }
 }
 
 fn list_params(filter: Option<&str>) {
     for (path, value) in Parameters::default().to_flat() {
         if filter.is_none_or(|f| path.contains(f)) {
-            println!("{path:<52} {value}");
+            outln!("{path:<52} {value}");
         }
     }
 }
@@ -948,8 +983,8 @@ enum CatalogueFormat {
 
 fn print_catalogue(format: CatalogueFormat) {
     match format {
-        CatalogueFormat::Table => print!("{}", catalogue::catalogue_table()),
-        CatalogueFormat::Csv => print!("{}", tidy::metrics_catalogue_csv(&Metric::ALL)),
-        CatalogueFormat::Markdown => print!("{}", catalogue::catalogue_markdown()),
+        CatalogueFormat::Table => out!("{}", catalogue::catalogue_table()),
+        CatalogueFormat::Csv => out!("{}", tidy::metrics_catalogue_csv(&Metric::ALL)),
+        CatalogueFormat::Markdown => out!("{}", catalogue::catalogue_markdown()),
     }
 }

@@ -188,22 +188,37 @@ fn bundled_file_name(name: &str) -> Option<String> {
         .then_some(file_name)
 }
 
+/// What [`collision_note`] found: the text, and whether it is a warning (a file the user may have
+/// meant to run, which differs from what ran) rather than a note.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Collision {
+    /// The sentence to show.
+    pub text: String,
+    /// Shown even under `-q`: the bundled copy ran while a different file of that name exists.
+    pub warning: bool,
+}
+
 /// When the scenario argument `arg` could mean both a file and a bundled scenario, says which was
-/// used and how to ask for the other; `None` when only one meaning exists. A bare name resolves to
-/// a file only when that exact path exists, so `run baseline_2022` beside an edited
-/// `baseline_2022.ron` runs the bundled copy: this note is what keeps that from passing silently.
-pub fn collision_note(arg: &str, source: &Source) -> Option<String> {
+/// used and how to ask for the other; `None` when only one meaning exists, or when the file and
+/// the bundled copy are identical (nothing to tell apart). A bare name resolves to a file only
+/// when that exact path exists, so `run baseline_2022` beside an edited `baseline_2022.ron` runs
+/// the bundled copy: this warning is what keeps that from passing silently.
+pub fn collision_note(arg: &str, source: &Source) -> Option<Collision> {
     match source {
         Source::File(path) => {
             // A path with a folder in it names a file unambiguously.
             let file_name = bundled_file_name(arg)?;
-            Some(format!(
+            let text = format!(
                 "`{arg}` is the file {}, not the bundled scenario `{}` of the same name \
                  (`chokepoint scenarios --show {}` prints that one)",
                 path.display(),
                 file_name.trim_end_matches(".ron"),
                 file_name.trim_end_matches(".ron"),
-            ))
+            );
+            Some(Collision {
+                text,
+                warning: false,
+            })
         }
         Source::Bundled(file_name) => {
             let text = bundled_text(file_name)?;
@@ -212,17 +227,16 @@ pub fn collision_note(arg: &str, source: &Source) -> Option<String> {
                 Path::new("scenarios").join(file_name),
             ];
             let file = candidates.into_iter().find(|p| p.is_file())?;
+            // An unedited copy (a clone's own scenarios/) runs the same scenario: no note.
             let differs = read_input_file(&file).map_or(true, |t| t != text);
-            Some(format!(
-                "`{arg}` is the bundled scenario compiled into chokepoint, not the file {}{}; \
-                 give the file's path to run it",
-                file.display(),
-                if differs {
-                    " (which differs from the bundled copy)"
-                } else {
-                    ""
-                },
-            ))
+            differs.then(|| Collision {
+                text: format!(
+                    "`{arg}` is the bundled scenario compiled into chokepoint, not the file {} \
+                     (which differs from the bundled copy); give the file's path to run it",
+                    file.display(),
+                ),
+                warning: true,
+            })
         }
     }
 }
@@ -388,9 +402,11 @@ fn read_chain(
     Ok(())
 }
 
-/// Resolves `extends: "X"`, in this order: a file at X relative to the extending file's folder
-/// (only for a file on disk), then the bundled scenario named X (with or without `.ron`). A bundled
-/// scenario extends bundled scenarios by file name.
+/// Resolves `extends: "X"`, in this order: a file at X, or at X.ron when X has no extension,
+/// relative to the extending file's folder (only for a file on disk), then the bundled scenario
+/// named X (with or without `.ron`). So a file beside the scenario wins over a bundled scenario
+/// of the same name however the name is written. A bundled scenario extends bundled scenarios by
+/// file name.
 fn resolve_extends(
     child: &Source,
     parent: &str,
@@ -404,6 +420,12 @@ fn resolve_extends(
             // with its own reason rather than passed over for a bundled scenario.
             if candidate.exists() {
                 return Ok(Source::File(candidate));
+            }
+            if candidate.extension().is_none() {
+                let with_ron = candidate.with_extension("ron");
+                if with_ron.exists() {
+                    return Ok(Source::File(with_ron));
+                }
             }
             Some(candidate)
         }

@@ -527,6 +527,19 @@ fn own_scenarios_extend_bundled_ones_by_name_and_a_file_beside_wins() {
         "the file beside wins: {said}{}",
         stderr(&out)
     );
+    // Written as a bare name, too.
+    fs::write(
+        dir.path().join("d.ron"),
+        "Scenario(extends: \"baseline_2022\", name: \"mine\", description: \"d\")",
+    )
+    .unwrap();
+    let out = chokepoint(&["validate", "d.ron"], dir.path());
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("extending baseline_2022.ron") && said.contains("36 ticks"),
+        "the file beside wins under its bare name: {said}{}",
+        stderr(&out)
+    );
 }
 
 /// `run NAME` beside an edited copy runs the bundled scenario and says so; `run NAME.ron` runs
@@ -591,6 +604,50 @@ fn a_bundled_name_and_a_file_of_that_name_never_collide_silently() {
         quiet.stdout.is_empty() && quiet.stderr.is_empty(),
         "{}",
         stderr(&quiet)
+    );
+    // -q keeps the warning that an edited file of that name was not what ran.
+    let quiet_bundled = chokepoint(
+        &[
+            "-q",
+            "run",
+            "baseline_2022",
+            "--ticks",
+            "2",
+            "--no-plots",
+            "--out",
+            "h",
+        ],
+        dir.path(),
+    );
+    assert!(quiet_bundled.status.success());
+    assert!(
+        stderr(&quiet_bundled).contains("warning: `baseline_2022` is the bundled scenario"),
+        "{}",
+        stderr(&quiet_bundled)
+    );
+    // An unedited copy of the bundled file is the same scenario: nothing to say.
+    fs::write(
+        dir.path().join("baseline_2022.ron"),
+        chokepoint::scenario::load::bundled_text("baseline_2022.ron").unwrap(),
+    )
+    .unwrap();
+    let same = chokepoint(
+        &[
+            "run",
+            "baseline_2022",
+            "--ticks",
+            "2",
+            "--no-plots",
+            "--out",
+            "i",
+        ],
+        dir.path(),
+    );
+    assert!(same.status.success());
+    assert!(
+        !stderr(&same).contains("bundled scenario"),
+        "{}",
+        stderr(&same)
     );
 }
 
@@ -731,4 +788,26 @@ fn plot_dpi_sizes_the_png_and_scale_is_deprecated() {
         (w300 as f64 / w150 as f64 - 2.0).abs() < 0.02,
         "{w300} vs {w150}"
     );
+}
+
+/// `chokepoint params | head -1`: a reader that goes away ends the listing quietly with success
+/// (as ripgrep and cargo do), never with a broken-pipe panic.
+#[test]
+fn listings_piped_into_a_reader_that_closes_end_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [&["params"][..], &["scenarios"], &["metrics"]] {
+        let mut child = crate::support::command()
+            .args(args)
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the read end before the listing is written.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {:?} {err}", out.status);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
 }
