@@ -585,7 +585,15 @@ fn run(args: RunArgs, ui: Ui) -> Result<(), CommandError> {
         parquet: args.format == TableFormat::Parquet,
     };
     let summary = single::execute(&loaded, &request)?;
-    if let Err(e) = &summary.charts {
+    if summary.rows == 0 {
+        // Nothing to draw, and the chart error would only name the staging folder.
+        eprintln!(
+            "warning: no rows were recorded: the metrics kept have no rows in this scenario \
+             (`chokepoint metrics` says which entities each one needs; `compliance`, for one, \
+             exists only where some state controls exports); {} holds the empty tables",
+            summary.dir.display()
+        );
+    } else if let Err(e) = &summary.charts {
         eprintln!(
             "warning: charts not drawn ({e}); the results are complete — try `chokepoint plot {}`",
             summary.dir.display()

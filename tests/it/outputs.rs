@@ -500,3 +500,33 @@ fn docs_outputs_carries_the_catalogue() {
          `chokepoint metrics --format markdown`:\n{table}"
     );
 }
+
+/// Keeping only a metric the scenario has no rows for says so plainly, without naming the
+/// staging folder or suggesting a `plot` that cannot draw anything.
+#[test]
+fn a_run_that_keeps_no_rows_says_why_plainly() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = chokepoint(
+        &[
+            "run",
+            "baseline_2022",
+            "--ticks",
+            "3",
+            "--metrics",
+            "compliance",
+            "--out",
+            "x",
+        ],
+        dir.path(),
+    );
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("no rows were recorded") && err.contains("compliance"),
+        "{err}"
+    );
+    assert!(
+        !err.contains(".partial") && !err.contains("chokepoint plot"),
+        "{err}"
+    );
+}
