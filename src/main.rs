@@ -887,14 +887,8 @@ fn validate(args: ValidateArgs, ui: Ui) -> Result<(), CommandError> {
 fn show_scenario(name: &str) -> Result<(), CommandError> {
     match scenario::load::bundled_text(name) {
         Some(text) => {
-            use std::io::Write;
-            // `--show NAME | head` closes the pipe early: that is not an error.
-            match std::io::stdout().lock().write_all(text.as_bytes()) {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CommandError::failure(
-                    format!("cannot write the scenario to stdout: {e}"),
-                )),
-                _ => Ok(()),
-            }
+            out!("{text}");
+            Ok(())
         }
         None => Err(CommandError::bad_input(format!(
             "no bundled scenario `{name}`; the bundled scenarios are: {}",

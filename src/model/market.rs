@@ -13,7 +13,7 @@ use super::leakage::leak_fraction;
 use super::policy::{Instrument, PolicyRegime};
 use super::world::{
     Appeal, Books, Capability, Capacity, ChoiceShares, Clock, Markets, Params, Pricing, Roster,
-    Structure, Tools, utility,
+    Structure, Tools, nest_factor, utility,
 };
 use crate::scenario::InputRole;
 
@@ -76,16 +76,9 @@ impl NestFactors {
 
     /// The factors from the nests' sums of within-nest weights (an empty nest gets factor 0).
     fn from_sums(domestic: f64, imports: f64, home: f64, lambda: f64) -> Self {
-        let factor = |sum: f64| {
-            if sum > 0.0 {
-                sum.powf(lambda - 1.0)
-            } else {
-                0.0
-            }
-        };
         NestFactors {
-            domestic: home * factor(domestic),
-            imports: factor(imports),
+            domestic: home * nest_factor(domestic, lambda),
+            imports: nest_factor(imports, lambda),
         }
     }
 

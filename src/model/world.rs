@@ -365,11 +365,24 @@ pub fn nested_logit_shares(
         *o = ((u - max) / (mu * lambda)).exp();
         sums[usize::from(d)] += *o;
     }
-    let nest_weight = sums.map(|s| if s > 0.0 { s.powf(lambda) } else { 0.0 });
-    let total: f64 = nest_weight.iter().sum();
+    // Weights a_j · S_n^(λ−1) sum to S_n^λ over a nest, so normalising them gives the shares.
+    let factor = sums.map(|s| nest_factor(s, lambda));
+    let mut total = 0.0;
     for (o, &d) in out.iter_mut().zip(domestic) {
-        let n = usize::from(d);
-        *o = *o / sums[n] * nest_weight[n] / total;
+        *o *= factor[usize::from(d)];
+        total += *o;
+    }
+    out.iter_mut().for_each(|x| *x /= total);
+}
+
+/// A nest's factor `S^(λ−1)` in the nested logit: a supplier's weight is its within-nest weight
+/// times this (and the nest's home factor), so plain normalisation gives the nested shares. An
+/// empty nest gets 0.
+pub fn nest_factor(sum: f64, lambda: f64) -> f64 {
+    if sum > 0.0 {
+        sum.powf(lambda - 1.0)
+    } else {
+        0.0
     }
 }
 
