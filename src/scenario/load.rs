@@ -646,6 +646,15 @@ pub fn explain_ron_error(code: &ron::Error) -> (String, Option<String>) {
             )),
         ),
         E::DuplicateStructField { field, .. } => (format!("field `{field}` is given twice"), None),
+        // ron points at the token after the gap, often the start of the next line.
+        E::ExpectedComma => (
+            "Expected comma".to_string(),
+            Some(
+                "a comma is missing just before this point (often at the end of the previous \
+                 line): separate fields and list items with `,`"
+                    .to_string(),
+            ),
+        ),
         other => (other.to_string(), None),
     }
 }

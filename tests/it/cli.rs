@@ -811,3 +811,22 @@ fn listings_piped_into_a_reader_that_closes_end_quietly() {
         assert!(!err.contains("panicked"), "{args:?}: {err}");
     }
 }
+
+/// A missing comma is located and explained: ron points at the next token, so the help says the
+/// comma belongs just before it.
+#[test]
+fn a_missing_comma_is_located_and_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("bad.ron"),
+        "Scenario(\n    extends: \"baseline_2022\",\n    name: \"mine\",\n    description: \"d\",\n    ticks: 12\n    seed: 3,\n)\n",
+    )
+    .unwrap();
+    let out = chokepoint(&["validate", "bad.ron"], dir.path());
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("bad.ron:6:5") && err.contains("a comma is missing"),
+        "{err}"
+    );
+}
