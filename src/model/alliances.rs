@@ -96,6 +96,8 @@ pub fn update_compliance(
     mut regime: ResMut<PolicyRegime>,
     firms: Query<(&FirmInfo, &Capacity, &Capability, &Costs, &Books)>,
 ) {
+    // One change-detection borrow for the whole system, not one per access.
+    let regime = &mut *regime;
     let p = &params.0.alliances;
     let n = structure.n_states;
     let dt = structure.dt_years;

@@ -14,6 +14,8 @@ pub fn update_commitment(
     structure: Res<Structure>,
     mut regime: ResMut<PolicyRegime>,
 ) {
+    // One change-detection borrow for the whole system, not one per access.
+    let regime = &mut *regime;
     let p = &params.0;
     if !p.mechanisms.target_commitment {
         return;

@@ -23,6 +23,9 @@ pub fn update_demand(
     mut firms: Query<(&Books, &mut InputStocks)>,
     capabilities: Query<&Capability>,
 ) {
+    // One change-detection borrow for the whole system, not one per access.
+    let markets = &mut *markets;
+    let response = &mut *response;
     let years = f64::from(clock.tick) * structure.dt_years;
     let responsive = params.0.mechanisms.price_responsive_demand;
     let adjust =
@@ -80,7 +83,7 @@ pub fn update_demand(
         &structure,
         &roster,
         &regime,
-        &mut markets,
+        markets,
         &capabilities,
     );
 }

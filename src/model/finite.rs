@@ -9,7 +9,7 @@
 
 use bevy_ecs::prelude::*;
 
-use super::metrics::{NONE, Row, WORLD};
+use super::metrics::{NONE, Recording, Row, WORLD};
 use super::world::{
     Appeal, Books, Capability, Capacity, Clock, ComputeStock, Costs, FirmInfo, InputStocks,
     Knowledge, StateInfo, Tools,
@@ -185,11 +185,11 @@ pub fn describe(
 }
 
 /// The first recorded metric row whose value is not finite, named with the scenario's ids.
-pub fn check_rows(scenario: &Scenario, rows: &[Row]) -> Result<(), NonFinite> {
+pub fn check_rows(scenario: &Scenario, rows: &Recording) -> Result<(), NonFinite> {
     let Some(row) = rows.iter().find(|r| !r.value.is_finite()) else {
         return Ok(());
     };
-    Err(describe_row(scenario, row))
+    Err(describe_row(scenario, &row))
 }
 
 /// Names a metric row's entity: its state, firm, sector and market, where set.

@@ -44,6 +44,9 @@ pub fn learn(
     mut domestic: Local<DomesticBest>,
     mut firms: Query<LearningFirm>,
 ) {
+    // One change-detection borrow for the whole system, not one per access.
+    let markets = &mut *markets;
+    let research = &mut *research;
     let p = &params.0;
     let l = &p.learning;
     let m = &p.mechanisms;

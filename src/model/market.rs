@@ -129,6 +129,9 @@ pub fn allocate_markets(
     mut firms: FirmQuery,
     mut scratch: Local<Scratch>,
 ) {
+    // One change-detection borrow for the whole system, not one per access.
+    let regime = &mut *regime;
+    let markets = &mut *markets;
     let p = &params.0;
     let mech = &p.mechanisms;
     let n_states = structure.n_states;
@@ -317,7 +320,7 @@ pub fn allocate_markets(
                 regime.restriction(s.firm, s.home, k, i, s.capability, de_minimis, &dependence)
             }));
             apply_tier_quotas(
-                &mut regime,
+                regime,
                 suppliers,
                 &desired,
                 &mut restrictions,

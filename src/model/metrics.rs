@@ -293,13 +293,116 @@ impl Layout {
     }
 }
 
-/// The rows recorded so far.
+/// A run's recorded metrics, stored as the rows' entities once and their values per tick: every
+/// recorded tick records the same rows in the same order (the scenario's structure fixes them,
+/// see [`catalogue`]), so a row is (tick, key) and only its value changes. A default run keeps
+/// about half a million values; storing them without their keys takes a third of the memory and
+/// of the writes of whole [`Row`]s.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Recording {
+    /// The entities of one tick's rows, in recording order.
+    keys: Vec<RowKey>,
+    /// The recorded ticks, ascending.
+    ticks: Vec<u32>,
+    /// The values, tick after tick, each tick's in `keys` order.
+    values: Vec<f64>,
+}
+
+impl Recording {
+    /// Number of rows (recorded ticks × rows per tick).
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// True when nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// The entities of one tick's rows, in recording order.
+    pub fn keys(&self) -> &[RowKey] {
+        &self.keys
+    }
+
+    /// The recorded ticks, ascending.
+    pub fn ticks(&self) -> &[u32] {
+        &self.ticks
+    }
+
+    /// Row `n` in recording order (tick after tick, each in [`Recording::keys`] order).
+    ///
+    /// # Panics
+    /// If `n >= self.len()`.
+    pub fn row(&self, n: usize) -> Row {
+        let per_tick = self.keys.len();
+        let (metric, state, firm, sector, market) = self.keys[n % per_tick];
+        Row {
+            tick: self.ticks[n / per_tick],
+            metric,
+            state,
+            firm,
+            sector,
+            market,
+            value: self.values[n],
+        }
+    }
+
+    /// The rows in recording order.
+    pub fn iter(&self) -> Rows<'_> {
+        self.rows_in(0..self.len())
+    }
+
+    /// The rows `range` of the recording order.
+    pub fn rows_in(&self, range: std::ops::Range<usize>) -> Rows<'_> {
+        Rows {
+            recording: self,
+            range,
+        }
+    }
+
+    /// The rows as a vector (for tests and tools that filter them repeatedly).
+    pub fn to_rows(&self) -> Vec<Row> {
+        self.iter().collect()
+    }
+}
+
+/// An iterator over a [`Recording`]'s rows, in recording order.
+#[derive(Clone, Debug)]
+pub struct Rows<'a> {
+    recording: &'a Recording,
+    range: std::ops::Range<usize>,
+}
+
+impl Iterator for Rows<'_> {
+    type Item = Row;
+
+    fn next(&mut self) -> Option<Row> {
+        self.range.next().map(|n| self.recording.row(n))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.range.size_hint()
+    }
+}
+
+impl ExactSizeIterator for Rows<'_> {}
+
+impl<'a> IntoIterator for &'a Recording {
+    type Item = Row;
+    type IntoIter = Rows<'a>;
+
+    fn into_iter(self) -> Rows<'a> {
+        self.iter()
+    }
+}
+
+/// The recorder: what to keep, and what was kept so far.
 #[derive(Resource, Clone, Debug, Default)]
 pub struct Recorder {
     /// What to keep.
     pub selection: Selection,
-    /// Recorded rows in the order recorded.
-    pub rows: Vec<Row>,
+    /// What was recorded so far.
+    pub recording: Recording,
     /// The rows every tick records.
     layout: Layout,
     /// Per-firm values of this tick, by firm index (reused from tick to tick).
@@ -311,7 +414,7 @@ impl Recorder {
     pub fn new(scenario: &crate::scenario::Scenario, selection: Selection) -> Self {
         Recorder {
             selection,
-            rows: Vec::new(),
+            recording: Recording::default(),
             layout: Layout::new(scenario),
             firms: vec![FirmSnapshot::default(); scenario.firms.len()],
         }
@@ -413,18 +516,16 @@ pub fn record_metrics(
     let layout = &recorder.layout;
     let snapshot = &recorder.firms;
     let sel = &recorder.selection;
-    let before = recorder.rows.len();
-    let rows = &mut recorder.rows;
+    let recording = &mut recorder.recording;
+    // The first recorded tick also records the rows' keys; later ticks only their values.
+    let first = recording.ticks.is_empty();
+    recording.ticks.push(tick);
+    let (keys, values) = (&mut recording.keys, &mut recording.values);
     let mut push = |metric: Metric, state: u16, firm: u16, sector: u16, market: u16, value: f64| {
-        rows.push(Row {
-            tick,
-            metric,
-            state,
-            firm,
-            sector,
-            market,
-            value,
-        });
+        if first {
+            keys.push((metric, state, firm, sector, market));
+        }
+        values.push(value);
     };
     let wants = |metric: Metric| sel.wants_metric(metric);
     let n_states = structure.n_states;
@@ -629,15 +730,15 @@ pub fn record_metrics(
         }
     }
     // After the first recorded tick the size of a tick is known: reserve the rest at once.
-    if before == 0 {
-        let per_tick = rows.len();
+    if first {
         let ticks_left = sel
             .ticks
             .as_ref()
             .map_or(structure.ticks.saturating_sub(tick) as usize, |t| {
                 t.iter().filter(|&&x| x > tick).count()
             });
-        rows.reserve(per_tick * ticks_left);
+        recording.values.reserve(recording.keys.len() * ticks_left);
+        recording.ticks.reserve(ticks_left);
     }
 }
 
@@ -750,7 +851,7 @@ mod catalogue_tests {
             let scenario = load_str(name, text, &Overrides::default()).unwrap();
             let mut expected: Vec<RowKey> = catalogue(&scenario, &Metric::ALL);
             expected.sort_unstable();
-            let rows = crate::model::run(&scenario, Selection::default());
+            let rows = crate::model::run(&scenario, Selection::default()).to_rows();
             for tick in [0, scenario.ticks / 2, scenario.ticks - 1] {
                 let mut keys: Vec<RowKey> = rows
                     .iter()
@@ -796,7 +897,7 @@ mod catalogue_tests {
             metrics: Some(metrics.clone()),
             ticks: Some(vec![0, 3]),
         };
-        let rows = crate::model::run(&scenario, selection);
+        let rows = crate::model::run(&scenario, selection).to_rows();
         assert_eq!(rows.len(), 2 * catalogue(&scenario, &metrics).len());
         assert!(rows.iter().all(|r| metrics.contains(&r.metric)));
         assert!(rows.iter().all(|r| r.tick == 0 || r.tick == 3));

@@ -28,7 +28,7 @@ use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::{LogLevel, ScheduleBuildSettings, SingleThreadedExecutor};
 
 use crate::scenario::Scenario;
-use metrics::{Recorder, Row, Selection};
+use metrics::{Recorder, Recording, Selection};
 use world::Clock;
 
 /// A world and its tick schedule, built together and run together (a bevy Schedule is bound to
@@ -111,10 +111,10 @@ impl Simulation {
         true
     }
 
-    /// Runs the remaining ticks and returns the recorded rows.
-    pub fn run(mut self) -> Vec<Row> {
+    /// Runs the remaining ticks and returns the recorded metrics.
+    pub fn run(mut self) -> Recording {
         while self.step() {}
-        std::mem::take(&mut self.world.resource_mut::<Recorder>().rows)
+        std::mem::take(&mut self.world.resource_mut::<Recorder>().recording)
     }
 
     /// The first non-finite state variable, if the run produced one.
@@ -130,7 +130,7 @@ impl Simulation {
 
 /// Runs a validated scenario to the end and returns the selected metrics, or the first
 /// non-finite state variable or metric (the run stops there).
-pub fn try_run(scenario: &Scenario, selection: Selection) -> Result<Vec<Row>, finite::NonFinite> {
+pub fn try_run(scenario: &Scenario, selection: Selection) -> Result<Recording, finite::NonFinite> {
     let mut simulation = Simulation::new(scenario, selection);
     while simulation.step() {}
     if let Some(fault) = simulation.fault() {
@@ -142,6 +142,6 @@ pub fn try_run(scenario: &Scenario, selection: Selection) -> Result<Vec<Row>, fi
 }
 
 /// Runs a validated scenario to the end and returns the selected metrics.
-pub fn run(scenario: &Scenario, selection: Selection) -> Vec<Row> {
+pub fn run(scenario: &Scenario, selection: Selection) -> Recording {
     Simulation::new(scenario, selection).run()
 }

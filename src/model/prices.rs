@@ -43,6 +43,8 @@ pub fn update_list_prices(
     mut response: ResMut<DemandResponse>,
     mut firms: Query<(&Costs, &NodeProcess, &mut Pricing)>,
 ) {
+    // One change-detection borrow for the whole system, not one per access.
+    let response = &mut *response;
     let p = &params.0;
     let adjust =
         super::market::share_adjustment(p.prices.list_price_adjustment_months, structure.dt_years);

@@ -26,12 +26,19 @@ pub fn produce(
     mut firms: Query<(&Pricing, &mut Books, &mut InputStocks, &mut Tools)>,
     capabilities: Query<&super::world::Capability>,
 ) {
+    // One change-detection borrow for the whole system, not one per access.
+    let markets = &mut *markets;
+    let response = &mut *response;
     let p = &params.0;
     let dt = structure.dt_years;
     // Short of a material, a firm needs only (1 − s) of it per unit: substitutes cover the rest.
     let need_share = (1.0 - p.production.material_substitutability).max(0.0);
     // Per-sector buffers (list price, unit cost, capability by member), reused across sectors.
     let (mut prices, mut costs, mut own_capability) = (Vec::new(), Vec::new(), Vec::new());
+    // Per-state sums over a sector's members, reused across sectors.
+    let (mut supplied_by, mut value_by, mut cost_by): (Vec<f64>, Vec<f64>, Vec<f64>) =
+        (Vec::new(), Vec::new(), Vec::new());
+    let (mut trend_by, mut weighted_by): (Vec<f64>, Vec<f64>) = (Vec::new(), Vec::new());
     for &k in &structure.material_order {
         let sector = &structure.sectors[k];
         for &j in &structure.sector_firms[k] {
@@ -66,8 +73,11 @@ pub fn produce(
             } else {
                 0.0
             };
-            for i in 0..structure.n_states {
-                markets.delivered[j][i] = markets.orders[j][i] * delivered_share;
+            let Markets {
+                orders, delivered, ..
+            } = &mut *markets;
+            for (d, &o) in delivered[j].iter_mut().zip(&orders[j]) {
+                *d = o * delivered_share;
             }
             books.output = output;
         }
@@ -82,23 +92,50 @@ pub fn produce(
             own_capability.push(capabilities.get(roster.firms[j]).expect("roster entity").0);
         }
         let mean_price = prices.iter().sum::<f64>() / prices.len().max(1) as f64;
-        for i in 0..structure.n_states {
-            let (mut supplied, mut weighted, mut value, mut cost) = (0.0, 0.0, 0.0, 0.0);
-            let mut trend = 0.0;
-            for (m, &j) in members.iter().enumerate() {
-                let delivered = markets.delivered[j][i];
+        // Per buying state, sums over the members (member by member, so each state's sums add
+        // in member order): volume, value at list price and at unit cost, trend cost, and
+        // capability-weighted volume. Filled row by row, which reads each firm's deliveries
+        // contiguously.
+        let n_states = structure.n_states;
+        for sums in [
+            &mut supplied_by,
+            &mut value_by,
+            &mut cost_by,
+            &mut trend_by,
+            &mut weighted_by,
+        ] {
+            sums.clear();
+            sums.resize(n_states, 0.0);
+        }
+        for (m, &j) in members.iter().enumerate() {
+            let q = own_capability[m];
+            let (price, cost, trend_cost) = (prices[m], costs[m], response.trend_cost[j]);
+            let rows = markets.delivered[j]
+                .iter()
+                .zip(&markets.capped_share[j])
+                .zip(&markets.capped_capability[j]);
+            for (i, ((&delivered, &capped), &capped_q)) in rows.enumerate() {
                 if delivered == 0.0 {
                     continue;
                 }
-                let q = own_capability[m];
-                supplied += delivered;
-                value += delivered * prices[m];
-                cost += delivered * costs[m];
-                trend += delivered * response.trend_cost[j];
-                for (share, capability) in markets.delivered_capabilities(j, i, q) {
-                    weighted += delivered * share * capability;
-                }
+                supplied_by[i] += delivered;
+                value_by[i] += delivered * price;
+                cost_by[i] += delivered * cost;
+                trend_by[i] += delivered * trend_cost;
+                // Its own capability for the share sold as designed, the capped product's for
+                // the redesigned share (Markets::delivered_capabilities).
+                weighted_by[i] += delivered * (1.0 - capped) * q;
+                weighted_by[i] += delivered * capped * capped_q;
             }
+        }
+        for i in 0..n_states {
+            let (supplied, weighted, value, cost, trend) = (
+                supplied_by[i],
+                weighted_by[i],
+                value_by[i],
+                cost_by[i],
+                trend_by[i],
+            );
             let demand = markets.demand(k, i);
             let fill = if demand > 0.0 {
                 (supplied / demand).min(1.0)
@@ -158,8 +195,10 @@ pub fn produce(
         // Sellers are paid their list price, or their unit cost times the scarcity multiple of
         // the market they sell into where that is higher.
         for (m, &j) in members.iter().enumerate() {
-            let revenue: f64 = (0..structure.n_states)
-                .map(|i| markets.delivered[j][i] * prices[m].max(costs[m] * markets.scarcity[k][i]))
+            let revenue: f64 = markets.delivered[j]
+                .iter()
+                .zip(&markets.scarcity[k])
+                .map(|(&delivered, &scarcity)| delivered * prices[m].max(costs[m] * scarcity))
                 .sum::<f64>();
             firms
                 .get_mut(roster.firms[j])

@@ -26,6 +26,8 @@ pub fn fund_research(
     mut buffers: Local<Buffers>,
     mut firms: Query<(&FirmInfo, &Books, &Costs, &mut Knowledge)>,
 ) {
+    // One change-detection borrow for the whole system, not one per access.
+    let research = &mut *research;
     let p = &params.0;
     let dt = structure.dt_years;
     let depreciation = p.learning.knowledge_depreciation_per_year;

@@ -23,7 +23,7 @@ use super::files::{AtomicFile, io_error};
 use super::manifest::FileRecord;
 use super::{OutputError, manifest::RunManifest};
 use crate::labels::Names;
-use crate::model::metrics::{Metric, NONE, Row, WORLD};
+use crate::model::metrics::{Metric, NONE, Recording, Row, WORLD};
 use crate::scenario::Scenario;
 
 /// The file's schema, in Parquet's message syntax: `metrics.csv`'s columns, in its order.
@@ -49,7 +49,7 @@ pub fn write_metrics_parquet(
     path: &Path,
     scenario: &Scenario,
     manifest: &RunManifest,
-    rows: &[Row],
+    rows: &Recording,
 ) -> Result<FileRecord, OutputError> {
     let mut file = AtomicFile::create(path)?;
     let failed = |e: ::parquet::errors::ParquetError| {
@@ -65,12 +65,21 @@ pub fn write_metrics_parquet(
         SerializedFileWriter::new(HashingSink(&mut file), schema, Arc::new(properties))
             .map_err(failed)?;
     let columns = Columns::new(scenario);
-    for group in rows.chunks(ROW_GROUP_ROWS) {
+    // Row groups and, within each, batches of rows: (start, end) ranges of the recording.
+    let ranges = |start: usize, end: usize, step: usize| {
+        (start..end)
+            .step_by(step)
+            .map(move |from| (from, (from + step).min(end)))
+    };
+    for (group_start, group_end) in ranges(0, rows.len(), ROW_GROUP_ROWS) {
         let mut row_group = writer.next_row_group().map_err(failed)?;
         let mut index = 0;
+        let mut batch = Vec::with_capacity(BATCH_ROWS);
         while let Some(mut column) = row_group.next_column().map_err(failed)? {
-            for batch in group.chunks(BATCH_ROWS) {
-                columns.write(index, batch, &mut column).map_err(failed)?;
+            for (from, to) in ranges(group_start, group_end, BATCH_ROWS) {
+                batch.clear();
+                batch.extend(rows.rows_in(from..to));
+                columns.write(index, &batch, &mut column).map_err(failed)?;
             }
             column.close().map_err(failed)?;
             index += 1;

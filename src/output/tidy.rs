@@ -23,7 +23,7 @@ const CHUNK_BYTES: usize = 1 << 16;
 
 /// Renders rows as the body of `metrics.csv`, header included, with `csv::Writer` and Rust's
 /// `{}`: the reference for [`write_metrics_csv`], which must write the same bytes.
-pub fn metrics_csv_reference(scenario: &Scenario, rows: &[Row]) -> String {
+pub fn metrics_csv_reference(scenario: &Scenario, rows: impl IntoIterator<Item = Row>) -> String {
     let names = Names::new(scenario);
     let mut csv = CsvText::new();
     csv.record(METRICS_COLUMNS);
@@ -53,7 +53,7 @@ pub fn metrics_csv_reference(scenario: &Scenario, rows: &[Row]) -> String {
 /// of `sink` stops the rendering and is returned.
 pub fn write_metrics_csv<E>(
     scenario: &Scenario,
-    rows: &[Row],
+    rows: impl IntoIterator<Item = Row>,
     mut sink: impl FnMut(&[u8]) -> Result<(), E>,
 ) -> Result<(), E> {
     let names = Names::new(scenario);
@@ -303,13 +303,13 @@ mod tests {
             let rows = crate::model::run(&scenario, Selection::default());
             let mut fast = Vec::new();
             let mut chunks = 0;
-            write_metrics_csv(&scenario, &rows, |chunk| {
+            write_metrics_csv(&scenario, rows.iter(), |chunk| {
                 chunks += 1;
                 fast.extend_from_slice(chunk);
                 Ok::<(), ()>(())
             })
             .unwrap();
-            let reference = metrics_csv_reference(&scenario, &rows);
+            let reference = metrics_csv_reference(&scenario, rows.iter());
             assert!(
                 fast == reference.as_bytes(),
                 "{name}: metrics.csv bytes differ"

@@ -9,7 +9,7 @@ use std::time::Instant;
 use super::folder::result_dir;
 use crate::charts::TidyRow;
 use crate::labels::Names;
-use crate::model::metrics::{Metric, Row};
+use crate::model::metrics::{Metric, Recording};
 use crate::model::{self, metrics::Selection};
 use crate::output::files::{AtomicFile, write_atomic};
 use crate::output::manifest::{FileRecord, RunManifest};
@@ -116,12 +116,12 @@ fn write_tables(
     loaded: &Loaded,
     request: &RunRequest,
     manifest: &RunManifest,
-    rows: &[Row],
+    rows: &Recording,
 ) -> Result<std::collections::BTreeMap<String, FileRecord>, OutputError> {
     let scenario = &loaded.scenario;
     let mut records = std::collections::BTreeMap::new();
     let mut metrics = AtomicFile::create(&dir.path("metrics.csv"))?;
-    tidy::write_metrics_csv(scenario, rows, |chunk| metrics.write(chunk))?;
+    tidy::write_metrics_csv(scenario, rows.iter(), |chunk| metrics.write(chunk))?;
     let mut record = metrics.commit(0)?;
     record.rows = Some(rows.len());
     records.insert("metrics.csv".to_string(), record);
@@ -184,7 +184,7 @@ fn write_tables(
 fn draw_charts(
     staging: &std::path::Path,
     scenario: &crate::scenario::Scenario,
-    rows: &[Row],
+    rows: &Recording,
     plots: &crate::charts::PlotRequest,
 ) -> Result<usize, String> {
     let names = Names::new(scenario);

@@ -329,7 +329,7 @@ impl Plan {
         let scenario = self.scenario_for(run).map_err(|e| e.to_string())?;
         let rows = sim::try_run(&scenario, self.selection.clone()).map_err(|e| e.to_string())?;
         let mut values = vec![f64::NAN; self.columns.len()];
-        for row in rows {
+        for row in rows.iter() {
             if let Some(&c) = self.column_of.get(&(row.tick, row.key())) {
                 values[c] = row.value;
             }

@@ -30,7 +30,7 @@ fn state(s: &Scenario, id: &str) -> u16 {
 }
 
 fn run(s: &Scenario) -> Vec<Row> {
-    chokepoint::model::run(s, Selection::default())
+    chokepoint::model::run(s, Selection::default()).to_rows()
 }
 
 /// Compliance of `ally` with `controller` at `tick`.

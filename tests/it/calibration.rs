@@ -25,7 +25,8 @@ fn world_shares(scenario: &chokepoint::scenario::Scenario) -> BTreeMap<(u32, u16
             metrics: Some(vec![Metric::MarketShare]),
             ticks: None,
         },
-    );
+    )
+    .to_rows();
     let mut per_market: BTreeMap<(u32, u16, u16), f64> = BTreeMap::new();
     let mut world = BTreeMap::new();
     for r in &rows {

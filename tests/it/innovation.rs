@@ -41,7 +41,8 @@ fn capabilities(s: &Scenario) -> BTreeMap<(u32, u16), f64> {
             metrics: Some(vec![Metric::Capability]),
             ticks: None,
         },
-    );
+    )
+    .to_rows();
     rows.iter().map(|r| ((r.tick, r.firm), r.value)).collect()
 }
 
@@ -116,7 +117,8 @@ fn without_policy_chinese_firms_hold_under_a_tenth_of_the_world_ai_accelerator_m
                 metrics: Some(vec![Metric::StateMarketShare]),
                 ticks: None,
             },
-        );
+        )
+        .to_rows();
         let shares: Vec<&Row> = rows
             .iter()
             .filter(|r| r.state == cn && r.sector == k && r.market == WORLD)
@@ -164,7 +166,8 @@ fn assert_ceilings_hold(name: &str, s: &Scenario) -> usize {
         let rows = &sim
             .world()
             .resource::<chokepoint::model::metrics::Recorder>()
-            .rows;
+            .recording
+            .to_rows();
         for r in rows.iter().filter(|r| r.tick == tick) {
             let j = r.firm as usize;
             let home = s
@@ -318,7 +321,8 @@ fn rd_dollars_not_firm_size_set_the_pace_of_own_progress() {
                 metrics: Some(vec![Metric::Knowledge, Metric::DesignCapability]),
                 ticks: Some(vec![0, end]),
             },
-        );
+        )
+        .to_rows();
         let get = |metric: Metric, tick: u32| {
             rows.iter()
                 .find(|r| r.metric == metric && r.tick == tick && r.firm == cambricon)

@@ -56,7 +56,7 @@ fn leak(s: String) -> &'static str {
 }
 
 fn run(scenario: &Scenario) -> Vec<Row> {
-    chokepoint::model::run(scenario, Selection::default())
+    chokepoint::model::run(scenario, Selection::default()).to_rows()
 }
 
 fn index(s: &Scenario, id: &str) -> u16 {

@@ -95,7 +95,8 @@ fn tick_zero_reproduces_every_cited_share() {
             metrics: Some(vec![Metric::MarketShare]),
             ticks: Some(vec![0]),
         },
-    );
+    )
+    .to_rows();
     for (j, firm) in scenario.firms.iter().enumerate() {
         let share = value(&rows, Metric::MarketShare, 0, |r| {
             r.firm == j as u16 && r.market == WORLD
@@ -114,12 +115,12 @@ fn every_bundled_scenario_runs_and_keeps_the_invariants() {
     for (file, _) in BUNDLED {
         let loaded = load(&Source::Bundled(file.to_string()), &Overrides::default())
             .expect("bundled scenario loads");
-        let rows = model::run(&loaded.scenario, Selection::default());
+        let rows = model::run(&loaded.scenario, Selection::default()).to_rows();
         assert_invariants(file, &rows);
     }
     assert_invariants(
         "small_world",
-        &model::run(&small_world(), Selection::default()),
+        &model::run(&small_world(), Selection::default()).to_rows(),
     );
 }
 
@@ -140,8 +141,8 @@ fn a_control_never_raises_the_controllers_share_of_the_target_market_when_it_tak
             metrics: Some(vec![Metric::StateMarketShare]),
             ticks: Some(vec![tick]),
         };
-        let before = model::run(&base, sel.clone());
-        let after = model::run(&controlled, sel);
+        let before = model::run(&base, sel.clone()).to_rows();
+        let after = model::run(&controlled, sel).to_rows();
         let pick = |r: &Row| r.state == us && r.sector == sector && r.market == cn;
         let (b, a) = (
             value(&before, Metric::StateMarketShare, tick, pick),
@@ -172,7 +173,7 @@ fn a_control_blocks_sales_above_the_threshold_and_lets_capacity_bound_the_substi
         with_control(base.clone(), "2022-10", -0.25),
         &["compliant_redesign", "leakage", "stockpiling"],
     );
-    let rows = model::run(&controlled, Selection::default());
+    let rows = model::run(&controlled, Selection::default()).to_rows();
     let firm = |id: &str| base.firms.iter().position(|f| f.id == id).unwrap() as u16;
     let cn = 1u16;
     for tick in 3..12 {
@@ -214,7 +215,8 @@ fn switching_off_capacity_limits_removes_unmet_demand() {
             metrics: Some(vec![Metric::UnmetDemand]),
             ticks: None,
         },
-    );
+    )
+    .to_rows();
     assert!(
         rows.iter().all(|r| r.value == 0.0),
         "no capacity limit, no unmet demand"
@@ -233,7 +235,7 @@ fn runs_on_many_threads_give_the_same_bits_as_one_after_another() {
         .collect();
     let sequential: Vec<Vec<Row>> = scenarios
         .iter()
-        .map(|s| model::run(s, Selection::default()))
+        .map(|s| model::run(s, Selection::default()).to_rows())
         .collect();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(2)
@@ -242,7 +244,7 @@ fn runs_on_many_threads_give_the_same_bits_as_one_after_another() {
     let parallel: Vec<Vec<Row>> = pool.install(|| {
         scenarios
             .par_iter()
-            .map(|s| model::run(s, Selection::default()))
+            .map(|s| model::run(s, Selection::default()).to_rows())
             .collect()
     });
     for (a, b) in sequential.iter().zip(&parallel) {
@@ -266,7 +268,7 @@ fn a_selection_records_exactly_what_it_asks_for() {
         metrics: Some(vec![Metric::AiCompute]),
         ticks: Some(vec![0, 5]),
     };
-    let rows = model::run(&small_world(), sel);
+    let rows = model::run(&small_world(), sel).to_rows();
     assert_eq!(
         rows.len(),
         2 * 4,

@@ -51,7 +51,7 @@ fn world(events: &[&str], parameters: &[(&str, &str)], us_miner_capacity: Option
 }
 
 fn run(s: &Scenario) -> Vec<Row> {
-    chokepoint::model::run(s, Selection::default())
+    chokepoint::model::run(s, Selection::default()).to_rows()
 }
 
 fn firm(s: &Scenario, id: &str) -> u16 {

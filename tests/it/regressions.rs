@@ -29,7 +29,7 @@ fn small_world(events: &[&str], parameters: &[(&str, &str)]) -> Scenario {
 }
 
 fn run(scenario: &Scenario) -> Vec<Row> {
-    chokepoint::model::run(scenario, Selection::default())
+    chokepoint::model::run(scenario, Selection::default()).to_rows()
 }
 
 fn bundled(name: &str) -> Scenario {
