@@ -32,7 +32,9 @@ struct Supplier {
 }
 
 /// Allocation's working tables, kept between ticks so a tick allocates nothing: suppliers of the
-/// sector at hand, and supplier × market tables flattened at `m * n_states + i`.
+/// sector at hand, and supplier × market tables flattened market by market (`i * n + m` for
+/// supplier `m` of `n` in market `i`), so that one market's suppliers, the inner loop, are
+/// contiguous.
 #[derive(Default)]
 pub struct Scratch {
     suppliers: Vec<Supplier>,
@@ -199,13 +201,16 @@ pub fn allocate_markets(
                 .for_each(|x| *x = if *x == 0.0 { 1.0 } else { (*x / scale).exp() });
         }
         let restricted = regime.restricts_sector(k);
-        // Supplier × market matrices, flattened: entry (m, i) at m * n_states + i.
-        let at = |m: usize, i: usize| m * n_states + i;
+        // Supplier × market matrices, flattened market by market: entry (m, i) at i * n + m.
+        let at = |m: usize, i: usize| i * n + m;
         // Buffers kept from tick to tick (this runs sectors × ticks times), refilled here.
         shares.clear();
-        for s in suppliers.iter() {
+        shares.resize(n * n_states, 0.0);
+        for (m, s) in suppliers.iter().enumerate() {
             let held = &firms.get(roster.firms[s.firm]).expect("roster entity").6.0;
-            shares.extend_from_slice(held);
+            for (i, &h) in held.iter().enumerate() {
+                shares[at(m, i)] = h;
+            }
         }
         for buffer in [
             &mut *orders,
@@ -245,7 +250,7 @@ pub fn allocate_markets(
             within.clear();
             within.extend(suppliers.iter().enumerate().map(|(m, s)| {
                 if shifted {
-                    s.weight * shift_factor[at(m, i)]
+                    s.weight * shift_factor[m * n_states + i]
                 } else {
                     s.weight
                 }
@@ -268,30 +273,32 @@ pub fn allocate_markets(
                     }
                 }));
             }
-            let total_w: f64 = w.iter().sum();
-            let home_w: f64 = suppliers
-                .iter()
-                .zip(&w)
-                .filter(|(s, _)| s.home == i)
-                .map(|(_, w)| w)
-                .sum();
+            // This market's row of each supplier × market table.
+            let row = at(0, i)..at(n, i);
+            let (mut total_w, mut home_w) = (0.0, 0.0);
+            for (s, &weight) in suppliers.iter().zip(&*w) {
+                total_w += weight;
+                if s.home == i {
+                    home_w += weight;
+                }
+            }
             let mandate = if home_w > 0.0 {
                 regime.mandate_share(k, i)
             } else {
                 0.0
             };
             // Today's logit shares; buyers close `inertia` of the gap from the shares they held.
-            let held: f64 = (0..n).map(|m| shares[at(m, i)]).sum();
+            let held_shares = &mut shares[row.clone()];
+            let held: f64 = held_shares.iter().sum();
             let adjust = if held > 0.0 { inertia } else { 1.0 };
             desired.clear();
-            for (m, s) in suppliers.iter().enumerate() {
-                let target = (1.0 - mandate) * w[m] / total_w
+            for ((s, &weight), share) in suppliers.iter().zip(&*w).zip(held_shares.iter_mut()) {
+                let target = (1.0 - mandate) * weight / total_w
                     + if s.home == i {
-                        mandate * w[m] / home_w
+                        mandate * weight / home_w
                     } else {
                         0.0
                     };
-                let share = &mut shares[at(m, i)];
                 *share += adjust * (target - *share);
                 desired.push(demand * *share);
             }
@@ -299,16 +306,20 @@ pub fn allocate_markets(
             if !restricted {
                 // No restriction can bind in this sector: every order goes to the supplier
                 // chosen, nothing is blocked, and the logit weights are the spill weights.
-                denial_foreign[i] += suppliers
+                let mut foreign = 0.0;
+                let rows = suppliers
                     .iter()
                     .zip(&*desired)
-                    .filter(|(s, _)| s.home != i)
-                    .map(|(_, d)| d)
-                    .sum::<f64>();
-                for (m, s) in suppliers.iter().enumerate() {
-                    orders[at(m, i)] = desired[m] + markets.stockpile_orders[s.firm][i];
-                    spill_weight[at(m, i)] = w[m];
+                    .zip(&*w)
+                    .zip(orders[row.clone()].iter_mut().zip(&mut spill_weight[row]));
+                for (((s, &d), &weight), (order, spill)) in rows {
+                    if s.home != i {
+                        foreign += d;
+                    }
+                    *order = d + markets.stockpile_orders[s.firm][i];
+                    *spill = weight;
                 }
+                denial_foreign[i] += foreign;
                 continue;
             }
             // What policy allows of each supplier in this market.
@@ -432,7 +443,10 @@ pub fn allocate_markets(
 
         // Capacity: the excess of a full supplier is re-offered to suppliers not yet full.
         wanted.clear();
-        wanted.extend(orders.chunks(n_states).map(|o| o.iter().sum::<f64>()));
+        // Each supplier's orders over the markets, in market order.
+        let supplier_total =
+            |orders: &[f64], m: usize| (0..n_states).map(|i| orders[at(m, i)]).sum::<f64>();
+        wanted.extend((0..n).map(|m| supplier_total(orders, m)));
         full.clear();
         full.resize(n, false);
         // Per market, how many suppliers not yet full it could turn to (spill weight > 0): kept
@@ -442,7 +456,7 @@ pub fn allocate_markets(
         for _pass in 0..p.market.spillover_passes.max(1) {
             let mut spilled = false;
             for m in 0..n {
-                let total: f64 = orders[at(m, 0)..at(m + 1, 0)].iter().sum();
+                let total = supplier_total(orders, m);
                 if !full[m] && total > suppliers[m].capacity * (1.0 + CAPACITY_TOLERANCE) {
                     if open_options.is_empty() {
                         open_options.resize(n_states, 0);
@@ -514,7 +528,7 @@ pub fn allocate_markets(
         for (m, s) in suppliers.iter().enumerate() {
             let (_, _, _, _, mut pricing, mut b, mut held) =
                 firms.get_mut(roster.firms[s.firm]).expect("roster entity");
-            b.orders = orders[at(m, 0)..at(m + 1, 0)].iter().sum();
+            b.orders = supplier_total(orders, m);
             b.wanted = wanted[m];
             pricing.utilization = if !s.capacity.is_finite() {
                 p.production.target_utilization
@@ -526,16 +540,19 @@ pub fn allocate_markets(
             } else {
                 p.production.target_utilization
             };
-            held.0.copy_from_slice(&shares[at(m, 0)..at(m + 1, 0)]);
-            for i in 0..n_states {
-                markets.capped_share[s.firm][i] = if orders[at(m, i)] > 0.0 {
-                    (capped[at(m, i)] / orders[at(m, i)]).min(1.0)
-                } else {
-                    0.0
-                };
-                markets.capped_capability[s.firm][i] = capped_q[at(m, i)];
+            let rows = held
+                .0
+                .iter_mut()
+                .zip(&mut markets.orders[s.firm])
+                .zip(markets.capped_share[s.firm].iter_mut())
+                .zip(&mut markets.capped_capability[s.firm]);
+            for (i, (((held, order), capped_share), capped_capability)) in rows.enumerate() {
+                let (o, c) = (orders[at(m, i)], capped[at(m, i)]);
+                *held = shares[at(m, i)];
+                *order = o;
+                *capped_share = if o > 0.0 { (c / o).min(1.0) } else { 0.0 };
+                *capped_capability = capped_q[at(m, i)];
             }
-            markets.orders[s.firm].copy_from_slice(&orders[at(m, 0)..at(m + 1, 0)]);
         }
     }
     for i in 0..n_states {
