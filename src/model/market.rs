@@ -50,6 +50,8 @@ pub struct Scratch {
     open_options: Vec<usize>,
     /// Per supplier in the market at hand: its weight within its nest, exp(U/(μλ)).
     within: Vec<f64>,
+    /// Per supplier: its orders summed over the markets.
+    totals: Vec<f64>,
 }
 
 /// The two nests' factors of the nested logit in one market (docs/MODEL.md 7.3): a supplier's
@@ -102,6 +104,21 @@ pub fn share_adjustment(months: f64, dt_years: f64) -> f64 {
         1.0 - (-dt_years * 12.0 / months).exp()
     } else {
         1.0
+    }
+}
+
+/// Each of `n` suppliers' orders summed over the markets, in market order, from a supplier ×
+/// market table laid out market by market (see [`Scratch`]); written into `out`.
+fn supplier_totals(orders: &[f64], n: usize, out: &mut Vec<f64>) {
+    out.clear();
+    out.resize(n, 0.0);
+    if n == 0 {
+        return;
+    }
+    for row in orders.chunks_exact(n) {
+        for (total, &order) in out.iter_mut().zip(row) {
+            *total += order;
+        }
     }
 }
 
@@ -161,7 +178,20 @@ pub fn allocate_markets(
         full,
         open_options,
         within,
+        totals,
     } = &mut *scratch;
+    // Each buying state's logit factor for domestic suppliers: home bias plus the target's
+    // commitment bonus, the same in every sector.
+    let home_factors: Vec<f64> = (0..n_states)
+        .map(|i| {
+            let commitment_bonus = if mech.target_commitment {
+                p.commitment.home_utility * regime.commitment[i]
+            } else {
+                0.0
+            };
+            ((p.market.home_bias + commitment_bonus) / mu).exp()
+        })
+        .collect();
     for (k, members) in structure.sector_firms.iter().enumerate() {
         suppliers.clear();
         let mut max_u = f64::NEG_INFINITY;
@@ -239,12 +269,7 @@ pub fn allocate_markets(
             if demand <= 0.0 {
                 continue;
             }
-            let commitment_bonus = if mech.target_commitment {
-                p.commitment.home_utility * regime.commitment[i]
-            } else {
-                0.0
-            };
-            let home_factor = ((p.market.home_bias + commitment_bonus) / mu).exp();
+            let home_factor = home_factors[i];
             // Within-nest weights exp(U/(μλ)), policy shifts included (home bias excluded: it
             // acts on the domestic nest as a whole).
             within.clear();
@@ -442,11 +467,7 @@ pub fn allocate_markets(
         }
 
         // Capacity: the excess of a full supplier is re-offered to suppliers not yet full.
-        wanted.clear();
-        // Each supplier's orders over the markets, in market order.
-        let supplier_total =
-            |orders: &[f64], m: usize| (0..n_states).map(|i| orders[at(m, i)]).sum::<f64>();
-        wanted.extend((0..n).map(|m| supplier_total(orders, m)));
+        supplier_totals(orders, n, wanted);
         full.clear();
         full.resize(n, false);
         // Per market, how many suppliers not yet full it could turn to (spill weight > 0): kept
@@ -455,8 +476,11 @@ pub fn allocate_markets(
         open_options.clear();
         for _pass in 0..p.market.spillover_passes.max(1) {
             let mut spilled = false;
+            // A supplier's cut changes only its own orders, so totals taken now are each
+            // supplier's total when its turn comes.
+            supplier_totals(orders, n, totals);
             for m in 0..n {
-                let total = supplier_total(orders, m);
+                let total = totals[m];
                 if !full[m] && total > suppliers[m].capacity * (1.0 + CAPACITY_TOLERANCE) {
                     if open_options.is_empty() {
                         open_options.resize(n_states, 0);
@@ -525,10 +549,11 @@ pub fn allocate_markets(
             }
         }
         markets.unmet[k].copy_from_slice(remaining);
+        supplier_totals(orders, n, totals);
         for (m, s) in suppliers.iter().enumerate() {
             let (_, _, _, _, mut pricing, mut b, mut held) =
                 firms.get_mut(roster.firms[s.firm]).expect("roster entity");
-            b.orders = supplier_total(orders, m);
+            b.orders = totals[m];
             b.wanted = wanted[m];
             pricing.utilization = if !s.capacity.is_finite() {
                 p.production.target_utilization

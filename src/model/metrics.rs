@@ -440,10 +440,28 @@ struct FirmSnapshot {
     stock_months: f64,
 }
 
-/// Reads one firm metric from a firm's snapshot.
-type FirmValue = fn(&FirmSnapshot) -> f64;
-/// Reads one market metric of (sector, market) from the markets.
-type MarketValue = fn(&Markets, usize, usize) -> f64;
+impl FirmSnapshot {
+    /// The firm's value of `metric` (a firm metric of the per-firm block; 0 for any other).
+    fn value(&self, metric: Metric) -> f64 {
+        match metric {
+            Metric::Capability => self.capability,
+            Metric::Output => self.output,
+            Metric::Sales => self.sales,
+            Metric::Revenue => self.revenue,
+            Metric::ListPrice => self.list_price,
+            Metric::UnitCost => self.unit_cost,
+            Metric::InputStockMonths => self.stock_months,
+            Metric::Capacity => self.capacity,
+            Metric::ToolAccess => self.tool_access,
+            Metric::Yield => self.yield_share,
+            Metric::RdSpending => self.rd_usd_b,
+            Metric::Knowledge => self.knowledge_usd_b,
+            Metric::DesignCapability => self.design_years,
+            Metric::CapabilityCeiling => self.ceiling_years,
+            _ => 0.0,
+        }
+    }
+}
 
 fn idx(i: usize) -> u16 {
     i as u16
@@ -534,6 +552,8 @@ pub fn record_metrics(
     let mut market_total = vec![0.0; n_states];
     let mut volume_total = vec![0.0; n_states];
     let mut home_value: Vec<f64> = Vec::new();
+    // Each market's total demand in the sector at hand.
+    let mut demand: Vec<f64> = Vec::with_capacity(n_states);
 
     for (k, members) in layout.members.iter().enumerate() {
         let sk = idx(k);
@@ -630,30 +650,30 @@ pub fn record_metrics(
                 push(Metric::CapabilityGap, idx(h), NONE, sk, NONE, gap);
             }
         }
-        let firm_metrics: [(Metric, FirmValue); 13] = [
-            (Metric::Capability, |f| f.capability),
-            (Metric::Output, |f| f.output),
-            (Metric::Sales, |f| f.sales),
-            (Metric::Revenue, |f| f.revenue),
-            (Metric::ListPrice, |f| f.list_price),
-            (Metric::UnitCost, |f| f.unit_cost),
-            (Metric::InputStockMonths, |f| f.stock_months),
-            (Metric::Capacity, |f| f.capacity),
-            (Metric::ToolAccess, |f| f.tool_access),
-            (Metric::Yield, |f| f.yield_share),
-            (Metric::RdSpending, |f| f.rd_usd_b),
-            (Metric::Knowledge, |f| f.knowledge_usd_b),
-            (Metric::DesignCapability, |f| f.design_years),
+        const FIRM_METRICS: [Metric; 13] = [
+            Metric::Capability,
+            Metric::Output,
+            Metric::Sales,
+            Metric::Revenue,
+            Metric::ListPrice,
+            Metric::UnitCost,
+            Metric::InputStockMonths,
+            Metric::Capacity,
+            Metric::ToolAccess,
+            Metric::Yield,
+            Metric::RdSpending,
+            Metric::Knowledge,
+            Metric::DesignCapability,
         ];
         for &j in members {
             let f = &snapshot[j];
             let fj = idx(j);
-            for &(metric, value) in &firm_metrics {
+            for metric in FIRM_METRICS {
                 if !wants(metric) || (metric == Metric::InputStockMonths && !layout.stock_months[j])
                 {
                     continue;
                 }
-                push(metric, NONE, fj, sk, NONE, value(f));
+                push(metric, NONE, fj, sk, NONE, f.value(metric));
             }
             if layout.ceiling[j] && wants(Metric::CapabilityCeiling) {
                 push(
@@ -680,21 +700,23 @@ pub fn record_metrics(
                 push(Metric::Price, NONE, NONE, sk, idx(i), markets.price[k][i]);
             }
         }
-        let by_market: [(Metric, MarketValue); 5] = [
-            (Metric::Demand, |m, k, i| m.demand(k, i)),
-            (Metric::UnmetDemand, |m, k, i| m.unmet[k][i]),
-            (Metric::BlockedDemand, |m, k, i| m.blocked[k][i]),
-            (Metric::Leakage, |m, k, i| m.leaked[k][i]),
-            (Metric::Stockpile, |m, k, i| m.stockpile[k][i]),
+        demand.clear();
+        demand.extend((0..n_states).map(|i| markets.demand(k, i)));
+        let by_market: [(Metric, &[f64]); 5] = [
+            (Metric::Demand, &demand),
+            (Metric::UnmetDemand, &markets.unmet[k]),
+            (Metric::BlockedDemand, &markets.blocked[k]),
+            (Metric::Leakage, &markets.leaked[k]),
+            (Metric::Stockpile, &markets.stockpile[k]),
         ];
-        for (metric, value) in by_market {
+        for (metric, by_state) in by_market {
             if !wants(metric) {
                 continue;
             }
-            let world: f64 = (0..n_states).map(|i| value(&markets, k, i)).sum();
+            let world: f64 = by_state.iter().sum();
             push(metric, NONE, NONE, sk, WORLD, world);
-            for i in 0..n_states {
-                push(metric, NONE, NONE, sk, idx(i), value(&markets, k, i));
+            for (i, &value) in by_state.iter().enumerate() {
+                push(metric, NONE, NONE, sk, idx(i), value);
             }
         }
     }
