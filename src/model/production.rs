@@ -15,6 +15,21 @@ use super::world::{Books, DemandResponse, InputStocks, Markets, Params, Roster, 
 use crate::scenario::InputRole;
 use crate::scenario::params::Rationing;
 
+/// What a sector's members delivered to one buying state this tick, summed member by member.
+#[derive(Clone, Copy, Default)]
+struct DeliverySums {
+    /// Volume delivered.
+    supplied: f64,
+    /// Its value at the sellers' list prices.
+    value: f64,
+    /// Its value at the sellers' unit costs.
+    cost: f64,
+    /// Its value at the sellers' trend costs (DemandResponse::trend_cost).
+    trend: f64,
+    /// Volume × the capability delivered.
+    weighted: f64,
+}
+
 /// System: produces and delivers, sector by sector in material order, then rations and prices
 /// each of the sector's markets.
 pub fn produce(
@@ -36,9 +51,7 @@ pub fn produce(
     // Per-sector buffers (list price, unit cost, capability by member), reused across sectors.
     let (mut prices, mut costs, mut own_capability) = (Vec::new(), Vec::new(), Vec::new());
     // Per-state sums over a sector's members, reused across sectors.
-    let (mut supplied_by, mut value_by, mut cost_by): (Vec<f64>, Vec<f64>, Vec<f64>) =
-        (Vec::new(), Vec::new(), Vec::new());
-    let (mut trend_by, mut weighted_by): (Vec<f64>, Vec<f64>) = (Vec::new(), Vec::new());
+    let mut sums: Vec<DeliverySums> = Vec::new();
     for &k in &structure.material_order {
         let sector = &structure.sectors[k];
         for &j in &structure.sector_firms[k] {
@@ -97,45 +110,38 @@ pub fn produce(
         // capability-weighted volume. Filled row by row, which reads each firm's deliveries
         // contiguously.
         let n_states = structure.n_states;
-        for sums in [
-            &mut supplied_by,
-            &mut value_by,
-            &mut cost_by,
-            &mut trend_by,
-            &mut weighted_by,
-        ] {
-            sums.clear();
-            sums.resize(n_states, 0.0);
-        }
+        sums.clear();
+        sums.resize(n_states, DeliverySums::default());
         for (m, &j) in members.iter().enumerate() {
             let q = own_capability[m];
             let (price, cost, trend_cost) = (prices[m], costs[m], response.trend_cost[j]);
-            let rows = markets.delivered[j]
-                .iter()
-                .zip(&markets.capped_share[j])
-                .zip(&markets.capped_capability[j]);
-            for (i, ((&delivered, &capped), &capped_q)) in rows.enumerate() {
+            let rows = sums.iter_mut().zip(&markets.delivered[j]).zip(
+                markets.capped_share[j]
+                    .iter()
+                    .zip(&markets.capped_capability[j]),
+            );
+            for ((sum, &delivered), (&capped, &capped_q)) in rows {
                 if delivered == 0.0 {
                     continue;
                 }
-                supplied_by[i] += delivered;
-                value_by[i] += delivered * price;
-                cost_by[i] += delivered * cost;
-                trend_by[i] += delivered * trend_cost;
+                sum.supplied += delivered;
+                sum.value += delivered * price;
+                sum.cost += delivered * cost;
+                sum.trend += delivered * trend_cost;
                 // Its own capability for the share sold as designed, the capped product's for
                 // the redesigned share (Markets::delivered_capabilities).
-                weighted_by[i] += delivered * (1.0 - capped) * q;
-                weighted_by[i] += delivered * capped * capped_q;
+                sum.weighted += delivered * (1.0 - capped) * q;
+                sum.weighted += delivered * capped * capped_q;
             }
         }
-        for i in 0..n_states {
-            let (supplied, weighted, value, cost, trend) = (
-                supplied_by[i],
-                weighted_by[i],
-                value_by[i],
-                cost_by[i],
-                trend_by[i],
-            );
+        for (i, sum) in sums.iter().enumerate() {
+            let DeliverySums {
+                supplied,
+                value,
+                cost,
+                trend,
+                weighted,
+            } = *sum;
             let demand = markets.demand(k, i);
             let fill = if demand > 0.0 {
                 (supplied / demand).min(1.0)
