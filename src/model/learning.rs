@@ -75,7 +75,7 @@ pub fn learn(
         // over in about a year; denial stops it rising but does not take installed tools away.
         // A domestic-equipment quota forces that share of new tools to be domestic, where the
         // state makes every tool its fabs use.
-        let bought = tool_level_of(sector, &markets, info.home);
+        let bought = tool_level_of(sector, markets, info.home);
         let tool_level = bought.map(|bought| {
             let quota = regime.domestic_tool_share(info.home);
             let own = capital_mean(sector, |s| {
@@ -136,7 +136,7 @@ pub fn learn(
 
         // Delivered capability: the design, bounded by the chain below.
         knowledge.ceiling_years = if m.capability_ceilings {
-            ceiling(&structure, sector, info.home, tool_level, &markets, p)
+            ceiling(&structure, sector, info.home, tool_level, markets, p)
         } else {
             f64::INFINITY
         };

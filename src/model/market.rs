@@ -352,7 +352,7 @@ pub fn allocate_markets(
             restrictions.clear();
             restrictions.extend(suppliers.iter().map(|s| {
                 let dependence =
-                    |controller: usize| tool_dependence(&structure, &markets, s.firm, controller);
+                    |controller: usize| tool_dependence(&structure, markets, s.firm, controller);
                 regime.restriction(s.firm, s.home, k, i, s.capability, de_minimis, &dependence)
             }));
             apply_tier_quotas(
@@ -404,7 +404,7 @@ pub fn allocate_markets(
             }
             // 2. Leakage through gray channels reaches the blocked supplier anyway.
             if mech.leakage {
-                let lambda = market_leak_fraction(&regime, &markets, k, i, clock.tick, p, dt);
+                let lambda = market_leak_fraction(regime, markets, k, i, clock.tick, p, dt);
                 for m in 0..n {
                     let leak = blocked[m] * lambda;
                     orders[at(m, i)] += leak;
