@@ -231,6 +231,12 @@ pub fn allocate_markets(
                 .for_each(|x| *x = if *x == 0.0 { 1.0 } else { (*x / scale).exp() });
         }
         let restricted = regime.restricts_sector(k);
+        // Whether any supplier has front-running orders this tick (rarely): without, they add 0.
+        let front_running = suppliers.iter().any(|s| {
+            markets.stockpile_orders[s.firm]
+                .iter()
+                .any(|&orders| orders != 0.0)
+        });
         // Supplier × market matrices, flattened market by market: entry (m, i) at i * n + m.
         let at = |m: usize, i: usize| i * n + m;
         // Buffers kept from tick to tick (this runs sectors × ticks times), refilled here.
@@ -341,7 +347,12 @@ pub fn allocate_markets(
                     if s.home != i {
                         foreign += d;
                     }
-                    *order = d + markets.stockpile_orders[s.firm][i];
+                    let front_run = if front_running {
+                        markets.stockpile_orders[s.firm][i]
+                    } else {
+                        0.0
+                    };
+                    *order = d + front_run;
                     *spill = weight;
                 }
                 denial_foreign[i] += foreign;
@@ -565,18 +576,24 @@ pub fn allocate_markets(
             } else {
                 p.production.target_utilization
             };
-            let rows = held
-                .0
-                .iter_mut()
-                .zip(&mut markets.orders[s.firm])
-                .zip(markets.capped_share[s.firm].iter_mut())
-                .zip(&mut markets.capped_capability[s.firm]);
-            for (i, (((held, order), capped_share), capped_capability)) in rows.enumerate() {
-                let (o, c) = (orders[at(m, i)], capped[at(m, i)]);
+            let rows = held.0.iter_mut().zip(&mut markets.orders[s.firm]);
+            for (i, (held, order)) in rows.enumerate() {
                 *held = shares[at(m, i)];
-                *order = o;
-                *capped_share = if o > 0.0 { (c / o).min(1.0) } else { 0.0 };
-                *capped_capability = capped_q[at(m, i)];
+                *order = orders[at(m, i)];
+            }
+            // Only a restricted sector sells redesigned (capped) products.
+            if restricted {
+                let rows = markets.capped_share[s.firm]
+                    .iter_mut()
+                    .zip(&mut markets.capped_capability[s.firm]);
+                for (i, (capped_share, capped_capability)) in rows.enumerate() {
+                    let (o, c) = (orders[at(m, i)], capped[at(m, i)]);
+                    *capped_share = if o > 0.0 { (c / o).min(1.0) } else { 0.0 };
+                    *capped_capability = capped_q[at(m, i)];
+                }
+            } else {
+                markets.capped_share[s.firm].fill(0.0);
+                markets.capped_capability[s.firm].fill(0.0);
             }
         }
     }
