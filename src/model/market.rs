@@ -43,7 +43,11 @@ pub struct Scratch {
     capped: Vec<f64>,
     capped_q: Vec<f64>,
     spill_weight: Vec<f64>,
+    /// Per supplier and market of a restricted sector: its logit weight before the restriction.
+    offer_weight: Vec<f64>,
     remaining: Vec<f64>,
+    /// Per market: blocked demand that no alternative the switches allow could take.
+    unplaced: Vec<f64>,
     wanted: Vec<f64>,
     full: Vec<bool>,
     /// Per market: suppliers not yet full with a positive spill weight there.
@@ -173,7 +177,9 @@ pub fn allocate_markets(
         capped,
         capped_q,
         spill_weight,
+        offer_weight,
         remaining,
+        unplaced,
         wanted,
         full,
         open_options,
@@ -253,12 +259,15 @@ pub fn allocate_markets(
             &mut *capped,
             &mut *capped_q,
             &mut *spill_weight,
+            &mut *offer_weight,
         ] {
             buffer.clear();
             buffer.resize(n * n_states, 0.0);
         }
         remaining.clear();
         remaining.resize(n_states, 0.0);
+        unplaced.clear();
+        unplaced.resize(n_states, 0.0);
 
         // Buffers reused across markets (this loop runs sectors × states times per tick).
         let mut w: Vec<f64> = Vec::with_capacity(n);
@@ -400,6 +409,7 @@ pub fn allocate_markets(
                 orders[at(m, i)] = allowed[m]
                     + markets.stockpile_orders[suppliers[m].firm][i] * restrictions[m].allowed;
                 spill_weight[at(m, i)] = w[m] * restrictions[m].allowed;
+                offer_weight[at(m, i)] = w[m];
             }
             if blocked_total <= 0.0 {
                 continue;
@@ -473,7 +483,9 @@ pub fn allocate_markets(
                     }
                 }
             } else {
-                remaining[i] += rest;
+                // Not re-offered when a supplier fills up: that would place blocked demand
+                // with suppliers the switches rule out.
+                unplaced[i] += rest;
             }
         }
 
@@ -551,15 +563,41 @@ pub fn allocate_markets(
                 if *rest <= 0.0 || total <= 0.0 {
                     continue;
                 }
+                if !restricted {
+                    for m in (0..n).filter(|&m| !full[m]) {
+                        let add = *rest * spill_weight[at(m, i)] / total;
+                        orders[at(m, i)] += add;
+                        wanted[m] += add;
+                    }
+                    *rest = 0.0;
+                    continue;
+                }
+                // In a restricted sector the excess is offered by logit weight to every
+                // supplier not yet full, and each takes only the share policy allows it (w·r
+                // of Σw): a supplier barely allowed to sell does not take it all.
+                let offered: f64 = (0..n)
+                    .filter(|&m| !full[m])
+                    .map(|m| offer_weight[at(m, i)])
+                    .sum();
+                let mut placed = 0.0;
                 for m in (0..n).filter(|&m| !full[m]) {
-                    let add = *rest * spill_weight[at(m, i)] / total;
+                    let add = *rest * spill_weight[at(m, i)] / offered.max(total);
                     orders[at(m, i)] += add;
                     wanted[m] += add;
+                    placed += add;
                 }
-                *rest = 0.0;
+                *rest = (*rest - placed).max(0.0);
             }
         }
-        markets.unmet[k].copy_from_slice(remaining);
+        if restricted {
+            for ((unmet, &rest), &blocked) in
+                markets.unmet[k].iter_mut().zip(&*remaining).zip(&*unplaced)
+            {
+                *unmet = rest + blocked;
+            }
+        } else {
+            markets.unmet[k].copy_from_slice(remaining);
+        }
         supplier_totals(orders, n, totals);
         for (m, s) in suppliers.iter().enumerate() {
             let (_, _, _, _, mut pricing, mut b, mut held) =

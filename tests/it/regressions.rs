@@ -298,3 +298,76 @@ fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
         .collect();
     (header, rows)
 }
+
+/// Blocked demand re-offered to a barely-allowed supplier (found in review, fixed after
+/// 01e3670): when a supplier filled up, the capacity re-offer shared the market's leftover by
+/// `w·r` among suppliers not yet full and normalised by their sum, so a foreign firm whose state
+/// complied 99.9% with an extraterritorial ban (r ≈ 0.001) took all of China's blocked ≤ 7 nm
+/// demand — Samsung rose to 90% of the market while Korea "complied" fully — and blocked demand
+/// with no allowed alternative reached suppliers `backfill = false` rules out. Now each supplier
+/// takes only the share policy allows it of what it is offered, and unplaceable blocked demand is
+/// unmet. Both ways by a visible parameter: with the allies' compliance fixed at 0, the ban does
+/// not bind them and Samsung keeps selling.
+#[test]
+fn blocked_demand_is_not_re_offered_to_a_complying_allys_firm() {
+    let text = r#"Scenario(
+    extends: "baseline_2022",
+    name: "ban_foundry_extraterritorial",
+    events: [
+        Event(date: "2023-01", label: "US full ban: advanced foundry to China",
+            action: ExportControl(id: "ban_foundry", controller: "US", sector: "foundry_advanced",
+                max_capability: -1000.0, destinations: ["CN"], extraterritorial: true)),
+    ],
+)"#;
+    use chokepoint::scenario::params::ParamValue;
+    let world = |parameters: &[(&str, ParamValue)]| {
+        let overrides = Overrides {
+            parameters: parameters
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+            ..Overrides::default()
+        };
+        let mut s = load_str("ban_foundry.ron", text, &overrides).expect("the ban world loads");
+        s.ticks = 14;
+        s
+    };
+    let samsung_share_and_unmet = |s: &Scenario| {
+        let rows = run(s);
+        let (cn, k, samsung) = (
+            state(s, "CN"),
+            sector(s, "foundry_advanced"),
+            firm(s, "samsung_foundry"),
+        );
+        let at_12 = |metric: Metric, firm_index: u16| {
+            rows.iter()
+                .find(|r| {
+                    r.tick == 12
+                        && r.metric == metric
+                        && r.sector == k
+                        && r.market == cn
+                        && r.firm == firm_index
+                })
+                .expect("a row")
+                .value
+        };
+        (
+            at_12(Metric::MarketShare, samsung),
+            at_12(Metric::UnmetDemand, chokepoint::model::metrics::NONE),
+        )
+    };
+    let (complying_share, complying_unmet) = samsung_share_and_unmet(&world(&[]));
+    assert!(
+        complying_share < 0.05,
+        "a fully complying ally's firm took {complying_share} of the banned market"
+    );
+    assert!(complying_unmet > 0.0, "the ban leaves demand unmet");
+    let (free_share, _) = samsung_share_and_unmet(&world(&[
+        ("mechanisms.allied_compliance", ParamValue::Bool(false)),
+        ("alliances.fixed_compliance", ParamValue::Number(0.0)),
+    ]));
+    assert!(
+        free_share > 0.1 && free_share > 4.0 * complying_share,
+        "with allies not complying, Samsung keeps selling: {free_share} vs {complying_share}"
+    );
+}
