@@ -441,7 +441,7 @@ struct FirmSnapshot {
 }
 
 impl FirmSnapshot {
-    /// The firm's value of `metric` (a firm metric of the per-firm block; 0 for any other).
+    /// The firm's value of `metric` (a per-firm metric; 0 for any other).
     fn value(&self, metric: Metric) -> f64 {
         match metric {
             Metric::Capability => self.capability,
@@ -676,14 +676,8 @@ pub fn record_metrics(
                 push(metric, NONE, fj, sk, NONE, f.value(metric));
             }
             if layout.ceiling[j] && wants(Metric::CapabilityCeiling) {
-                push(
-                    Metric::CapabilityCeiling,
-                    NONE,
-                    fj,
-                    sk,
-                    NONE,
-                    f.ceiling_years,
-                );
+                let metric = Metric::CapabilityCeiling;
+                push(metric, NONE, fj, sk, NONE, f.value(metric));
             }
         }
         if wants(Metric::Price) {

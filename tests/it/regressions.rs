@@ -310,25 +310,22 @@ fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
 /// not bind them and Samsung keeps selling.
 #[test]
 fn blocked_demand_is_not_re_offered_to_a_complying_allys_firm() {
-    let text = r#"Scenario(
+    // `parameters` as `"path": value` pairs, written into the scenario file.
+    let world = |parameters: &str| {
+        let text = format!(
+            r#"Scenario(
     extends: "baseline_2022",
     name: "ban_foundry_extraterritorial",
+    parameters: {{{parameters}}},
     events: [
         Event(date: "2023-01", label: "US full ban: advanced foundry to China",
             action: ExportControl(id: "ban_foundry", controller: "US", sector: "foundry_advanced",
                 max_capability: -1000.0, destinations: ["CN"], extraterritorial: true)),
     ],
-)"#;
-    use chokepoint::scenario::params::ParamValue;
-    let world = |parameters: &[(&str, ParamValue)]| {
-        let overrides = Overrides {
-            parameters: parameters
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.clone()))
-                .collect(),
-            ..Overrides::default()
-        };
-        let mut s = load_str("ban_foundry.ron", text, &overrides).expect("the ban world loads");
+)"#
+        );
+        let mut s =
+            load_str("ban_foundry.ron", &text, &Overrides::default()).expect("the ban world loads");
         s.ticks = 14;
         s
     };
@@ -356,16 +353,15 @@ fn blocked_demand_is_not_re_offered_to_a_complying_allys_firm() {
             at_12(Metric::UnmetDemand, chokepoint::model::metrics::NONE),
         )
     };
-    let (complying_share, complying_unmet) = samsung_share_and_unmet(&world(&[]));
+    let (complying_share, complying_unmet) = samsung_share_and_unmet(&world(""));
     assert!(
         complying_share < 0.05,
         "a fully complying ally's firm took {complying_share} of the banned market"
     );
     assert!(complying_unmet > 0.0, "the ban leaves demand unmet");
-    let (free_share, _) = samsung_share_and_unmet(&world(&[
-        ("mechanisms.allied_compliance", ParamValue::Bool(false)),
-        ("alliances.fixed_compliance", ParamValue::Number(0.0)),
-    ]));
+    let (free_share, _) = samsung_share_and_unmet(&world(
+        r#""mechanisms.allied_compliance": false, "alliances.fixed_compliance": 0.0"#,
+    ));
     assert!(
         free_share > 0.1 && free_share > 4.0 * complying_share,
         "with allies not complying, Samsung keeps selling: {free_share} vs {complying_share}"
