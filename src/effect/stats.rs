@@ -352,6 +352,23 @@ fn judge(
         );
         return out;
     }
+    // The slope says how the marginal effect moves on average; the words say so, and name the
+    // steps (by their mean estimates) that go against it rather than claim every step does.
+    let step_by_step = |trend: &str, against: &str, breaks: &dyn Fn(f64, f64) -> bool| {
+        let size = |k: usize| marginal[k].expect("k ≥ 1").estimate.abs();
+        let exceptions: Vec<String> = (2..doses)
+            .filter(|&k| breaks(size(k), size(k - 1)))
+            .map(|k| format!("{} moves it {against} than {}", name(k), name(k - 1)))
+            .collect();
+        if exceptions.is_empty() {
+            format!("each moves it {trend} than the one before")
+        } else {
+            format!(
+                "on average each moves it {trend} than the one before, though not at every step ({})",
+                exceptions.join("; ")
+            )
+        }
+    };
     let s = estimate(&|v: &[f64]| slope(&signed_steps(v)));
     out.slope = s.estimate;
     out.interval = [s.low, s.high];
@@ -363,12 +380,12 @@ fn judge(
     } else if s.high < 0.0 {
         (
             Verdict::Diminishing,
-            "each moves it less than the one before".to_string(),
+            step_by_step("less", "more", &|later, earlier| later > earlier),
         )
     } else if s.low > 0.0 {
         (
             Verdict::Increasing,
-            "each moves it more than the one before".to_string(),
+            step_by_step("more", "less", &|later, earlier| later < earlier),
         )
     } else {
         (
@@ -478,6 +495,38 @@ mod tests {
             t.statement.contains("undo 62%"),
             "13.1 of −21.1 is undone: {}",
             t.statement
+        );
+    }
+
+    #[test]
+    fn a_diminishing_verdict_names_the_steps_that_go_against_it() {
+        // The rounds_2022_2025 pattern: a large first cut, then small ones, the third larger
+        // than the second. The slope is negative, but not every step is smaller than the last.
+        let m = [-45.0, -0.1, -2.5, -0.2, -0.1];
+        let t = test_of(&replicates(|k, e| {
+            60.0 + m[..k].iter().sum::<f64>() + 0.001 * e
+        }));
+        assert_eq!(t.verdict, Verdict::Diminishing);
+        assert!(
+            t.statement.contains("not at every step")
+                && t.statement
+                    .contains("step 3 (dose 3) moves it more than step 2 (dose 2)"),
+            "{}",
+            t.statement
+        );
+        assert!(
+            !t.statement.contains("; each moves it less"),
+            "{}",
+            t.statement
+        );
+        let steady = test_of(&replicates(|k, e| 100.0 * (-(k as f64) / 2.0).exp() + e));
+        assert!(
+            steady
+                .statement
+                .contains("each moves it less than the one before")
+                && !steady.statement.contains("not at every step"),
+            "{}",
+            steady.statement
         );
     }
 
