@@ -483,6 +483,50 @@ type FirmQuery<'w, 's> = Query<
     ),
 >;
 
+/// `v` as a share of `total`; 0 when the total is not positive (a market that bought nothing).
+fn share(v: f64, total: f64) -> f64 {
+    if total > 0.0 { v / total } else { 0.0 }
+}
+
+/// Where one tick's rows go: their values always, their keys only at the first recorded tick
+/// (later ticks record the same keys in the same order, see [`Recording`]).
+struct Sink<'a> {
+    first: bool,
+    keys: &'a mut Vec<RowKey>,
+    values: &'a mut Vec<f64>,
+}
+
+impl Sink<'_> {
+    /// One row.
+    fn one(&mut self, key: RowKey, value: f64) {
+        if self.first {
+            self.keys.push(key);
+        }
+        self.values.push(value);
+    }
+
+    /// A metric's world row and then its row for each market in state order: the block that
+    /// market-level metrics write, written in one extend.
+    fn markets(
+        &mut self,
+        metric: Metric,
+        state: u16,
+        firm: u16,
+        sector: u16,
+        world: f64,
+        by_market: impl ExactSizeIterator<Item = f64>,
+    ) {
+        if self.first {
+            let n = by_market.len();
+            self.keys.push((metric, state, firm, sector, WORLD));
+            self.keys
+                .extend((0..n).map(|i| (metric, state, firm, sector, idx(i))));
+        }
+        self.values.push(world);
+        self.values.extend(by_market);
+    }
+}
+
 /// System: records the selected metrics for this tick.
 pub fn record_metrics(
     clock: Res<Clock>,
@@ -538,20 +582,20 @@ pub fn record_metrics(
     // The first recorded tick also records the rows' keys; later ticks only their values.
     let first = recording.ticks.is_empty();
     recording.ticks.push(tick);
-    let (keys, values) = (&mut recording.keys, &mut recording.values);
-    let mut push = |metric: Metric, state: u16, firm: u16, sector: u16, market: u16, value: f64| {
-        if first {
-            keys.push((metric, state, firm, sector, market));
-        }
-        values.push(value);
+    let mut out = Sink {
+        first,
+        keys: &mut recording.keys,
+        values: &mut recording.values,
     };
     let wants = |metric: Metric| sel.wants_metric(metric);
     let n_states = structure.n_states;
-    let share = |v: f64, total: f64| if total > 0.0 { v / total } else { 0.0 };
     // Sales value by market (and world), per member and per home state; reused across sectors.
     let mut market_total = vec![0.0; n_states];
     let mut volume_total = vec![0.0; n_states];
     let mut home_value: Vec<f64> = Vec::new();
+    // Per state: its own firms' deliveries to itself, and its best capability, in the sector.
+    let mut own_supply = vec![0.0; n_states];
+    let mut best = vec![f64::NEG_INFINITY; n_states];
     // Each market's total demand in the sector at hand.
     let mut demand: Vec<f64> = Vec::with_capacity(n_states);
 
@@ -560,17 +604,25 @@ pub fn record_metrics(
         let homes = &layout.homes[k];
         market_total.fill(0.0);
         volume_total.fill(0.0);
+        // -0.0, as an empty `Iterator::sum` of f64 starts: a state without firms here reports -0.
+        own_supply.fill(-0.0);
+        best.fill(f64::NEG_INFINITY);
         home_value.clear();
         home_value.resize(homes.len() * n_states, 0.0);
         for (m, &j) in members.iter().enumerate() {
             let price = snapshot[j].list_price;
             let h = layout.home_slot[k][m];
-            for (i, &delivered) in markets.delivered[j].iter().enumerate() {
+            let delivered = &markets.delivered[j];
+            for (i, &delivered) in delivered.iter().enumerate() {
                 let value = delivered * price;
                 market_total[i] += value;
                 volume_total[i] += delivered;
                 home_value[h * n_states + i] += value;
             }
+            // Member by member, so each state's sum adds in member order.
+            let home = structure.firm_home[j];
+            own_supply[home] += delivered[home];
+            best[home] = best[home].max(snapshot[j].capability);
         }
         let world_total: f64 = market_total.iter().sum();
         let world_volume: f64 = volume_total.iter().sum();
@@ -580,50 +632,43 @@ pub fn record_metrics(
                 let price = snapshot[j].list_price;
                 let delivered = &markets.delivered[j];
                 let own: f64 = delivered.iter().map(|d| d * price).sum();
-                let fj = idx(j);
-                push(
+                let by_market = delivered
+                    .iter()
+                    .zip(&market_total)
+                    .map(|(&d, &total)| share(d * price, total));
+                out.markets(
                     Metric::MarketShare,
                     NONE,
-                    fj,
+                    idx(j),
                     sk,
-                    WORLD,
                     share(own, world_total),
+                    by_market,
                 );
-                for i in 0..n_states {
-                    let value = share(delivered[i] * price, market_total[i]);
-                    push(Metric::MarketShare, NONE, fj, sk, idx(i), value);
-                }
             }
         }
         if wants(Metric::StateMarketShare) {
             for (hi, &h) in homes.iter().enumerate() {
                 let by_market = &home_value[hi * n_states..(hi + 1) * n_states];
                 let total: f64 = by_market.iter().sum();
-                let sh = idx(h);
-                push(
+                let by_market = by_market
+                    .iter()
+                    .zip(&market_total)
+                    .map(|(&v, &total)| share(v, total));
+                out.markets(
                     Metric::StateMarketShare,
-                    sh,
+                    idx(h),
                     NONE,
                     sk,
-                    WORLD,
                     share(total, world_total),
+                    by_market,
                 );
-                for i in 0..n_states {
-                    let value = share(by_market[i], market_total[i]);
-                    push(Metric::StateMarketShare, sh, NONE, sk, idx(i), value);
-                }
             }
         }
         if wants(Metric::SelfSufficiency) {
             // A state is both the home of the supplying firms and the buying market.
-            for i in 0..n_states {
-                let own: f64 = members
-                    .iter()
-                    .filter(|&&j| structure.firm_home[j] == i)
-                    .map(|&j| markets.delivered[j][i])
-                    .sum();
+            for (i, &own) in own_supply.iter().enumerate() {
                 let value = share(own, markets.demand(k, i));
-                push(Metric::SelfSufficiency, idx(i), NONE, sk, idx(i), value);
+                out.one((Metric::SelfSufficiency, idx(i), NONE, sk, idx(i)), value);
             }
         }
         // Capabilities.
@@ -631,23 +676,18 @@ pub fn record_metrics(
             .iter()
             .map(|&j| snapshot[j].capability)
             .fold(f64::NEG_INFINITY, f64::max);
-        let best_of = |h: usize| {
-            members
-                .iter()
-                .filter(|&&j| structure.firm_home[j] == h)
-                .map(|&j| snapshot[j].capability)
-                .fold(f64::NEG_INFINITY, f64::max)
-        };
         if wants(Metric::BestCapability) {
-            push(Metric::BestCapability, NONE, NONE, sk, NONE, frontier);
+            out.one((Metric::BestCapability, NONE, NONE, sk, NONE), frontier);
             for &h in homes {
-                push(Metric::BestCapability, idx(h), NONE, sk, NONE, best_of(h));
+                out.one((Metric::BestCapability, idx(h), NONE, sk, NONE), best[h]);
             }
         }
         if wants(Metric::CapabilityGap) {
             for &h in homes {
-                let gap = frontier - best_of(h);
-                push(Metric::CapabilityGap, idx(h), NONE, sk, NONE, gap);
+                out.one(
+                    (Metric::CapabilityGap, idx(h), NONE, sk, NONE),
+                    frontier - best[h],
+                );
             }
         }
         const FIRM_METRICS: [Metric; 13] = [
@@ -665,19 +705,20 @@ pub fn record_metrics(
             Metric::Knowledge,
             Metric::DesignCapability,
         ];
+        let firm_metrics = FIRM_METRICS.map(wants);
+        let ceiling_wanted = wants(Metric::CapabilityCeiling);
         for &j in members {
             let f = &snapshot[j];
             let fj = idx(j);
-            for metric in FIRM_METRICS {
-                if !wants(metric) || (metric == Metric::InputStockMonths && !layout.stock_months[j])
-                {
+            for (metric, wanted) in FIRM_METRICS.into_iter().zip(firm_metrics) {
+                if !wanted || (metric == Metric::InputStockMonths && !layout.stock_months[j]) {
                     continue;
                 }
-                push(metric, NONE, fj, sk, NONE, f.value(metric));
+                out.one((metric, NONE, fj, sk, NONE), f.value(metric));
             }
-            if layout.ceiling[j] && wants(Metric::CapabilityCeiling) {
+            if layout.ceiling[j] && ceiling_wanted {
                 let metric = Metric::CapabilityCeiling;
-                push(metric, NONE, fj, sk, NONE, f.value(metric));
+                out.one((metric, NONE, fj, sk, NONE), f.value(metric));
             }
         }
         if wants(Metric::Price) {
@@ -689,10 +730,8 @@ pub fn record_metrics(
             } else {
                 1.0
             };
-            push(Metric::Price, NONE, NONE, sk, WORLD, world);
-            for i in 0..n_states {
-                push(Metric::Price, NONE, NONE, sk, idx(i), markets.price[k][i]);
-            }
+            let by_market = markets.price[k].iter().copied();
+            out.markets(Metric::Price, NONE, NONE, sk, world, by_market);
         }
         demand.clear();
         demand.extend((0..n_states).map(|i| markets.demand(k, i)));
@@ -708,10 +747,7 @@ pub fn record_metrics(
                 continue;
             }
             let world: f64 = by_state.iter().sum();
-            push(metric, NONE, NONE, sk, WORLD, world);
-            for (i, &value) in by_state.iter().enumerate() {
-                push(metric, NONE, NONE, sk, idx(i), value);
-            }
+            out.markets(metric, NONE, NONE, sk, world, by_state.iter().copied());
         }
     }
     // States, in index order whatever the storage order.
@@ -722,26 +758,22 @@ pub fn record_metrics(
     for i in 0..n_states {
         let si = idx(i);
         if wants(Metric::AiCompute) {
-            push(Metric::AiCompute, si, NONE, NONE, NONE, compute[i]);
+            out.one((Metric::AiCompute, si, NONE, NONE, NONE), compute[i]);
         }
         if wants(Metric::Commitment) {
-            push(
-                Metric::Commitment,
-                si,
-                NONE,
-                NONE,
-                NONE,
+            out.one(
+                (Metric::Commitment, si, NONE, NONE, NONE),
                 regime.commitment[i],
             );
         }
         // Denial is felt by a buyer: the buying state goes in `market`.
         if wants(Metric::Denial) {
-            push(Metric::Denial, NONE, NONE, NONE, si, regime.denial[i]);
+            out.one((Metric::Denial, NONE, NONE, NONE, si), regime.denial[i]);
         }
         if wants(Metric::Compliance) {
             for &c in layout.controllers.iter().filter(|&&c| c != i) {
                 let value = regime.compliance[i][c];
-                push(Metric::Compliance, si, NONE, NONE, idx(c), value);
+                out.one((Metric::Compliance, si, NONE, NONE, idx(c)), value);
             }
         }
     }
