@@ -238,15 +238,14 @@ pub fn allocate_markets(
         }
         let restricted = regime.restricts_sector(k);
         // Whether any supplier has front-running orders this tick (rarely): without, they add 0.
-        let front_running = suppliers.iter().any(|s| {
-            markets.stockpile_orders[s.firm]
-                .iter()
-                .any(|&orders| orders != 0.0)
-        });
+        // Front-running adds to the sector's stockpile demand whatever it addresses to a
+        // supplier, so a sector without stockpile demand has no such orders.
+        let front_running = markets.stockpile_demand[k].iter().any(|&d| d != 0.0);
         // Supplier × market matrices, flattened market by market: entry (m, i) at i * n + m.
         let at = |m: usize, i: usize| i * n + m;
-        // Buffers kept from tick to tick (this runs sectors × ticks times), refilled here.
-        shares.clear();
+        // Buffers kept from tick to tick (this runs sectors × ticks times), refilled here; every
+        // entry of `shares` is overwritten, and the redesign tables are read only in a
+        // restricted sector.
         shares.resize(n * n_states, 0.0);
         for (m, s) in suppliers.iter().enumerate() {
             let held = &firms.get(roster.firms[s.firm]).expect("roster entity").6.0;
@@ -254,15 +253,15 @@ pub fn allocate_markets(
                 shares[at(m, i)] = h;
             }
         }
-        for buffer in [
-            &mut *orders,
-            &mut *capped,
-            &mut *capped_q,
-            &mut *spill_weight,
-            &mut *offer_weight,
-        ] {
+        for buffer in [&mut *orders, &mut *spill_weight] {
             buffer.clear();
             buffer.resize(n * n_states, 0.0);
+        }
+        if restricted {
+            for buffer in [&mut *capped, &mut *capped_q, &mut *offer_weight] {
+                buffer.clear();
+                buffer.resize(n * n_states, 0.0);
+            }
         }
         remaining.clear();
         remaining.resize(n_states, 0.0);
@@ -287,16 +286,18 @@ pub fn allocate_markets(
             let home_factor = home_factors[i];
             // Within-nest weights exp(U/(μλ)), policy shifts included (home bias excluded: it
             // acts on the domestic nest as a whole).
-            within.clear();
-            within.extend(suppliers.iter().enumerate().map(|(m, s)| {
+            let shifted_weight = |m: usize| {
                 if shifted {
-                    s.weight * shift_factor[m * n_states + i]
+                    suppliers[m].weight * shift_factor[m * n_states + i]
                 } else {
-                    s.weight
+                    suppliers[m].weight
                 }
-            }));
+            };
             w.clear();
+            let (mut total_w, mut home_w) = (0.0, 0.0);
             if nested {
+                within.clear();
+                within.extend((0..n).map(shifted_weight));
                 let nests = NestFactors::new(suppliers, within, i, home_factor, lambda);
                 w.extend(
                     suppliers
@@ -304,24 +305,27 @@ pub fn allocate_markets(
                         .zip(&*within)
                         .map(|(s, a)| a * nests.factor(s.home == i)),
                 );
-            } else {
-                w.extend(suppliers.iter().zip(&*within).map(|(s, &shifted)| {
+                for (s, &weight) in suppliers.iter().zip(&*w) {
+                    total_w += weight;
                     if s.home == i {
-                        shifted * home_factor
-                    } else {
-                        shifted
+                        home_w += weight;
                     }
-                }));
+                }
+            } else {
+                for (m, s) in suppliers.iter().enumerate() {
+                    let weight = if s.home == i {
+                        let weight = shifted_weight(m) * home_factor;
+                        home_w += weight;
+                        weight
+                    } else {
+                        shifted_weight(m)
+                    };
+                    total_w += weight;
+                    w.push(weight);
+                }
             }
             // This market's row of each supplier × market table.
             let row = at(0, i)..at(n, i);
-            let (mut total_w, mut home_w) = (0.0, 0.0);
-            for (s, &weight) in suppliers.iter().zip(&*w) {
-                total_w += weight;
-                if s.home == i {
-                    home_w += weight;
-                }
-            }
             let mandate = if home_w > 0.0 {
                 regime.mandate_share(k, i)
             } else {
@@ -542,7 +546,9 @@ pub fn allocate_markets(
                             before * captive_cut
                         };
                         orders[at(m, i)] = (before - cut).max(0.0);
-                        capped[at(m, i)] *= orders[at(m, i)] / before;
+                        if restricted {
+                            capped[at(m, i)] *= orders[at(m, i)] / before;
+                        }
                         remaining[i] += cut;
                     }
                     full[m] = true;
