@@ -335,17 +335,14 @@ pub fn allocate_markets(
             let held_shares = &mut shares[row.clone()];
             let held: f64 = held_shares.iter().sum();
             let adjust = if held > 0.0 { inertia } else { 1.0 };
-            desired.clear();
-            for ((s, &weight), share) in suppliers.iter().zip(&*w).zip(held_shares.iter_mut()) {
-                let target = (1.0 - mandate) * weight / total_w
+            let target = |s: &Supplier, weight: f64| {
+                (1.0 - mandate) * weight / total_w
                     + if s.home == i {
                         mandate * weight / home_w
                     } else {
                         0.0
-                    };
-                *share += adjust * (target - *share);
-                desired.push(demand * *share);
-            }
+                    }
+            };
 
             if !restricted {
                 // No restriction can bind in this sector: every order goes to the supplier
@@ -353,10 +350,12 @@ pub fn allocate_markets(
                 let mut foreign = 0.0;
                 let rows = suppliers
                     .iter()
-                    .zip(&*desired)
                     .zip(&*w)
+                    .zip(held_shares)
                     .zip(orders[row.clone()].iter_mut().zip(&mut spill_weight[row]));
-                for (((s, &d), &weight), (order, spill)) in rows {
+                for (((s, &weight), share), (order, spill)) in rows {
+                    *share += adjust * (target(s, weight) - *share);
+                    let d = demand * *share;
                     if s.home != i {
                         foreign += d;
                     }
@@ -370,6 +369,11 @@ pub fn allocate_markets(
                 }
                 denial_foreign[i] += foreign;
                 continue;
+            }
+            desired.clear();
+            for ((s, &weight), share) in suppliers.iter().zip(&*w).zip(held_shares) {
+                *share += adjust * (target(s, weight) - *share);
+                desired.push(demand * *share);
             }
             // What policy allows of each supplier in this market.
             let de_minimis = p.alliances.de_minimis_tool_share;
