@@ -499,6 +499,10 @@ pub fn allocate_markets(
 
         // Capacity: the excess of a full supplier is re-offered to suppliers not yet full.
         supplier_totals(orders, n, wanted);
+        // Each supplier's total orders, recomputed only after a pass has moved orders.
+        totals.clear();
+        totals.extend_from_slice(wanted);
+        let mut totals_current = true;
         full.clear();
         full.resize(n, false);
         // Per market, how many suppliers not yet full it could turn to (spill weight > 0): kept
@@ -509,7 +513,9 @@ pub fn allocate_markets(
             let mut spilled = false;
             // A supplier's cut changes only its own orders, so totals taken now are each
             // supplier's total when its turn comes.
-            supplier_totals(orders, n, totals);
+            if !totals_current {
+                supplier_totals(orders, n, totals);
+            }
             for m in 0..n {
                 let total = totals[m];
                 if !full[m] && total > suppliers[m].capacity * (1.0 + CAPACITY_TOLERANCE) {
@@ -565,6 +571,7 @@ pub fn allocate_markets(
             if !spilled {
                 break;
             }
+            totals_current = false;
             for (i, rest) in remaining.iter_mut().enumerate() {
                 let total: f64 = (0..n)
                     .filter(|&m| !full[m])
@@ -608,7 +615,9 @@ pub fn allocate_markets(
         } else {
             markets.unmet[k].copy_from_slice(remaining);
         }
-        supplier_totals(orders, n, totals);
+        if !totals_current {
+            supplier_totals(orders, n, totals);
+        }
         for (m, s) in suppliers.iter().enumerate() {
             let (_, _, _, _, mut pricing, mut b, mut held) =
                 firms.get_mut(roster.firms[s.firm]).expect("roster entity");
