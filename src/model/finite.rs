@@ -74,6 +74,35 @@ fn firm_variables(
     appeal: &Appeal,
     knowledge: &Knowledge,
 ) -> Option<(&'static str, &'static str, f64)> {
+    // x·0 is ±0 for every finite x and NaN otherwise: one sum tells whether all are finite, and
+    // the named search below runs only when one is not.
+    let all_finite = [
+        books.wanted,
+        books.orders,
+        books.output,
+        books.revenue,
+        books.planned,
+        tools.capital_fill,
+        tools.level,
+        tools.access,
+        tools.yield_share,
+        capacity.0,
+        knowledge.rd_usd_b,
+        knowledge.stock_usd_b,
+        knowledge.design_years,
+        capability.0,
+        costs.unit_cost,
+        costs.cumulative_output,
+        appeal.0,
+    ]
+    .iter()
+    .chain(&stocks.ordered)
+    .chain(&stocks.stock)
+    .fold(0.0, |sum, x| sum + x * 0.0)
+        == 0.0;
+    if all_finite {
+        return None;
+    }
     let scalars: [(&'static str, &'static str, f64); 15] = [
         ("books.wanted", "demand", books.wanted),
         ("books.orders", "market allocation", books.orders),

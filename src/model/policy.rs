@@ -700,6 +700,13 @@ impl PolicyRegime {
         base + (1.0 - base) * through_agreements
     }
 
+    /// Whether any conditioned-sales instrument (the only source of revenue levies) is in force.
+    pub fn has_revenue_levies(&self) -> bool {
+        self.instruments
+            .values()
+            .any(|i| matches!(i, Instrument::Condition { .. }))
+    }
+
     /// Share of revenue from `market` that firm home `home` in `sector` pays to a government.
     pub fn revenue_levy(&self, home: usize, sector: usize, market: usize) -> f64 {
         self.instruments

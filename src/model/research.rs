@@ -65,15 +65,22 @@ pub fn fund_research(
         let stock = &mut research.reference_knowledge[k];
         *stock += (reference_rd - depreciation * *stock) * dt;
     }
+    // Levies exist only under conditioned sales; without any, nothing is levied (and the
+    // per-market lookups are skipped).
+    let levies = regime.has_revenue_levies();
     for (info, books, costs, mut knowledge) in &mut firms {
         let j = info.index;
-        let levied: f64 = (0..structure.n_states)
-            .map(|i| {
-                regime.revenue_levy(info.home, info.sector, i)
-                    * markets.delivered[j][i]
-                    * costs.unit_cost
-            })
-            .sum();
+        let levied: f64 = if levies {
+            (0..structure.n_states)
+                .map(|i| {
+                    regime.revenue_levy(info.home, info.sector, i)
+                        * markets.delivered[j][i]
+                        * costs.unit_cost
+                })
+                .sum()
+        } else {
+            0.0
+        };
         let boost = if p.mechanisms.target_commitment {
             1.0 + p.commitment.rd_boost * regime.commitment[info.home]
         } else {
