@@ -12,8 +12,8 @@ use bevy_ecs::prelude::*;
 use super::leakage::leak_fraction;
 use super::policy::{Instrument, PolicyRegime};
 use super::world::{
-    Appeal, Books, Capability, Capacity, ChoiceShares, Clock, Markets, Params, Pricing, Roster,
-    Structure, Tools, nest_factor, utility,
+    Appeal, Books, Capability, Capacity, Clock, Markets, Params, Pricing, Roster, Structure, Tools,
+    nest_factor, utility,
 };
 use crate::scenario::InputRole;
 
@@ -38,8 +38,6 @@ struct Supplier {
 #[derive(Default)]
 pub struct Scratch {
     suppliers: Vec<Supplier>,
-    shares: Vec<f64>,
-    orders: Vec<f64>,
     capped: Vec<f64>,
     capped_q: Vec<f64>,
     spill_weight: Vec<f64>,
@@ -137,7 +135,6 @@ type FirmQuery<'w, 's> = Query<
         &'static Tools,
         &'static mut Pricing,
         &'static mut Books,
-        &'static mut ChoiceShares,
     ),
 >;
 
@@ -172,8 +169,6 @@ pub fn allocate_markets(
 
     let Scratch {
         suppliers,
-        shares,
-        orders,
         capped,
         capped_q,
         spill_weight,
@@ -202,7 +197,7 @@ pub fn allocate_markets(
         suppliers.clear();
         let mut max_u = f64::NEG_INFINITY;
         for &j in members {
-            let (appeal, capability, capacity, tools, pricing, _, _) =
+            let (appeal, capability, capacity, tools, pricing, _) =
                 firms.get(roster.firms[j]).expect("roster entity");
             let u = utility(appeal.0, capability.0, pricing.list_price, false, p);
             max_u = max_u.max(u);
@@ -243,16 +238,14 @@ pub fn allocate_markets(
         let front_running = markets.stockpile_demand[k].iter().any(|&d| d != 0.0);
         // Supplier × market matrices, flattened market by market: entry (m, i) at i * n + m.
         let at = |m: usize, i: usize| i * n + m;
-        // Buffers kept from tick to tick (this runs sectors × ticks times), refilled here; every
-        // entry of `shares` is overwritten, and the redesign tables are read only in a
-        // restricted sector.
-        shares.resize(n * n_states, 0.0);
-        for (m, s) in suppliers.iter().enumerate() {
-            let held = &firms.get(roster.firms[s.firm]).expect("roster entity").6.0;
-            for (i, &h) in held.iter().enumerate() {
-                shares[at(m, i)] = h;
-            }
-        }
+        // The buyers' held shares are updated in place, and this tick's orders are built in the
+        // markets' own table (both laid out as the scratch tables); each is put back below.
+        let mut held_shares = std::mem::take(&mut markets.held_shares[k]);
+        let shares = &mut held_shares;
+        let mut sector_orders = std::mem::take(&mut markets.orders[k]);
+        let orders = &mut sector_orders;
+        // Buffers kept from tick to tick (this runs sectors × ticks times), refilled here; the
+        // redesign tables are read only in a restricted sector.
         for buffer in [&mut *orders, &mut *spill_weight] {
             buffer.clear();
             buffer.resize(n * n_states, 0.0);
@@ -619,7 +612,7 @@ pub fn allocate_markets(
             supplier_totals(orders, n, totals);
         }
         for (m, s) in suppliers.iter().enumerate() {
-            let (_, _, _, _, mut pricing, mut b, mut held) =
+            let (_, _, _, _, mut pricing, mut b) =
                 firms.get_mut(roster.firms[s.firm]).expect("roster entity");
             b.orders = totals[m];
             b.wanted = wanted[m];
@@ -633,11 +626,6 @@ pub fn allocate_markets(
             } else {
                 p.production.target_utilization
             };
-            let rows = held.0.iter_mut().zip(&mut markets.orders[s.firm]);
-            for (i, (held, order)) in rows.enumerate() {
-                *held = shares[at(m, i)];
-                *order = orders[at(m, i)];
-            }
             // Only a restricted sector sells redesigned (capped) products.
             if restricted {
                 let rows = markets.capped_share[s.firm]
@@ -653,6 +641,8 @@ pub fn allocate_markets(
                 markets.capped_capability[s.firm].fill(0.0);
             }
         }
+        markets.held_shares[k] = held_shares;
+        markets.orders[k] = sector_orders;
     }
     for i in 0..n_states {
         regime.denial[i] = if denial_foreign[i] > 0.0 {

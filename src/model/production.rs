@@ -54,7 +54,8 @@ pub fn produce(
     let mut sums: Vec<DeliverySums> = Vec::new();
     for &k in &structure.material_order {
         let sector = &structure.sectors[k];
-        for &j in &structure.sector_firms[k] {
+        let n = structure.sector_firms[k].len();
+        for (m, &j) in structure.sector_firms[k].iter().enumerate() {
             let (_, mut books, mut inputs, mut tools) =
                 firms.get_mut(roster.firms[j]).expect("roster entity");
             let home = structure.firm_home[j];
@@ -89,8 +90,10 @@ pub fn produce(
             let Markets {
                 orders, delivered, ..
             } = &mut *markets;
-            for (d, &o) in delivered[j].iter_mut().zip(&orders[j]) {
-                *d = o * delivered_share;
+            // The sector's orders are laid out market by market: this firm's are every n-th.
+            let sector_orders = &orders[k];
+            for (i, d) in delivered[j].iter_mut().enumerate() {
+                *d = sector_orders[i * n + m] * delivered_share;
             }
             books.output = output;
         }

@@ -104,11 +104,6 @@ pub struct Research {
     pub design_frontier: Vec<f64>,
 }
 
-/// A firm's share (`market.rs`) of each buying state's chosen demand in its sector, by state index: the shares
-/// buyers held last tick, from which they move toward today's logit shares with inertia.
-#[derive(Component, Clone, Debug)]
-pub struct ChoiceShares(pub Vec<f64>);
-
 /// A firm's price and what sets it (`prices.rs`).
 #[derive(Component, Clone, Copy, Debug)]
 pub struct Pricing {
@@ -201,6 +196,9 @@ pub struct Structure {
     pub firm_home: Vec<usize>,
     /// Sector index of each firm.
     pub firm_sector: Vec<usize>,
+    /// Each firm's position among its sector's firms (`sector_firms`): its column in the
+    /// per-sector market tables of [`Markets`].
+    pub firm_slot: Vec<usize>,
     /// Years per tick.
     pub dt_years: f64,
     /// Ticks in the run.
@@ -235,8 +233,14 @@ pub struct Markets {
     pub final_demand: Vec<Vec<f64>>,
     /// Demand from other sectors' firms [sector][state], $B/yr.
     pub derived_demand: Vec<Vec<f64>>,
-    /// Orders accepted by each firm in each market [firm][state].
+    /// Orders each firm accepted in each market, per sector, market by market: entry
+    /// `i * n + m` of `orders[k]` is firm `sector_firms[k][m]` (of `n`) in buying state `i`, the
+    /// layout allocation works in. [`Markets::order`] reads one entry by firm.
     pub orders: Vec<Vec<f64>>,
+    /// The buyers' side of choice with inertia: each buying state's share of its chosen demand
+    /// in a sector held by each of the sector's firms last tick, laid out as `orders`. Buyers
+    /// move from these toward today's logit shares (`market.rs`).
+    pub held_shares: Vec<Vec<f64>>,
     /// Units delivered by each firm to each market [firm][state].
     pub delivered: Vec<Vec<f64>>,
     /// Demand that no available supplier could take this tick [sector][state].
@@ -278,12 +282,20 @@ pub struct Markets {
 }
 
 impl Markets {
-    fn new(n_sectors: usize, n_states: usize, n_firms: usize) -> Self {
+    fn new(sector_sizes: &[usize], n_states: usize, n_firms: usize) -> Self {
+        let n_sectors = sector_sizes.len();
         let grid = |n| vec![vec![0.0; n_states]; n];
+        let by_sector = || -> Vec<Vec<f64>> {
+            sector_sizes
+                .iter()
+                .map(|&n| vec![0.0; n * n_states])
+                .collect()
+        };
         Markets {
             final_demand: grid(n_sectors),
             derived_demand: grid(n_sectors),
-            orders: grid(n_firms),
+            orders: by_sector(),
+            held_shares: by_sector(),
             delivered: grid(n_firms),
             unmet: grid(n_sectors),
             fill: vec![vec![1.0; n_states]; n_sectors],
@@ -303,6 +315,13 @@ impl Markets {
             capped_share: grid(n_firms),
             capped_capability: grid(n_firms),
         }
+    }
+
+    /// Orders firm `firm` accepted in buying state `state` this tick.
+    pub fn order(&self, structure: &Structure, firm: usize, state: usize) -> f64 {
+        let k = structure.firm_sector[firm];
+        let n = structure.sector_firms[k].len();
+        self.orders[k][state * n + structure.firm_slot[firm]]
     }
 
     /// Demand buyers spread over suppliers by choice: final and derived, without front-running.
@@ -487,6 +506,12 @@ pub fn build(scenario: &Scenario) -> World {
             }
         })
         .collect();
+    let mut firm_slot = vec![0; n_firms];
+    for members in &sector_firms {
+        for (m, &j) in members.iter().enumerate() {
+            firm_slot[j] = m;
+        }
+    }
     let structure = Structure {
         material_order: scenario
             .material_order()
@@ -496,11 +521,13 @@ pub fn build(scenario: &Scenario) -> World {
         n_states,
         firm_home: firm_home.clone(),
         firm_sector: firm_sector.clone(),
+        firm_slot,
         dt_years: 1.0 / f64::from(scenario.ticks_per_year),
         ticks: scenario.ticks,
     };
 
-    let mut markets = Markets::new(scenario.sectors.len(), n_states, n_firms);
+    let sector_sizes: Vec<usize> = structure.sector_firms.iter().map(Vec::len).collect();
+    let mut markets = Markets::new(&sector_sizes, n_states, n_firms);
     for k in 0..scenario.sectors.len() {
         markets.final_demand[k] = structure.sectors[k].start_final_demand.clone();
         markets.derived_demand[k] = derived[k].clone();
@@ -669,18 +696,6 @@ pub fn build(scenario: &Scenario) -> World {
                         ramping: false,
                         ramp_yield: 1.0,
                     },
-                    ChoiceShares(
-                        (0..n_states)
-                            .map(|i| {
-                                let demand = markets.demand(firm_sector[j], i);
-                                if demand > 0.0 {
-                                    start_alloc[j][i] / demand
-                                } else {
-                                    0.0
-                                }
-                            })
-                            .collect(),
-                    ),
                 ))
                 .id()
         })
@@ -703,8 +718,22 @@ pub fn build(scenario: &Scenario) -> World {
                 .id()
         })
         .collect();
+    // Buyers start holding the start allocation's shares, which are the tick-0 logit shares.
+    for (k, members) in structure.sector_firms.iter().enumerate() {
+        let n = members.len();
+        for (m, &j) in members.iter().enumerate() {
+            for i in 0..n_states {
+                let demand = markets.demand(k, i);
+                markets.held_shares[k][i * n + m] = if demand > 0.0 {
+                    start_alloc[j][i] / demand
+                } else {
+                    0.0
+                };
+                markets.orders[k][i * n + m] = start_alloc[j][i];
+            }
+        }
+    }
     for (j, row) in start_alloc.into_iter().enumerate() {
-        markets.orders[j] = row.clone();
         markets.delivered[j] = row;
     }
     world.insert_resource(Roster { firms, states });

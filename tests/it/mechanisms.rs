@@ -128,7 +128,10 @@ fn flows(s: &Scenario, firm: &str, market: &str, ticks: u32) -> Vec<(f64, f64)> 
         .map(|_| {
             sim.step();
             let m = sim.world().resource::<chokepoint::model::world::Markets>();
-            (m.orders[j][i], m.delivered[j][i])
+            let structure = sim
+                .world()
+                .resource::<chokepoint::model::world::Structure>();
+            (m.order(structure, j, i), m.delivered[j][i])
         })
         .collect()
 }
