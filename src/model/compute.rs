@@ -35,6 +35,9 @@ pub fn install_compute(
             continue;
         }
         let j = info.index;
+        // The firm's own design performs the same in every market; a redesigned product's only
+        // counts where some was sold (elsewhere its term is 0 whatever its performance).
+        let own_performance = performance(capability.0, p);
         for i in 0..n_states {
             // Goods bought into a stockpile are installed when drawn, not when bought.
             let demand = markets.demand(k, i);
@@ -43,11 +46,20 @@ pub fn install_compute(
             } else {
                 1.0
             };
-            added[j * n_states + i] = markets
-                .delivered_capabilities(j, i, capability.0)
-                .iter()
-                .map(|&(share, q)| markets.delivered[j][i] * share * performance(q, p))
-                .sum::<f64>()
+            let [(own_share, _), (capped_share, capped_q)] =
+                markets.delivered_capabilities(j, i, capability.0);
+            let capped_performance = if capped_share == 0.0 {
+                0.0
+            } else {
+                performance(capped_q, p)
+            };
+            let delivered = markets.delivered[j][i];
+            added[j * n_states + i] = [
+                delivered * own_share * own_performance,
+                delivered * capped_share * capped_performance,
+            ]
+            .iter()
+            .sum::<f64>()
                 * installed_now
                 * dt;
         }
