@@ -12,8 +12,8 @@ use bevy_ecs::prelude::*;
 use super::leakage::leak_fraction;
 use super::policy::{Instrument, PolicyRegime};
 use super::world::{
-    Appeal, Books, Capability, Capacity, Clock, Markets, Params, Pricing, Roster, Structure, Tools,
-    nest_factor, utility,
+    Appeal, Books, Capability, Capacity, Clock, FirmInfo, Markets, Params, Pricing, Structure,
+    Tools, nest_factor, utility,
 };
 use crate::scenario::InputRole;
 
@@ -31,12 +31,34 @@ struct Supplier {
     capacity: f64,
 }
 
+/// What allocation reads of one firm, gathered in one pass over the firm query.
+#[derive(Clone, Copy, Default)]
+struct FirmView {
+    /// Logit utility of appeal, capability and list price.
+    utility: f64,
+    capability: f64,
+    /// Capacity × yield (before policy's cut of usable capacity).
+    yielding_capacity: f64,
+}
+
+/// What allocation sets on one firm, written back in one pass over the firm query.
+#[derive(Clone, Copy, Default)]
+struct FirmOutcome {
+    orders: f64,
+    wanted: f64,
+    utilization: f64,
+}
+
 /// Allocation's working tables, kept between ticks so a tick allocates nothing: suppliers of the
 /// sector at hand, and supplier × market tables flattened market by market (`i * n + m` for
 /// supplier `m` of `n` in market `i`), so that one market's suppliers, the inner loop, are
 /// contiguous.
 #[derive(Default)]
 pub struct Scratch {
+    /// Per firm, by index: what allocation reads of it this tick.
+    views: Vec<FirmView>,
+    /// Per firm, by index: what allocation sets on it this tick.
+    outcomes: Vec<FirmOutcome>,
     suppliers: Vec<Supplier>,
     capped: Vec<f64>,
     capped_q: Vec<f64>,
@@ -129,6 +151,7 @@ type FirmQuery<'w, 's> = Query<
     'w,
     's,
     (
+        &'static FirmInfo,
         &'static Appeal,
         &'static Capability,
         &'static Capacity,
@@ -143,7 +166,6 @@ pub fn allocate_markets(
     clock: Res<Clock>,
     params: Res<Params>,
     structure: Res<Structure>,
-    roster: Res<Roster>,
     mut regime: ResMut<PolicyRegime>,
     mut markets: ResMut<Markets>,
     mut firms: FirmQuery,
@@ -168,6 +190,8 @@ pub fn allocate_markets(
     let (mut firm_ids, mut home_ids, mut shift_factor) = (Vec::new(), Vec::new(), Vec::new());
 
     let Scratch {
+        views,
+        outcomes,
         suppliers,
         capped,
         capped_q,
@@ -193,23 +217,30 @@ pub fn allocate_markets(
             ((p.market.home_bias + commitment_bonus) / mu).exp()
         })
         .collect();
+    // One pass over the firms; each lands at its index, so storage order is moot.
+    let n_firms = structure.firm_home.len();
+    views.resize(n_firms, FirmView::default());
+    outcomes.resize(n_firms, FirmOutcome::default());
+    for (info, appeal, capability, capacity, tools, pricing, _) in &firms {
+        views[info.index] = FirmView {
+            utility: utility(appeal.0, capability.0, pricing.list_price, false, p),
+            capability: capability.0,
+            yielding_capacity: capacity.0 * tools.yield_share,
+        };
+    }
     for (k, members) in structure.sector_firms.iter().enumerate() {
         suppliers.clear();
         let mut max_u = f64::NEG_INFINITY;
         for &j in members {
-            let (appeal, capability, capacity, tools, pricing, _) =
-                firms.get(roster.firms[j]).expect("roster entity");
-            let u = utility(appeal.0, capability.0, pricing.list_price, false, p);
-            max_u = max_u.max(u);
+            let view = &views[j];
+            max_u = max_u.max(view.utility);
             suppliers.push(Supplier {
                 firm: j,
                 home: structure.firm_home[j],
-                capability: capability.0,
-                weight: u,
+                capability: view.capability,
+                weight: view.utility,
                 capacity: if mech.capacity_limits {
-                    capacity.0
-                        * tools.yield_share
-                        * regime.usable_capacity(structure.firm_home[j], k)
+                    view.yielding_capacity * regime.usable_capacity(structure.firm_home[j], k)
                 } else {
                     f64::INFINITY
                 },
@@ -612,11 +643,10 @@ pub fn allocate_markets(
             supplier_totals(orders, n, totals);
         }
         for (m, s) in suppliers.iter().enumerate() {
-            let (_, _, _, _, mut pricing, mut b) =
-                firms.get_mut(roster.firms[s.firm]).expect("roster entity");
-            b.orders = totals[m];
-            b.wanted = wanted[m];
-            pricing.utilization = if !s.capacity.is_finite() {
+            let outcome = &mut outcomes[s.firm];
+            outcome.orders = totals[m];
+            outcome.wanted = wanted[m];
+            outcome.utilization = if !s.capacity.is_finite() {
                 p.production.target_utilization
             } else if s.capacity > 0.0 {
                 wanted[m] / s.capacity
@@ -643,6 +673,12 @@ pub fn allocate_markets(
         }
         markets.held_shares[k] = held_shares;
         markets.orders[k] = sector_orders;
+    }
+    for (info, _, _, _, _, mut pricing, mut books) in &mut firms {
+        let outcome = &outcomes[info.index];
+        books.orders = outcome.orders;
+        books.wanted = outcome.wanted;
+        pricing.utilization = outcome.utilization;
     }
     for i in 0..n_states {
         regime.denial[i] = if denial_foreign[i] > 0.0 {
