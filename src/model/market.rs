@@ -310,18 +310,23 @@ pub fn allocate_markets(
             let home_factor = home_factors[i];
             // Within-nest weights exp(U/(μλ)), policy shifts included (home bias excluded: it
             // acts on the domestic nest as a whole).
-            let shifted_weight = |m: usize| {
+            let shifted_weight = |m: usize, s: &Supplier| {
                 if shifted {
-                    suppliers[m].weight * shift_factor[m * n_states + i]
+                    s.weight * shift_factor[m * n_states + i]
                 } else {
-                    suppliers[m].weight
+                    s.weight
                 }
             };
             w.clear();
             let (mut total_w, mut home_w) = (0.0, 0.0);
             if nested {
                 within.clear();
-                within.extend((0..n).map(shifted_weight));
+                within.extend(
+                    suppliers
+                        .iter()
+                        .enumerate()
+                        .map(|(m, s)| shifted_weight(m, s)),
+                );
                 let nests = NestFactors::new(suppliers, within, i, home_factor, lambda);
                 w.extend(
                     suppliers
@@ -336,16 +341,16 @@ pub fn allocate_markets(
                     }
                 }
             } else {
-                for (m, s) in suppliers.iter().enumerate() {
-                    let weight = if s.home == i {
-                        let weight = shifted_weight(m) * home_factor;
+                w.resize(n, 0.0);
+                for (m, (s, weight)) in suppliers.iter().zip(w.iter_mut()).enumerate() {
+                    *weight = if s.home == i {
+                        let weight = shifted_weight(m, s) * home_factor;
                         home_w += weight;
                         weight
                     } else {
-                        shifted_weight(m)
+                        shifted_weight(m, s)
                     };
-                    total_w += weight;
-                    w.push(weight);
+                    total_w += *weight;
                 }
             }
             // This market's row of each supplier × market table.
@@ -357,8 +362,9 @@ pub fn allocate_markets(
             };
             // Today's logit shares; buyers close `inertia` of the gap from the shares they held.
             let held_shares = &mut shares[row.clone()];
-            let held: f64 = held_shares.iter().sum();
-            let adjust = if held > 0.0 { inertia } else { 1.0 };
+            // Shares are never negative, so buyers held some iff one is positive.
+            let held = held_shares.iter().any(|&share| share > 0.0);
+            let adjust = if held { inertia } else { 1.0 };
             let target = |s: &Supplier, weight: f64| {
                 (1.0 - mandate) * weight / total_w
                     + if s.home == i {

@@ -624,6 +624,14 @@ impl PolicyRegime {
         n_markets: usize,
         out: &mut Vec<f64>,
     ) -> bool {
+        let shifts = |i: &Instrument| match i {
+            Instrument::Discouragement { sector: s, .. } => *s == sector,
+            Instrument::Antitrust { .. } => true,
+            _ => false,
+        };
+        if !self.instruments.values().any(shifts) {
+            return false;
+        }
         out.clear();
         out.resize(firms.len() * n_markets, 0.0);
         let mut any = false;
