@@ -483,6 +483,30 @@ type FirmQuery<'w, 's> = Query<
     ),
 >;
 
+/// The per-firm metrics a sector's firms record one after the other, in recording order.
+const FIRM_METRICS: [Metric; 13] = [
+    Metric::Capability,
+    Metric::Output,
+    Metric::Sales,
+    Metric::Revenue,
+    Metric::ListPrice,
+    Metric::UnitCost,
+    Metric::InputStockMonths,
+    Metric::Capacity,
+    Metric::ToolAccess,
+    Metric::Yield,
+    Metric::RdSpending,
+    Metric::Knowledge,
+    Metric::DesignCapability,
+];
+
+/// Position of `input_stock_months` in [`FIRM_METRICS`] (only firms with material inputs report it).
+const STOCK_MONTHS: usize = 6;
+const _: () = assert!(matches!(
+    FIRM_METRICS[STOCK_MONTHS],
+    Metric::InputStockMonths
+));
+
 /// `v` as a share of `total`; 0 when the total is not positive (a market that bought nothing).
 fn share(v: f64, total: f64) -> f64 {
     if total > 0.0 { v / total } else { 0.0 }
@@ -503,6 +527,15 @@ impl Sink<'_> {
             self.keys.push(key);
         }
         self.values.push(value);
+    }
+
+    /// One firm's rows of `metrics`, with their `values`.
+    fn firm_block(&mut self, firm: u16, sector: u16, metrics: &[Metric], values: &[f64]) {
+        if self.first {
+            let keys = metrics.iter().map(|&m| (m, NONE, firm, sector, NONE));
+            self.keys.extend(keys);
+        }
+        self.values.extend_from_slice(values);
     }
 
     /// A metric's world row and then its row for each market in state order: the block that
@@ -613,11 +646,16 @@ pub fn record_metrics(
             let price = snapshot[j].list_price;
             let h = layout.home_slot[k][m];
             let delivered = &markets.delivered[j];
-            for (i, &delivered) in delivered.iter().enumerate() {
+            let home_row = &mut home_value[h * n_states..(h + 1) * n_states];
+            let rows = delivered
+                .iter()
+                .zip(market_total.iter_mut())
+                .zip(volume_total.iter_mut().zip(home_row));
+            for ((&delivered, market), (volume, home)) in rows {
                 let value = delivered * price;
-                market_total[i] += value;
-                volume_total[i] += delivered;
-                home_value[h * n_states + i] += value;
+                *market += value;
+                *volume += delivered;
+                *home += value;
             }
             // Member by member, so each state's sum adds in member order.
             let home = structure.firm_home[j];
@@ -690,31 +728,36 @@ pub fn record_metrics(
                 );
             }
         }
-        const FIRM_METRICS: [Metric; 13] = [
-            Metric::Capability,
-            Metric::Output,
-            Metric::Sales,
-            Metric::Revenue,
-            Metric::ListPrice,
-            Metric::UnitCost,
-            Metric::InputStockMonths,
-            Metric::Capacity,
-            Metric::ToolAccess,
-            Metric::Yield,
-            Metric::RdSpending,
-            Metric::Knowledge,
-            Metric::DesignCapability,
-        ];
         let firm_metrics = FIRM_METRICS.map(wants);
+        let every_firm_metric = firm_metrics.iter().all(|&wanted| wanted);
         let ceiling_wanted = wants(Metric::CapabilityCeiling);
         for &j in members {
             let f = &snapshot[j];
             let fj = idx(j);
-            for (metric, wanted) in FIRM_METRICS.into_iter().zip(firm_metrics) {
-                if !wanted || (metric == Metric::InputStockMonths && !layout.stock_months[j]) {
-                    continue;
+            let values = FIRM_METRICS.map(|metric| f.value(metric));
+            if every_firm_metric {
+                // The whole block at once; only firms with material inputs report stock months.
+                if layout.stock_months[j] {
+                    out.firm_block(fj, sk, &FIRM_METRICS, &values);
+                } else {
+                    out.firm_block(
+                        fj,
+                        sk,
+                        &FIRM_METRICS[..STOCK_MONTHS],
+                        &values[..STOCK_MONTHS],
+                    );
+                    let rest = STOCK_MONTHS + 1;
+                    out.firm_block(fj, sk, &FIRM_METRICS[rest..], &values[rest..]);
                 }
-                out.one((metric, NONE, fj, sk, NONE), f.value(metric));
+            } else {
+                for ((metric, wanted), value) in
+                    FIRM_METRICS.into_iter().zip(firm_metrics).zip(values)
+                {
+                    if !wanted || (metric == Metric::InputStockMonths && !layout.stock_months[j]) {
+                        continue;
+                    }
+                    out.one((metric, NONE, fj, sk, NONE), value);
+                }
             }
             if layout.ceiling[j] && ceiling_wanted {
                 let metric = Metric::CapabilityCeiling;
