@@ -11,7 +11,10 @@ use bevy_ecs::prelude::*;
 use super::leakage::gray_premium;
 use super::prices::scarcity_multiple;
 use super::world::Pricing;
-use super::world::{Books, DemandResponse, InputStocks, Markets, Params, Roster, Structure, Tools};
+use super::world::{
+    Books, Capability, DemandResponse, FirmInfo, InputStocks, Markets, Params, Roster, Structure,
+    Tools,
+};
 use crate::scenario::InputRole;
 use crate::scenario::params::Rationing;
 
@@ -38,8 +41,9 @@ pub fn produce(
     roster: Res<Roster>,
     mut markets: ResMut<Markets>,
     mut response: ResMut<DemandResponse>,
-    mut firms: Query<(&Pricing, &mut Books, &mut InputStocks, &mut Tools)>,
-    capabilities: Query<&super::world::Capability>,
+    mut firms: Query<(&FirmInfo, &mut Books, &mut InputStocks, &mut Tools)>,
+    views: Query<(&FirmInfo, &Pricing, &Capability)>,
+    mut buffers: Local<Buffers>,
 ) {
     // One change-detection borrow for the whole system, not one per access.
     let markets = &mut *markets;
@@ -48,6 +52,28 @@ pub fn produce(
     let dt = structure.dt_years;
     // Short of a material, a firm needs only (1 − s) of it per unit: substitutes cover the rest.
     let need_share = (1.0 - p.production.material_substitutability).max(0.0);
+    // List price, unit cost and capability by firm index, read in one pass over the firms;
+    // revenue by firm index, written back in one pass at the end.
+    let Buffers {
+        price_of,
+        cost_of,
+        capability_of,
+        revenue_of,
+    } = &mut *buffers;
+    let n_firms = structure.firm_home.len();
+    for buffer in [
+        &mut *price_of,
+        &mut *cost_of,
+        &mut *capability_of,
+        &mut *revenue_of,
+    ] {
+        buffer.resize(n_firms, 0.0);
+    }
+    for (info, pricing, capability) in &views {
+        price_of[info.index] = pricing.list_price;
+        cost_of[info.index] = pricing.unit_cost;
+        capability_of[info.index] = capability.0;
+    }
     // Per-sector buffers (list price, unit cost, capability by member), reused across sectors.
     let (mut prices, mut costs, mut own_capability) = (Vec::new(), Vec::new(), Vec::new());
     // Per-state sums over a sector's members, reused across sectors.
@@ -102,10 +128,9 @@ pub fn produce(
         costs.clear();
         own_capability.clear();
         for &j in members {
-            let pricing = firms.get(roster.firms[j]).expect("roster entity").0;
-            prices.push(pricing.list_price);
-            costs.push(pricing.unit_cost);
-            own_capability.push(capabilities.get(roster.firms[j]).expect("roster entity").0);
+            prices.push(price_of[j]);
+            costs.push(cost_of[j]);
+            own_capability.push(capability_of[j]);
         }
         let mean_price = prices.iter().sum::<f64>() / prices.len().max(1) as f64;
         // Per buying state, sums over the members (member by member, so each state's sums add
@@ -209,13 +234,21 @@ pub fn produce(
                 .zip(&markets.scarcity[k])
                 .map(|(&delivered, &scarcity)| delivered * prices[m].max(costs[m] * scarcity))
                 .sum::<f64>();
-            firms
-                .get_mut(roster.firms[j])
-                .expect("roster entity")
-                .1
-                .revenue = revenue;
+            revenue_of[j] = revenue;
         }
     }
+    for (info, mut books, ..) in &mut firms {
+        books.revenue = revenue_of[info.index];
+    }
+}
+
+/// Per-tick buffers addressed by firm index, kept between ticks so that a tick allocates nothing.
+#[derive(Default)]
+pub struct Buffers {
+    price_of: Vec<f64>,
+    cost_of: Vec<f64>,
+    capability_of: Vec<f64>,
+    revenue_of: Vec<f64>,
 }
 
 /// Shares of firms' and of final users' orders delivered when `supplied` meets part of the
