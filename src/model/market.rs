@@ -603,11 +603,14 @@ pub fn allocate_markets(
             }
             totals_current = false;
             for (i, rest) in remaining.iter_mut().enumerate() {
+                if *rest <= 0.0 {
+                    continue;
+                }
                 let total: f64 = (0..n)
                     .filter(|&m| !full[m])
                     .map(|m| spill_weight[at(m, i)])
                     .sum();
-                if *rest <= 0.0 || total <= 0.0 {
+                if total <= 0.0 {
                     continue;
                 }
                 if !restricted {
