@@ -120,14 +120,3 @@ impl<'a> Names<'a> {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn metrics_columns_are_the_index_columns_then_value() {
-        assert_eq!(&METRICS_COLUMNS[..7], &INDEX_COLUMNS[..]);
-        assert_eq!(METRICS_COLUMNS[7], "value");
-    }
-}

@@ -2,6 +2,9 @@
 //!
 //! Chart builders only produce `Figure`s, after checking their data; nothing touches the disk
 //! until every requested figure has been built, so bad input never leaves a file behind.
+//!
+//! Public so that `tests/it/units/charts_figure.rs` can lay out figures built by hand (legend and
+//! title wrapping); chart builders outside this crate are not supported.
 
 use super::font::{CAP_HEIGHT_EM, text_width_pt};
 pub(crate) use super::theme::Dash;
@@ -9,7 +12,7 @@ use super::theme::{Rgb, Theme};
 
 /// Something drawn in data coordinates.
 #[derive(Clone, Debug)]
-pub(crate) enum Layer {
+pub enum Layer {
     /// A filled polygon (stacked-area layer, confidence or quantile band).
     Area {
         pts: Vec<(f64, f64)>,
@@ -54,7 +57,7 @@ impl Layer {
 
 /// How an axis chooses its tick marks once its length on the page is known.
 #[derive(Clone, Debug)]
-pub(crate) enum TickSpec {
+pub enum TickSpec {
     /// Calendar time in fractional years: years, or months between years when space allows.
     Time,
     /// Round numbers.
@@ -63,15 +66,21 @@ pub(crate) enum TickSpec {
     Fixed(Vec<(f64, String)>),
 }
 
+/// An axis: its data range and how it chooses its ticks.
 #[derive(Clone, Debug)]
-pub(crate) struct Axis {
+pub struct Axis {
+    /// Lower end of the range, in data units.
     pub min: f64,
+    /// Upper end of the range, in data units.
     pub max: f64,
+    /// How ticks are placed.
     pub spec: TickSpec,
 }
 
 impl Axis {
-    pub(crate) fn time(min: f64, max: f64) -> Axis {
+    /// A calendar axis from `min` to `max` (fractional years); a single instant gets a month
+    /// either side.
+    pub fn time(min: f64, max: f64) -> Axis {
         let (min, max) = if max > min {
             (min, max)
         } else {
@@ -178,7 +187,8 @@ impl Axis {
         }
     }
 
-    pub(crate) fn linear(min: f64, max: f64) -> Axis {
+    /// A numeric axis from `min` to `max` with round-number ticks.
+    pub fn linear(min: f64, max: f64) -> Axis {
         Axis {
             min,
             max,
@@ -219,8 +229,10 @@ impl Axis {
 
 /// A resolved tick: position and label lines.
 #[derive(Clone, Debug)]
-pub(crate) struct Tick {
+pub struct Tick {
+    /// Position in data units.
     pub at: f64,
+    /// The label, one string per line.
     pub lines: Vec<String>,
 }
 
@@ -415,14 +427,18 @@ fn time_ticks(min: f64, max: f64, len_pt: f64, pt: f64) -> Vec<Tick> {
 
 /// One legend entry and the symbol drawn next to its label.
 #[derive(Clone, Debug)]
-pub(crate) struct LegendEntry {
+pub struct LegendEntry {
+    /// The text, wrapped to the legend's column when too long.
     pub label: String,
+    /// The swatch's colour.
     pub color: Rgb,
+    /// The symbol drawn before the label.
     pub swatch: Swatch,
 }
 
+/// The symbol of a legend entry, matching how its series is drawn.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) enum Swatch {
+pub enum Swatch {
     /// A filled square (areas, bars).
     Patch,
     /// A short line, optionally dashed and with a marker.
@@ -435,28 +451,39 @@ pub(crate) enum Swatch {
 
 /// One panel: axes and layers.
 #[derive(Clone, Debug)]
-pub(crate) struct Panel {
+pub struct Panel {
+    /// Title above the panel, wrapped to its width.
     pub title: Option<String>,
+    /// Horizontal axis.
     pub x: Axis,
+    /// Vertical axis.
     pub y: Axis,
+    /// What is drawn, first layer at the bottom.
     pub layers: Vec<Layer>,
+    /// Whether vertical grid lines are drawn at the x ticks.
     pub grid_x: bool,
+    /// Whether horizontal grid lines are drawn at the y ticks.
     pub grid_y: bool,
 }
 
 /// A whole chart, ready to lay out and draw.
 #[derive(Clone, Debug)]
-pub(crate) struct Figure {
+pub struct Figure {
     /// File name without extension.
     pub stem: String,
     /// One-sentence description, written into the SVG `<desc>` and used as title when asked.
     pub caption: String,
+    /// Title above the whole figure, if any.
     pub title: Option<String>,
+    /// Title of the x axis, shared by all panels.
     pub x_title: String,
     /// (long, short): the short form is used when the long one does not fit the axis.
     pub y_title: (String, String),
+    /// The panels, in reading order.
     pub panels: Vec<Panel>,
+    /// Number of panel columns.
     pub cols: usize,
+    /// The legend below the panels.
     pub legend: Vec<LegendEntry>,
     /// Height of each panel's data area, in points, overriding the theme.
     pub plot_h_pt: Option<f64>,
@@ -478,17 +505,25 @@ impl Figure {
 
 /// A rectangle in points from the figure's top-left corner.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Rect {
+pub struct Rect {
+    /// Left edge.
     pub x: f64,
+    /// Top edge.
     pub y: f64,
+    /// Width.
     pub w: f64,
+    /// Height.
     pub h: f64,
 }
 
+/// Where one panel's parts go.
 #[derive(Clone, Debug)]
-pub(crate) struct PanelLayout {
+pub struct PanelLayout {
+    /// The data area.
     pub data: Rect,
+    /// Ticks of the x axis.
     pub x_ticks: Vec<Tick>,
+    /// Ticks of the y axis.
     pub y_ticks: Vec<Tick>,
     /// (centre x, baseline y) of the panel title.
     pub title_at: Option<(f64, f64)>,
@@ -496,11 +531,14 @@ pub(crate) struct PanelLayout {
     pub title_lines: Vec<String>,
 }
 
+/// Where one legend entry goes.
 #[derive(Clone, Debug)]
-pub(crate) struct LegendSlot {
+pub struct LegendSlot {
+    /// Left edge of the swatch.
     pub x: f64,
     /// Vertical centre of the entry's first line (where the swatch goes).
     pub y: f64,
+    /// The entry drawn here.
     pub entry: LegendEntry,
     /// The label, wrapped to the column width; lines are [`LEGEND_LINE_EM`] apart.
     pub lines: Vec<String>,
@@ -598,21 +636,27 @@ pub(crate) fn wrap_hard(label: &str, width: f64, pt: f64, bold: bool) -> Vec<Str
 
 /// Where everything goes, in points. Computed once per figure and preset, shared by SVG and PNG.
 #[derive(Clone, Debug)]
-pub(crate) struct Layout {
+pub struct Layout {
+    /// Width of the figure.
     pub width_pt: f64,
+    /// Height of the figure, legend included.
     pub height_pt: f64,
+    /// (centre x, baseline y, text) of the figure title.
     pub title: Option<(f64, f64, String)>,
+    /// One layout per panel, in the figure's order.
     pub panels: Vec<PanelLayout>,
     /// (baseline x, centre y, text) of each line of the rotated y-axis title.
     pub y_title: Vec<(f64, f64, String)>,
     /// (centre x, baseline y, text) of the x-axis title.
     pub x_title: Option<(f64, f64, String)>,
+    /// One slot per legend entry, row by row.
     pub legend: Vec<LegendSlot>,
+    /// Width of a legend swatch.
     pub swatch_w: f64,
 }
 
 /// Lay out a figure for a theme (only the theme's point sizes matter, not its pixel density).
-pub(crate) fn layout(fig: &Figure, th: &Theme) -> Layout {
+pub fn layout(fig: &Figure, th: &Theme) -> Layout {
     let w = th.width_pt();
     let m = th.margin_pt;
     let n = fig.panels.len().max(1);
@@ -835,94 +879,4 @@ pub(crate) fn fit(text: &str, width: f64, pt: f64, bold: bool) -> String {
 /// Baseline offset that centres capitals vertically on a line.
 pub(crate) fn cap_centre(pt: f64) -> f64 {
     CAP_HEIGHT_EM * pt / 2.0
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::charts::SizePreset;
-    use crate::charts::theme::BLACK;
-
-    fn entry(label: &str) -> LegendEntry {
-        LegendEntry {
-            label: label.into(),
-            color: BLACK,
-            swatch: Swatch::Patch,
-        }
-    }
-
-    fn figure(labels: &[&str]) -> Figure {
-        Figure {
-            stem: "t".into(),
-            caption: String::new(),
-            title: None,
-            x_title: "Year".into(),
-            y_title: ("Share (%)".into(), "Share".into()),
-            panels: vec![Panel {
-                title: None,
-                x: Axis::time(2022.0, 2025.0),
-                y: Axis::linear(0.0, 100.0),
-                layers: Vec::new(),
-                grid_x: false,
-                grid_y: true,
-            }],
-            cols: 1,
-            legend: labels.iter().map(|l| entry(l)).collect(),
-            plot_h_pt: None,
-        }
-    }
-
-    #[test]
-    fn long_legend_labels_wrap_inside_the_figure_and_keep_every_word() {
-        let long = "Other Chinese AI chips (Kunlunxin, T-Head, Biren, Moore Threads, Enflame, \
-                    Iluvatar CoreX, MetaX) (CN)";
-        let unbroken = "Supercalifragilisticexpialidocious-Semiconductor-Holdings-International";
-        let labels = ["Nvidia (US)", long, "AMD (US)", unbroken, "Cambricon (CN)"];
-        for preset in [SizePreset::OneColumn, SizePreset::TwoColumn] {
-            let th = Theme::layout(preset);
-            let lay = layout(&figure(&labels), &th);
-            let text_x = th.legend_pt * 2.0 + th.legend_pt * 0.45;
-            for slot in &lay.legend {
-                for line in &slot.lines {
-                    assert!(!line.contains('…'), "cut: {line}");
-                    let right = slot.x + text_x + text_width_pt(line, th.legend_pt, false);
-                    assert!(
-                        right <= lay.width_pt - th.margin_pt + 1e-6,
-                        "{line:?} ends at {right:.1} pt of {:.1}",
-                        lay.width_pt
-                    );
-                }
-                let joined = slot.lines.join(" ");
-                let words = |s: &str| s.split_whitespace().collect::<String>();
-                assert_eq!(words(&joined), words(&slot.entry.label), "text lost");
-            }
-            if preset == SizePreset::OneColumn {
-                assert!(
-                    lay.legend.iter().any(|s| s.lines.len() > 1),
-                    "the long label wraps"
-                );
-            }
-            // Wrapped entries make the figure taller instead of overlapping the next row.
-            let mut ys: Vec<f64> = lay.legend.iter().map(|s| s.y).collect();
-            ys.dedup();
-            assert!(ys.windows(2).all(|w| w[1] > w[0]));
-        }
-    }
-
-    #[test]
-    fn a_long_panel_title_wraps_to_the_panel() {
-        let mut fig = figure(&["A"]);
-        fig.panels[0].title = Some(
-            "Design point 17 (one of 40): learning.catch_up_rate_per_year = 0.35, \
-             policy.threshold_frontier_years = -1.5"
-                .into(),
-        );
-        let th = Theme::layout(SizePreset::OneColumn);
-        let lay = layout(&fig, &th);
-        let p = &lay.panels[0];
-        assert!(p.title_lines.len() > 1);
-        for line in &p.title_lines {
-            assert!(text_width_pt(line, th.panel_title_pt, true) <= p.data.w + 1e-6);
-        }
-    }
 }

@@ -3,6 +3,9 @@
 //! plotters is built without system-font support, so every family/style used in a chart must be
 //! registered here before drawing. Text widths are measured with the same font data, so layout in
 //! points is identical for SVG and PNG.
+//!
+//! Public for the text-metric tests in `tests/it/units/charts_font.rs` and for the layout tests
+//! that measure text; not an API for users of the library.
 
 use std::collections::HashMap;
 use std::sync::Once;
@@ -76,7 +79,7 @@ fn width_at_ref_em(text: &str, bold: bool) -> u32 {
 }
 
 /// Width in points of `text` set at `pt` points.
-pub(crate) fn text_width_pt(text: &str, pt: f64, bold: bool) -> f64 {
+pub fn text_width_pt(text: &str, pt: f64, bold: bool) -> f64 {
     width_at_ref_em(text, bold) as f64 / REF_EM * pt
 }
 
@@ -90,7 +93,7 @@ static FACES: std::sync::OnceLock<[Option<ttf_parser::Face<'static>>; 2]> =
 /// position, so in PNGs every glyph loses its left side bearing (most visibly `J`, which
 /// overhangs to the left). The bitmap text path in `render.rs` draws glyph by glyph and adds the
 /// bearing back; the font's `hmtx` table, read through ttf-parser, supplies it.
-pub(crate) fn left_bearing_em(c: char, bold: bool) -> f64 {
+pub fn left_bearing_em(c: char, bold: bool) -> f64 {
     let faces =
         FACES.get_or_init(|| [REGULAR, BOLD].map(|data| ttf_parser::Face::parse(data, 0).ok()));
     let Some(face) = &faces[bold as usize] else {
@@ -114,17 +117,4 @@ pub(crate) fn pen_positions_em(text: &str, bold: bool) -> Vec<(char, f64)> {
         out.push((c, w(&prefix) - adv));
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bearings_come_from_the_font() {
-        // DejaVu Sans: `J` overhangs to the left, `H` has a positive bearing.
-        assert!(left_bearing_em('J', false) < 0.0);
-        assert!(left_bearing_em('H', false) > 0.05);
-        assert!(left_bearing_em('H', true) > 0.05);
-    }
 }

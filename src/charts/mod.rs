@@ -37,13 +37,13 @@ mod compare;
 mod data;
 mod effect;
 mod error;
-mod figure;
-mod font;
+pub mod figure;
+pub mod font;
 mod primitives;
 mod render;
 mod run;
 mod sweep;
-mod theme;
+pub mod theme;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -4,6 +4,9 @@
 //! pixels with one factor (`px_per_in`), so a PNG at `png_scale = 3` (300 px per inch) is the
 //! 100-px-per-inch PNG with every font, stroke, marker and margin three times larger, and the SVG
 //! (drawn on a fine 400-units-per-inch grid and declared in inches) is the same picture again.
+//!
+//! Public so that `tests/it/units/charts_theme.rs` can check the palette and the colour
+//! assignment, and the layout tests can take a theme's sizes; not an API for users of the library.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -13,10 +16,11 @@ use super::SizePreset;
 
 /// A colour as red, green, blue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct Rgb(pub u8, pub u8, pub u8);
+pub struct Rgb(pub u8, pub u8, pub u8);
 
 impl Rgb {
-    pub(crate) const fn hex(v: u32) -> Rgb {
+    /// The colour written `0xRRGGBB`.
+    pub const fn hex(v: u32) -> Rgb {
         Rgb((v >> 16) as u8, (v >> 8) as u8, v as u8)
     }
     pub(crate) fn plotters(self) -> RGBColor {
@@ -24,7 +28,8 @@ impl Rgb {
     }
 }
 
-pub(crate) const BLACK: Rgb = Rgb::hex(0x000000);
+/// Black: frontiers and the full model in effect charts.
+pub const BLACK: Rgb = Rgb::hex(0x000000);
 pub(crate) const WHITE: Rgb = Rgb::hex(0xFFFFFF);
 pub(crate) const AXIS: Rgb = Rgb::hex(0x222222);
 pub(crate) const GRID: Rgb = Rgb::hex(0xDDDDDD);
@@ -36,7 +41,8 @@ pub(crate) const ROW: Rgb = Rgb::hex(0x888888);
 
 /// How a series is stroked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Dash {
+pub enum Dash {
+    /// An unbroken line.
     Solid,
     /// Short dashes: frontiers, ablations, event markers.
     Dashed,
@@ -69,7 +75,7 @@ impl Dash {
 /// deuteranopia and tritanopia simulated with Machado, Oliveira & Fernandes (2009); the test
 /// `palette_stays_distinct_for_colour_blind_readers` checks it (ΔE*ab ≥ 10 for every pair).
 /// Beyond twelve series, [`series_style`] adds line styles.
-pub(crate) const PALETTE: [Rgb; 12] = [
+pub const PALETTE: [Rgb; 12] = [
     Rgb::hex(0x0072B2), // blue (Okabe–Ito)
     Rgb::hex(0xD55E00), // vermillion (Okabe–Ito)
     Rgb::hex(0x009E73), // bluish green (Okabe–Ito)
@@ -90,7 +96,7 @@ const BEYOND_PALETTE: [Dash; 3] = [Dash::Solid, Dash::Dotted, Dash::Long];
 
 /// Colour and line style of the `i`-th series of a group: distinct for the first
 /// `12 × 3 = 36` series.
-pub(crate) fn series_style(i: usize) -> (Rgb, Dash) {
+pub fn series_style(i: usize) -> (Rgb, Dash) {
     (
         PALETTE[i % PALETTE.len()],
         BEYOND_PALETTE[(i / PALETTE.len()) % BEYOND_PALETTE.len()],
@@ -101,13 +107,13 @@ pub(crate) fn series_style(i: usize) -> (Rgb, Dash) {
 /// [`series_style`]`(i)`, so the major producers have the Okabe–Ito colours and solid lines, and
 /// the states after the twelfth reuse the palette with dotted lines (their areas in stacked
 /// charts share a colour with an earlier state; stacked charts name at most the largest seven).
-pub(crate) const STATE_ORDER: [&str; 21] = [
+pub const STATE_ORDER: [&str; 21] = [
     "US", "CN", "TW", "KR", "JP", "NL", "DE", "FR", "EU", "GB", "AU", "IN", "CA", "IL", "SG", "MY",
     "VN", "AE", "SA", "RU", "IR",
 ];
 
 /// The rest-of-world aggregate, always grey.
-pub(crate) const ROW_CODE: &str = "ROW";
+pub const ROW_CODE: &str = "ROW";
 
 /// FNV-1a: a fixed, platform-independent hash (std's hasher is randomly seeded).
 pub(crate) fn fnv1a(s: &str) -> u64 {
@@ -121,7 +127,7 @@ pub(crate) fn fnv1a(s: &str) -> u64 {
 
 /// Colour and line style of a state: its place in [`STATE_ORDER`], grey for `ROW`, else a style
 /// chosen by hashing the code (FNV-1a, so the same code looks the same on every machine).
-pub(crate) fn state_style(state: &str) -> (Rgb, Dash) {
+pub fn state_style(state: &str) -> (Rgb, Dash) {
     if state.eq_ignore_ascii_case(ROW_CODE) {
         return (ROW, Dash::Solid);
     }
@@ -137,14 +143,14 @@ pub(crate) fn state_style(state: &str) -> (Rgb, Dash) {
 }
 
 /// Colour of a state (see [`state_style`]).
-pub(crate) fn state_colour(state: &str) -> Rgb {
+pub fn state_colour(state: &str) -> Rgb {
     state_style(state).0
 }
 
 /// Deal styles, in palette order, to a group of ids sorted by id: members of a group never
 /// share a style while the group has at most 36 members. The result depends only on the set of
 /// ids, never on a chart or on the order data arrive in.
-pub(crate) fn assign_group(ids: &BTreeSet<String>) -> HashMap<String, (Rgb, Dash)> {
+pub fn assign_group(ids: &BTreeSet<String>) -> HashMap<String, (Rgb, Dash)> {
     ids.iter()
         .enumerate()
         .map(|(i, id)| (id.clone(), series_style(i)))
@@ -171,15 +177,13 @@ const FIRM_SHADES: [f64; 6] = [0.0, 0.7, -0.5, 0.35, -0.25, -0.75];
 /// colour. The same `firms.csv` gives the same colours in every chart and directory. A firm
 /// missing from `firms.csv` gets a pool colour chosen by the FNV-1a hash of its id.
 #[derive(Debug, Default)]
-pub(crate) struct ColourMap {
+pub struct ColourMap {
     firms: HashMap<String, Rgb>,
 }
 
 impl ColourMap {
     /// `firms`: (firm id, sector, home state) triples.
-    pub(crate) fn new<'a>(
-        firms: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
-    ) -> ColourMap {
+    pub fn new<'a>(firms: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>) -> ColourMap {
         let mut groups: HashMap<(&str, &str), BTreeSet<String>> = HashMap::new();
         for (f, sector, home) in firms {
             groups
@@ -200,7 +204,8 @@ impl ColourMap {
         }
         ColourMap { firms: map }
     }
-    pub(crate) fn firm(&self, firm: &str) -> Rgb {
+    /// A firm's colour (a pool colour for a firm the map was not given).
+    pub fn firm(&self, firm: &str) -> Rgb {
         self.firms
             .get(firm)
             .copied()
@@ -218,28 +223,43 @@ impl ColourMap {
 /// Where the output goes: decides how text is anchored (plotters' SVG and bitmap backends place
 /// a text anchor differently, so [`Theme`] corrects for each).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Target {
+pub enum Target {
+    /// An SVG document (also the source of PDF output).
     Svg,
+    /// A PNG image.
     Bitmap,
 }
 
 /// Every size of a chart, in points, plus the one factor that turns points into pixels.
 #[derive(Clone, Debug)]
-pub(crate) struct Theme {
+pub struct Theme {
+    /// The kind of output drawn.
     pub target: Target,
     /// Device pixels per inch: 100 × png_scale for PNG, [`SVG_UNITS_PER_IN`] for SVG.
     pub px_per_in: f64,
+    /// Width of the figure in inches (one or two journal columns).
     pub width_in: f64,
+    /// Font size of tick labels.
     pub tick_pt: f64,
+    /// Font size of axis titles.
     pub label_pt: f64,
+    /// Font size of legend labels.
     pub legend_pt: f64,
+    /// Font size of panel titles.
     pub panel_title_pt: f64,
+    /// Font size of the figure title.
     pub title_pt: f64,
+    /// Stroke width of data lines.
     pub line_pt: f64,
+    /// Stroke width of axis lines.
     pub axis_pt: f64,
+    /// Stroke width of grid lines.
     pub grid_pt: f64,
+    /// Length of tick marks.
     pub tick_len_pt: f64,
+    /// Size of the markers drawn on lines.
     pub marker_pt: f64,
+    /// Blank margin around the figure.
     pub margin_pt: f64,
     /// Height of the data area of a single-panel chart.
     pub plot_h_pt: f64,
@@ -301,7 +321,7 @@ impl Theme {
     }
 
     /// A theme used only for measuring layout (never drawn).
-    pub(crate) fn layout(preset: SizePreset) -> Theme {
+    pub fn layout(preset: SizePreset) -> Theme {
         Theme::new(preset, Target::Svg, SVG_UNITS_PER_IN)
     }
 
@@ -396,156 +416,5 @@ pub(crate) fn pretty_id(id: &str) -> String {
     match c.next() {
         Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
         None => String::new(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn group_assignment_is_distinct_and_order_free() {
-        let ids: BTreeSet<String> = ["a", "b", "c", "d", "e", "f", "g", "h"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        let m = assign_group(&ids);
-        let distinct: BTreeSet<_> = m.values().map(|(c, d)| (c.0, c.1, c.2, *d as u8)).collect();
-        assert_eq!(distinct.len(), ids.len());
-        assert_eq!(assign_group(&ids), m);
-    }
-
-    #[test]
-    fn a_firm_has_its_home_states_colour_and_firms_of_a_sector_never_share_one() {
-        let firms = [
-            ("tsmc", "foundry", "TW"),
-            ("umc", "foundry", "TW"),
-            ("smic", "foundry", "CN"),
-            ("samsung", "foundry", "KR"),
-            ("nvidia", "ai", "US"),
-            ("amd", "ai", "US"),
-            ("intel", "ai", "US"),
-        ];
-        let m = ColourMap::new(firms);
-        assert_eq!(m.firm("smic"), state_colour("CN"));
-        assert_eq!(m.firm("tsmc"), state_colour("TW"), "first TW firm by id");
-        assert_ne!(m.firm("umc"), m.firm("tsmc"));
-        let ai: BTreeSet<_> = ["nvidia", "amd", "intel"]
-            .iter()
-            .map(|f| {
-                let c = m.firm(f);
-                (c.0, c.1, c.2)
-            })
-            .collect();
-        assert_eq!(ai.len(), 3);
-        // No firm takes the colour of a state other than its home (states after the twelfth
-        // share an earlier state's colour, told apart by their dotted lines).
-        for (f, _, home) in firms {
-            for state in STATE_ORDER.iter().chain([&ROW_CODE]) {
-                if *state != home && state_style(state).1 == Dash::Solid {
-                    assert_ne!(m.firm(f), state_colour(state), "{f} looks like {state}");
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn known_states_have_fixed_colours() {
-        assert_eq!(state_colour("US"), Rgb::hex(0x0072B2));
-        assert_eq!(state_colour("CN"), Rgb::hex(0xD55E00));
-        assert_eq!(state_colour("XX"), state_colour("XX"));
-        // The thirteenth state reuses the first colour with another line style.
-        assert_eq!(state_style("CA"), (state_colour("US"), Dash::Dotted));
-    }
-
-    /// sRGB → CIELAB (D65), after simulating a dichromacy with a linear-RGB matrix.
-    fn lab_seen(c: Rgb, m: &[[f64; 3]; 3]) -> [f64; 3] {
-        let lin = |v: u8| {
-            let v = f64::from(v) / 255.0;
-            if v <= 0.04045 {
-                v / 12.92
-            } else {
-                ((v + 0.055) / 1.055).powf(2.4)
-            }
-        };
-        let rgb = [lin(c.0), lin(c.1), lin(c.2)];
-        let s: Vec<f64> = (0..3)
-            .map(|i| {
-                (0..3)
-                    .map(|j| m[i][j] * rgb[j])
-                    .sum::<f64>()
-                    .clamp(0.0, 1.0)
-            })
-            .collect();
-        let x = 0.4124 * s[0] + 0.3576 * s[1] + 0.1805 * s[2];
-        let y = 0.2126 * s[0] + 0.7152 * s[1] + 0.0722 * s[2];
-        let z = 0.0193 * s[0] + 0.1192 * s[1] + 0.9505 * s[2];
-        let f = |t: f64| {
-            if t > 0.008856 {
-                t.cbrt()
-            } else {
-                7.787 * t + 16.0 / 116.0
-            }
-        };
-        let (fx, fy, fz) = (f(x / 0.95047), f(y), f(z / 1.08883));
-        [116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)]
-    }
-
-    #[test]
-    fn palette_stays_distinct_for_colour_blind_readers() {
-        // Machado, Oliveira & Fernandes (2009), severity 1.0, applied to linear RGB.
-        let vision: [(&str, [[f64; 3]; 3]); 4] = [
-            (
-                "normal",
-                [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
-            ),
-            (
-                "protanopia",
-                [
-                    [0.152286, 1.052583, -0.204868],
-                    [0.114503, 0.786281, 0.099216],
-                    [-0.003882, -0.048116, 1.051998],
-                ],
-            ),
-            (
-                "deuteranopia",
-                [
-                    [0.367322, 0.860646, -0.227968],
-                    [0.280085, 0.672501, 0.047413],
-                    [-0.011820, 0.042940, 0.968881],
-                ],
-            ),
-            (
-                "tritanopia",
-                [
-                    [1.255528, -0.076749, -0.178779],
-                    [-0.078411, 0.930809, 0.147602],
-                    [0.004733, 0.691367, 0.303900],
-                ],
-            ),
-        ];
-        for (name, m) in &vision {
-            for (i, a) in PALETTE.iter().enumerate() {
-                for b in &PALETTE[i + 1..] {
-                    let (la, lb) = (lab_seen(*a, m), lab_seen(*b, m));
-                    let de = ((la[0] - lb[0]).powi(2)
-                        + (la[1] - lb[1]).powi(2)
-                        + (la[2] - lb[2]).powi(2))
-                    .sqrt();
-                    assert!(
-                        de >= 10.0,
-                        "{a:?} and {b:?} are only {de:.1} apart for {name}"
-                    );
-                }
-            }
-        }
-        // 36 series get 36 different styles.
-        let styles: BTreeSet<_> = (0..36)
-            .map(|i| {
-                let (c, d) = series_style(i);
-                (c.0, c.1, c.2, d as u8)
-            })
-            .collect();
-        assert_eq!(styles.len(), 36);
     }
 }

@@ -81,20 +81,3 @@ impl CsvText {
         String::from_utf8(bytes).expect("records of UTF-8 fields are UTF-8")
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fields_are_quoted_only_when_they_need_it() {
-        let mut csv = CsvText::new();
-        assert_eq!(
-            csv.line(["plain", "a,b", "say \"hi\"", "two\nlines", "", "0.25"]),
-            "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",,0.25"
-        );
-        csv.record(["h1", "h2"]);
-        csv.record(["x", "y,z"]);
-        assert_eq!(csv.finish(), "h1,h2\nx,\"y,z\"\n");
-    }
-}

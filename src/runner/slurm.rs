@@ -59,7 +59,9 @@ pub struct ScriptPaths<'a> {
 }
 
 /// Quotes `text` for a POSIX shell: single quotes, with `'` written as `'\''`.
-fn sh_quote(text: &str) -> String {
+///
+/// Public so that `tests/it/units/runner_slurm.rs` can pin the quoting the script relies on.
+pub fn sh_quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
 }
 
@@ -162,7 +164,10 @@ fn bad(message: String) -> CommandError {
 }
 
 /// A path as UTF-8 text without characters an `#SBATCH` line cannot carry.
-fn script_text(what: &str, path: &Path) -> Result<String, CommandError> {
+///
+/// Public so that `tests/it/units/runner_slurm.rs` can check each refused character without
+/// emitting a whole sweep.
+pub fn script_text(what: &str, path: &Path) -> Result<String, CommandError> {
     let text = path.to_str().ok_or_else(|| {
         bad(format!(
             "{what} `{}` is not valid UTF-8; choose another path for the Slurm script",
@@ -314,49 +319,4 @@ pub fn emit(request: &EmitRequest) -> Result<EmitSummary, CommandError> {
         script,
         readme: readme_path,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const PATHS: ScriptPaths = ScriptPaths {
-        spec: "/home/a/lhs.ron",
-        out: "/scratch/a/lhs",
-        binary: "/opt/chokepoint/bin/chokepoint",
-    };
-
-    #[test]
-    fn the_script_is_a_pure_function_of_its_inputs() {
-        // The whole script for fixed inputs, kept beside the other output fixtures.
-        let expected = include_str!("../../tests/fixtures/slurm/sweep.sbatch");
-        assert_eq!(sbatch_script(&PATHS, 4), expected);
-        assert!(sbatch_script(&PATHS, 1).contains("#SBATCH --array=0-0\n"));
-        assert!(sbatch_script(&PATHS, 1000).contains("#SBATCH --array=0-999\n"));
-    }
-
-    #[test]
-    fn the_readme_names_the_merge_and_resubmit_commands() {
-        let text = readme(&PATHS, 4);
-        assert!(text.contains(
-            "`/opt/chokepoint/bin/chokepoint merge /scratch/a/lhs --out /scratch/a/lhs`"
-        ));
-        assert!(text.contains("sbatch --array=3,5 /scratch/a/lhs/slurm/sweep.sbatch"));
-        assert!(text.contains("array tasks 0-3"));
-        assert!(text.contains("`2` configuration error"));
-    }
-
-    #[test]
-    fn paths_an_sbatch_line_cannot_carry_are_refused() {
-        assert!(script_text("x", Path::new("/a/b-c_d.e/f")).is_ok());
-        for bad_path in ["/a b", "/a%b", "/a'b", "/a\"b", "/a\\b", "/a\nb"] {
-            let err = script_text("the output folder", Path::new(bad_path)).unwrap_err();
-            assert_eq!(err.exit_code(), 2);
-        }
-    }
-
-    #[test]
-    fn shell_quoting_survives_single_quotes() {
-        assert_eq!(sh_quote("it's"), r"'it'\''s'");
-    }
 }

@@ -1,7 +1,7 @@
 //! The layering ARCHITECTURE.md states, checked by reading `src/`: no module imports a layer it
 //! must not know, and no two files of one module import each other, directly or in a ring. The
-//! check reads `crate::…` and `super::…` paths in code (comments and `#[cfg(test)]` modules at the
-//! end of a file are skipped: tests may reach across layers).
+//! check reads `crate::…` and `super::…` paths in code (comments are skipped). `src/` holds no
+//! tests: they are in `tests/it` (see `cargo_test_builds_no_benchmark_harness`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -40,14 +40,9 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ("charts", &["model", "sweep", "effect", "runner"]),
 ];
 
-/// Code of a source file without comments and without a trailing `#[cfg(test)]` module.
+/// Code of a source file without comments.
 fn code_of(text: &str) -> String {
-    let production = match text.find("#[cfg(test)]\nmod tests") {
-        Some(at) => &text[..at],
-        None => text,
-    };
-    production
-        .lines()
+    text.lines()
         .map(|line| match line.find("//") {
             Some(at) => &line[..at],
             None => line,
@@ -211,9 +206,10 @@ fn manifest_section<'a>(manifest: &'a str, header: &str) -> Vec<&'a str> {
         .collect()
 }
 
-/// The build layout ARCHITECTURE.md ("Build") states: `cargo test` at the root builds the library,
-/// its unit tests and `tests/it` only. criterion belongs to the benchmarks' own package, and the
-/// binary, which has no unit tests, gets no test harness.
+/// The build layout ARCHITECTURE.md ("Build") states: `cargo test` at the root builds the library
+/// and `tests/it` only. criterion belongs to the benchmarks' own package, and neither the library
+/// nor the binary gets a unit-test harness, so no source file may hold a `#[cfg(test)]` module:
+/// `cargo test` would never build or run it.
 #[test]
 fn cargo_test_builds_no_benchmark_harness() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -233,6 +229,18 @@ fn cargo_test_builds_no_benchmark_harness() {
         bin.iter().any(|line| line.replace(' ', "") == "test=false"),
         "the binary has no `test = false`: cargo test builds an empty harness of main.rs"
     );
+    let lib = manifest_section(&manifest, "[lib]");
+    assert!(
+        lib.iter().any(|line| line.replace(' ', "") == "test=false"),
+        "the library has no `test = false`: cargo test compiles it a second time as a harness"
+    );
+    for (module, file, code) in sources() {
+        assert!(
+            !code.contains("#[cfg(test)]"),
+            "module `{module}`, file {file}.rs, holds a #[cfg(test)] module, which \
+             `[lib] test = false` never runs: put its tests in tests/it/units/"
+        );
+    }
     let benches = fs::read_to_string(root.join("benches/Cargo.toml")).expect("benches manifest");
     assert!(
         manifest_section(&benches, "[dev-dependencies]")

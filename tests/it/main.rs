@@ -23,3 +23,4 @@ mod slurm;
 mod support;
 mod sweep;
 mod tutorial;
+mod units;
