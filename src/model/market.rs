@@ -76,6 +76,14 @@ pub struct Scratch {
     within: Vec<f64>,
     /// Per supplier: its orders summed over the markets.
     totals: Vec<f64>,
+    /// Per supplier in the market at hand: logit weight, desired orders, what policy allows of
+    /// it, its allowed and blocked orders; and the options blocked demand can turn to.
+    w: Vec<f64>,
+    desired: Vec<f64>,
+    restrictions: Vec<super::policy::Restriction>,
+    allowed: Vec<f64>,
+    blocked: Vec<f64>,
+    options: Vec<(usize, f64, Option<f64>)>,
 }
 
 /// The two nests' factors of the nested logit in one market (docs/MODEL.md 7.3): a supplier's
@@ -204,6 +212,12 @@ pub fn allocate_markets(
         open_options,
         within,
         totals,
+        w,
+        desired,
+        restrictions,
+        allowed,
+        blocked,
+        options,
     } = &mut *scratch;
     // Each buying state's logit factor for domestic suppliers: home bias plus the target's
     // commitment bonus, the same in every sector.
@@ -217,6 +231,13 @@ pub fn allocate_markets(
             ((p.market.home_bias + commitment_bonus) / mu).exp()
         })
         .collect();
+    // Whether any supplier has front-running orders this tick (rarely): without, they add 0.
+    // Front-running adds to its sector's stockpile demand whatever it addresses to a supplier,
+    // and only while a control is announced and not yet in force.
+    let announced = regime
+        .announcements
+        .iter()
+        .any(|a| a.announced_tick <= clock.tick && clock.tick < a.effective_tick);
     // One pass over the firms; each lands at its index, so storage order is moot.
     let n_firms = structure.firm_home.len();
     views.resize(n_firms, FirmView::default());
@@ -263,10 +284,7 @@ pub fn allocate_markets(
                 .for_each(|x| *x = if *x == 0.0 { 1.0 } else { (*x / scale).exp() });
         }
         let restricted = regime.restricts_sector(k);
-        // Whether any supplier has front-running orders this tick (rarely): without, they add 0.
-        // Front-running adds to the sector's stockpile demand whatever it addresses to a
-        // supplier, so a sector without stockpile demand has no such orders.
-        let front_running = markets.stockpile_demand[k].iter().any(|&d| d != 0.0);
+        let front_running = announced && markets.stockpile_demand[k].iter().any(|&d| d != 0.0);
         // Supplier × market matrices, flattened market by market: entry (m, i) at i * n + m.
         let at = |m: usize, i: usize| i * n + m;
         // The buyers' held shares are updated in place, and this tick's orders are built in the
@@ -292,18 +310,11 @@ pub fn allocate_markets(
         unplaced.clear();
         unplaced.resize(n_states, 0.0);
 
-        // Buffers reused across markets (this loop runs sectors × states times per tick).
-        let mut w: Vec<f64> = Vec::with_capacity(n);
-        let mut desired: Vec<f64> = Vec::with_capacity(n);
-        let mut restrictions: Vec<super::policy::Restriction> = Vec::with_capacity(n);
-        let mut allowed: Vec<f64> = Vec::with_capacity(n);
-        let mut blocked: Vec<f64> = Vec::with_capacity(n);
-        let mut options: Vec<(usize, f64, Option<f64>)> = Vec::with_capacity(2 * n);
+        markets.blocked[k].fill(0.0);
+        markets.leaked[k].fill(0.0);
+        markets.stock_draw[k].fill(0.0);
         for i in 0..n_states {
             let demand = markets.chosen_demand(k, i);
-            markets.blocked[k][i] = 0.0;
-            markets.leaked[k][i] = 0.0;
-            markets.stock_draw[k][i] = 0.0;
             if demand <= 0.0 {
                 continue;
             }
@@ -416,8 +427,8 @@ pub fn allocate_markets(
             apply_tier_quotas(
                 regime,
                 suppliers,
-                &desired,
-                &mut restrictions,
+                desired,
+                restrictions,
                 k,
                 i,
                 clock.tick,
@@ -428,17 +439,17 @@ pub fn allocate_markets(
             allowed.extend(
                 desired
                     .iter()
-                    .zip(&restrictions)
+                    .zip(&*restrictions)
                     .map(|(d, r)| d * r.allowed),
             );
             blocked.clear();
-            blocked.extend(desired.iter().zip(&allowed).map(|(d, a)| d - a));
+            blocked.extend(desired.iter().zip(&*allowed).map(|(d, a)| d - a));
             let blocked_total: f64 = blocked.iter().sum();
             markets.blocked[k][i] = blocked_total;
             denial_blocked[i] += blocked_total;
             denial_foreign[i] += suppliers
                 .iter()
-                .zip(&desired)
+                .zip(&*desired)
                 .filter(|(s, _)| s.home != i)
                 .map(|(_, d)| d)
                 .sum::<f64>();
@@ -511,7 +522,7 @@ pub fn allocate_markets(
             }
             let option_total: f64 = options.iter().map(|o| o.1).sum();
             if option_total > 0.0 {
-                for &(m, weight, q) in &options {
+                for &(m, weight, q) in &*options {
                     let add = rest * weight / option_total;
                     orders[at(m, i)] += add;
                     if let Some(q) = q {
