@@ -162,6 +162,32 @@ pub fn produce(
                 sum.weighted += delivered * capped * capped_q;
             }
         }
+        // This sector's row of each market table, taken once (the loop below runs per state).
+        let Markets {
+            final_demand,
+            derived_demand,
+            stockpile_demand,
+            fill: fill_row,
+            fill_firms: fill_firms_row,
+            fill_final: fill_final_row,
+            leaked,
+            unmet,
+            scarcity: scarcity_row,
+            price: price_row,
+            bought_capability,
+            stockpile,
+            stockpile_capability,
+            stock_draw,
+            delivered,
+            ..
+        } = &mut *markets;
+        let (final_demand, derived_demand) = (&final_demand[k], &derived_demand[k]);
+        let (stockpile_demand, leaked, unmet) = (&stockpile_demand[k], &leaked[k], &unmet[k]);
+        let (fill_row, fill_firms_row) = (&mut fill_row[k], &mut fill_firms_row[k]);
+        let (fill_final_row, scarcity_row) = (&mut fill_final_row[k], &mut scarcity_row[k]);
+        let (price_row, bought_capability) = (&mut price_row[k], &mut bought_capability[k]);
+        let (stockpile, stockpile_capability) = (&mut stockpile[k], &mut stockpile_capability[k]);
+        let (stock_draw, trend_price) = (&stock_draw[k], &mut response.trend_price[k]);
         for (i, sum) in sums.iter().enumerate() {
             let DeliverySums {
                 supplied,
@@ -170,19 +196,20 @@ pub fn produce(
                 trend,
                 weighted,
             } = *sum;
-            let demand = markets.demand(k, i);
+            // Markets::demand, from the rows.
+            let demand = final_demand[i] + derived_demand[i] + stockpile_demand[i];
             let fill = if demand > 0.0 {
                 (supplied / demand).min(1.0)
             } else {
                 1.0
             };
-            markets.fill[k][i] = fill;
-            let firm_demand = markets.derived_demand[k][i];
+            fill_row[i] = fill;
+            let firm_demand = derived_demand[i];
             let final_demand = demand - firm_demand;
             let (fill_firms, fill_final) =
                 ration(p.production.rationing, supplied, firm_demand, final_demand);
-            markets.fill_firms[k][i] = fill_firms;
-            markets.fill_final[k][i] = fill_final;
+            fill_firms_row[i] = fill_firms;
+            fill_final_row[i] = fill_final;
 
             // The clearing price: the scarcity multiple of what was delivered at unit cost, or
             // its list prices if higher (the utilisation markup is part of the same rent, not on
@@ -194,45 +221,41 @@ pub fn produce(
                 mean_price.max(mean_price * scarcity)
             };
             let leaked_share = if demand > 0.0 {
-                (markets.leaked[k][i] / demand).min(1.0)
+                (leaked[i] / demand).min(1.0)
             } else {
                 0.0
             };
-            let shortage = if demand > 0.0 {
-                markets.unmet[k][i] / demand
-            } else {
-                0.0
-            };
-            markets.scarcity[k][i] = scarcity;
+            let shortage = if demand > 0.0 { unmet[i] / demand } else { 0.0 };
+            scarcity_row[i] = scarcity;
             // With nothing delivered, the trend price stays where it was.
             if supplied > 0.0 {
-                response.trend_price[k][i] = trend / supplied;
+                trend_price[i] = trend / supplied;
             }
-            markets.price[k][i] =
-                cleared * (1.0 + leaked_share * gray_premium(&p.leakage, shortage));
+            price_row[i] = cleared * (1.0 + leaked_share * gray_premium(&p.leakage, shortage));
 
             // With nothing delivered, buyers keep the tools they had: the level stays put while
             // the frontier moves on.
             if supplied > 0.0 {
-                markets.bought_capability[k][i] = weighted / supplied;
+                bought_capability[i] = weighted / supplied;
             }
             // Stockpiles: goods bought to stock arrive with final users' fill; drawn goods leave.
-            let added = markets.stockpile_demand[k][i] * fill_final * dt;
-            let stock = markets.stockpile[k][i];
+            let added = stockpile_demand[i] * fill_final * dt;
+            let stock = stockpile[i];
             if added > 0.0 && supplied > 0.0 {
-                markets.stockpile_capability[k][i] = (markets.stockpile_capability[k][i] * stock
+                stockpile_capability[i] = (stockpile_capability[i] * stock
                     + weighted / supplied * added)
                     / (stock + added);
             }
-            markets.stockpile[k][i] = (stock + added - markets.stock_draw[k][i] * dt).max(0.0);
+            stockpile[i] = (stock + added - stock_draw[i] * dt).max(0.0);
         }
         // Sellers are paid their list price, or their unit cost times the scarcity multiple of
         // the market they sell into where that is higher.
         for (m, &j) in members.iter().enumerate() {
-            let revenue: f64 = markets.delivered[j]
+            let (price, cost) = (prices[m], costs[m]);
+            let revenue: f64 = delivered[j]
                 .iter()
-                .zip(&markets.scarcity[k])
-                .map(|(&delivered, &scarcity)| delivered * prices[m].max(costs[m] * scarcity))
+                .zip(&*scarcity_row)
+                .map(|(&delivered, &scarcity)| delivered * price.max(cost * scarcity))
                 .sum::<f64>();
             revenue_of[j] = revenue;
         }
