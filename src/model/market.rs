@@ -328,9 +328,9 @@ pub fn allocate_markets(
                     s.weight
                 }
             };
-            w.clear();
             let (mut total_w, mut home_w) = (0.0, 0.0);
             if nested {
+                w.clear();
                 within.clear();
                 within.extend(
                     suppliers
@@ -352,6 +352,7 @@ pub fn allocate_markets(
                     }
                 }
             } else {
+                // Every entry is overwritten: sized once per sector, not cleared per market.
                 w.resize(n, 0.0);
                 for (m, (s, weight)) in suppliers.iter().zip(w.iter_mut()).enumerate() {
                     *weight = if s.home == i {
