@@ -26,8 +26,8 @@ pub fn install_compute(
     let dt = structure.dt_years;
     let n_states = structure.n_states;
     let retire = (dt / p.compute.service_life_years).min(1.0);
+    // Sized, not cleared: every entry read below (AI-compute sectors' firms) is written first.
     let added = &mut contributions.0;
-    added.clear();
     added.resize(structure.firm_home.len() * n_states, 0.0);
     for (info, capability) in &firms {
         let k = info.sector;

@@ -76,6 +76,9 @@ pub struct Scratch {
     within: Vec<f64>,
     /// Per supplier: its orders summed over the markets.
     totals: Vec<f64>,
+    /// Per sector: its firms' redesigned-product tables may hold non-zero entries (it was
+    /// restricted at its last allocation).
+    redesigned: Vec<bool>,
     /// Per supplier in the market at hand: logit weight, desired orders, what policy allows of
     /// it, its allowed and blocked orders; and the options blocked demand can turn to.
     w: Vec<f64>,
@@ -212,6 +215,7 @@ pub fn allocate_markets(
         open_options,
         within,
         totals,
+        redesigned,
         w,
         desired,
         restrictions,
@@ -249,6 +253,7 @@ pub fn allocate_markets(
             yielding_capacity: capacity.0 * tools.yield_share,
         };
     }
+    redesigned.resize(structure.sector_firms.len(), false);
     for (k, members) in structure.sector_firms.iter().enumerate() {
         suppliers.clear();
         let mut max_u = f64::NEG_INFINITY;
@@ -293,12 +298,12 @@ pub fn allocate_markets(
         let shares = &mut held_shares;
         let mut sector_orders = std::mem::take(&mut markets.orders[k]);
         let orders = &mut sector_orders;
-        // Buffers kept from tick to tick (this runs sectors × ticks times), refilled here; the
-        // redesign tables are read only in a restricted sector.
-        for buffer in [&mut *orders, &mut *spill_weight] {
-            buffer.clear();
-            buffer.resize(n * n_states, 0.0);
-        }
+        // Buffers kept from tick to tick (this runs sectors × ticks times). Every market with
+        // demand writes its whole row of orders and spill weights below, and a market without
+        // zeroes its row, so they are only sized here; the redesign tables are read only in a
+        // restricted sector.
+        orders.resize(n * n_states, 0.0);
+        spill_weight.resize(n * n_states, 0.0);
         if restricted {
             for buffer in [&mut *capped, &mut *capped_q, &mut *offer_weight] {
                 buffer.clear();
@@ -316,6 +321,8 @@ pub fn allocate_markets(
         for i in 0..n_states {
             let demand = markets.chosen_demand(k, i);
             if demand <= 0.0 {
+                orders[at(0, i)..at(n, i)].fill(0.0);
+                spill_weight[at(0, i)..at(n, i)].fill(0.0);
                 continue;
             }
             let home_factor = home_factors[i];
@@ -687,12 +694,14 @@ pub fn allocate_markets(
                     *capped_share = if o > 0.0 { (c / o).min(1.0) } else { 0.0 };
                     *capped_capability = capped_q[at(m, i)];
                 }
-            } else {
+            } else if redesigned[k] {
+                // Zeroed once after the sector's last restricted tick (they stay zero after).
                 markets.capped_share[s.firm].fill(0.0);
                 markets.capped_capability[s.firm].fill(0.0);
             }
         }
         markets.held_shares[k] = held_shares;
+        redesigned[k] = restricted;
         markets.orders[k] = sector_orders;
     }
     for (info, _, _, _, _, mut pricing, mut books) in &mut firms {
