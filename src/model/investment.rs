@@ -10,7 +10,7 @@ use bevy_ecs::prelude::*;
 
 use super::policy::PolicyRegime;
 use super::world::Pricing;
-use super::world::{Books, Capacity, CapacityPipeline, Params, Roster, Structure, Tools};
+use super::world::{Books, Capacity, CapacityPipeline, FirmInfo, Params, Structure, Tools};
 
 /// Largest factor by which a margin can raise desired capacity (and smallest, inverted): a price
 /// spike draws capacity in, but no firm plans on a tenfold scarcity rent lasting.
@@ -20,9 +20,9 @@ const MAX_MARGIN_FACTOR: f64 = 2.0;
 pub fn invest_capacity(
     params: Res<Params>,
     structure: Res<Structure>,
-    roster: Res<Roster>,
     regime: Res<PolicyRegime>,
     mut firms: Query<(
+        &FirmInfo,
         &mut Books,
         &mut Capacity,
         &mut CapacityPipeline,
@@ -32,10 +32,11 @@ pub fn invest_capacity(
 ) {
     let p = &params.0;
     let dt = structure.dt_years;
-    let capacity_subsidy = fund_capacity_subsidies(&structure, &roster, &regime, &firms);
-    for (j, &entity) in roster.firms.iter().enumerate() {
-        let (mut books, mut capacity, mut pipeline, tools, pricing) =
-            firms.get_mut(entity).expect("roster entity");
+    let capacity_subsidy = fund_capacity_subsidies(&structure, &regime, &firms);
+    // Each firm's investment depends on its own data (and its subsidy, fixed above) only:
+    // storage order is moot.
+    for (info, mut books, mut capacity, mut pipeline, tools, pricing) in &mut firms {
+        let j = info.index;
         let sector = structure.firm_sector[j];
         let home = structure.firm_home[j];
         let growth_per_tick = structure.sectors[sector].growth_per_tick;
@@ -99,9 +100,9 @@ pub fn invest_capacity(
 /// its state's firms in the funded sectors by revenue (equally when none has revenue).
 fn fund_capacity_subsidies(
     structure: &Structure,
-    roster: &Roster,
     regime: &PolicyRegime,
     firms: &Query<(
+        &FirmInfo,
         &mut Books,
         &mut Capacity,
         &mut CapacityPipeline,
@@ -109,14 +110,14 @@ fn fund_capacity_subsidies(
         &Pricing,
     )>,
 ) -> Vec<f64> {
-    let revenue: Vec<f64> = roster
-        .firms
-        .iter()
-        .map(|&e| firms.get(e).expect("roster entity").0.revenue)
-        .collect();
-    let mut subsidy = vec![0.0; roster.firms.len()];
+    let n_firms = structure.firm_home.len();
+    let mut revenue = vec![0.0; n_firms];
+    for (info, books, ..) in firms {
+        revenue[info.index] = books.revenue;
+    }
+    let mut subsidy = vec![0.0; n_firms];
     for (state, sectors, _, capacity) in regime.funds() {
-        let recipients: Vec<usize> = (0..roster.firms.len())
+        let recipients: Vec<usize> = (0..n_firms)
             .filter(|&j| structure.firm_home[j] == state && sectors[structure.firm_sector[j]])
             .collect();
         let total: f64 = recipients.iter().map(|&j| revenue[j]).sum();

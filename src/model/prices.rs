@@ -10,7 +10,7 @@
 use bevy_ecs::prelude::*;
 
 use super::world::{
-    Costs, DemandResponse, Markets, NodeProcess, Params, Pricing, Roster, Structure,
+    Costs, DemandResponse, FirmInfo, Markets, NodeProcess, Params, Pricing, Structure,
 };
 use crate::scenario::params::PriceParams;
 
@@ -38,18 +38,18 @@ pub fn markup(utilization: f64, target: f64, p: &PriceParams) -> f64 {
 pub fn update_list_prices(
     params: Res<Params>,
     structure: Res<Structure>,
-    roster: Res<Roster>,
     markets: Res<Markets>,
     mut response: ResMut<DemandResponse>,
-    mut firms: Query<(&Costs, &NodeProcess, &mut Pricing)>,
+    mut firms: Query<(&FirmInfo, &Costs, &NodeProcess, &mut Pricing)>,
 ) {
     // One change-detection borrow for the whole system, not one per access.
     let response = &mut *response;
     let p = &params.0;
     let adjust =
         super::market::share_adjustment(p.prices.list_price_adjustment_months, structure.dt_years);
-    for (j, &entity) in roster.firms.iter().enumerate() {
-        let (costs, node, mut pricing) = firms.get_mut(entity).expect("roster entity");
+    // Each firm's prices depend on its own data and market prices only: storage order is moot.
+    for (info, costs, node, mut pricing) in &mut firms {
+        let j = info.index;
         let sector = &structure.sectors[structure.firm_sector[j]];
         let home = structure.firm_home[j];
         let input_share: f64 = sector.inputs.iter().map(|i| i.per_unit).sum();
