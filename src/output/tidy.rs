@@ -172,6 +172,14 @@ pub fn write_display_f64(out: &mut Vec<u8>, value: f64, floats: &mut ryu::Buffer
         n -= 1;
     }
     let digits = &digits[start..n];
+    // Where two shortest candidates are exactly equally near the value, ryu picks the even one
+    // and `{}` the other; such ties are rare (the value's exact decimal expansion must end in a 5
+    // one place after the shortest digits), so they take `{}` itself.
+    if ends_half_way_after(value, digits.len()) {
+        use std::io::Write;
+        write!(out, "{value}").expect("writing to a Vec cannot fail");
+        return;
+    }
     if sign {
         out.push(b'-');
     }
@@ -188,6 +196,44 @@ pub fn write_display_f64(out: &mut Vec<u8>, value: f64, floats: &mut ryu::Buffer
         out.push(b'.');
         out.extend_from_slice(&digits[whole as usize..]);
     }
+}
+
+/// Whether the exact decimal expansion of `value` (finite, non-zero) has exactly `digits + 1`
+/// significant digits and ends in 5: then it lies exactly half-way between two numbers of
+/// `digits` significant digits. Exact expansions too long for a `u128` cannot be.
+fn ends_half_way_after(value: f64, digits: usize) -> bool {
+    let bits = value.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    let fraction = bits & ((1 << 52) - 1);
+    let (mut mantissa, mut exponent) = if biased == 0 {
+        (fraction, -1074)
+    } else {
+        (fraction | (1 << 52), biased - 1075)
+    };
+    // value = mantissa × 2^exponent with an odd mantissa.
+    let zeros = mantissa.trailing_zeros();
+    mantissa >>= zeros;
+    exponent += zeros as i32;
+    // Its exact decimal digits: mantissa × 2^exponent, or mantissa × 5^k × 10^−k for k = −exponent.
+    let exact = if exponent >= 0 {
+        u32::try_from(exponent)
+            .ok()
+            .and_then(|e| 1u128.checked_shl(e))
+            .filter(|&p| p.leading_zeros() > 64)
+            .and_then(|p| p.checked_mul(u128::from(mantissa)))
+    } else {
+        u32::try_from(-exponent)
+            .ok()
+            .and_then(|k| 5u128.checked_pow(k))
+            .and_then(|p| p.checked_mul(u128::from(mantissa)))
+    };
+    let Some(mut exact) = exact else {
+        return false;
+    };
+    while exact % 10 == 0 {
+        exact /= 10;
+    }
+    exact % 10 == 5 && exact.ilog10() as usize + 1 == digits + 1
 }
 
 /// The exponent after ryu's `e`: an optional `-`, then decimal digits.
