@@ -59,6 +59,10 @@ pub fn produce(
         cost_of,
         capability_of,
         revenue_of,
+        prices,
+        costs,
+        own_capability,
+        sums,
     } = &mut *buffers;
     let n_firms = structure.firm_home.len();
     for buffer in [
@@ -74,10 +78,6 @@ pub fn produce(
         cost_of[info.index] = pricing.unit_cost;
         capability_of[info.index] = capability.0;
     }
-    // Per-sector buffers (list price, unit cost, capability by member), reused across sectors.
-    let (mut prices, mut costs, mut own_capability) = (Vec::new(), Vec::new(), Vec::new());
-    // Per-state sums over a sector's members, reused across sectors.
-    let mut sums: Vec<DeliverySums> = Vec::new();
     for &k in &structure.material_order {
         let sector = &structure.sectors[k];
         let n = structure.sector_firms[k].len();
@@ -272,6 +272,12 @@ pub struct Buffers {
     cost_of: Vec<f64>,
     capability_of: Vec<f64>,
     revenue_of: Vec<f64>,
+    /// Per member of the sector at hand: list price, unit cost, capability.
+    prices: Vec<f64>,
+    costs: Vec<f64>,
+    own_capability: Vec<f64>,
+    /// Per buying state: the sector's deliveries summed over its members.
+    sums: Vec<DeliverySums>,
 }
 
 /// Shares of firms' and of final users' orders delivered when `supplied` meets part of the
