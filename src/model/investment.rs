@@ -16,19 +16,26 @@ use super::world::{Books, Capacity, CapacityPipeline, FirmInfo, Params, Structur
 /// spike draws capacity in, but no firm plans on a tenfold scarcity rent lasting.
 const MAX_MARGIN_FACTOR: f64 = 2.0;
 
+/// The firm data investment reads and writes.
+type InvestingFirms<'w, 's> = Query<
+    'w,
+    's,
+    (
+        &'static FirmInfo,
+        &'static mut Books,
+        &'static mut Capacity,
+        &'static mut CapacityPipeline,
+        &'static Tools,
+        &'static Pricing,
+    ),
+>;
+
 /// System: brings finished capacity into use, orders new capacity and plans next tick's output.
 pub fn invest_capacity(
     params: Res<Params>,
     structure: Res<Structure>,
     regime: Res<PolicyRegime>,
-    mut firms: Query<(
-        &FirmInfo,
-        &mut Books,
-        &mut Capacity,
-        &mut CapacityPipeline,
-        &Tools,
-        &Pricing,
-    )>,
+    mut firms: InvestingFirms,
 ) {
     let p = &params.0;
     let dt = structure.dt_years;
@@ -101,14 +108,7 @@ pub fn invest_capacity(
 fn fund_capacity_subsidies(
     structure: &Structure,
     regime: &PolicyRegime,
-    firms: &Query<(
-        &FirmInfo,
-        &mut Books,
-        &mut Capacity,
-        &mut CapacityPipeline,
-        &Tools,
-        &Pricing,
-    )>,
+    firms: &InvestingFirms,
 ) -> Vec<f64> {
     let n_firms = structure.firm_home.len();
     let mut revenue = vec![0.0; n_firms];
