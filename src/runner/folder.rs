@@ -142,6 +142,11 @@ pub(crate) fn prepare_folder(
             removable.push(path);
             continue;
         }
+        // Gone since the listing (another shard of the sweep finished and removed its journal
+        // while this one looked): nothing there to refuse.
+        if fs::symlink_metadata(&path).is_err() {
+            continue;
+        }
         foreign.push((name, path));
     }
     if force {

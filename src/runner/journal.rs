@@ -138,12 +138,15 @@ impl Journal {
     ) -> io::Result<(Journal, Vec<bool>)> {
         let mut done = vec![false; runs.len()];
         if !path.exists() {
-            let mut file = File::create(path)?;
-            file.write_all(format!("{header}\n").as_bytes())?;
-            file.sync_all()?;
+            // Written under a temporary name and renamed, so a journal is never seen without its
+            // header: shards of one sweep start side by side in one folder, and another shard
+            // that read an empty journal there would take it for a foreign file and refuse.
+            crate::output::files::write_atomic(path, format!("{header}\n").as_bytes())
+                .map_err(|e| io::Error::other(e.to_string()))?;
             if let Some(dir) = path.parent() {
                 sync_dir(dir);
             }
+            let file = OpenOptions::new().append(true).open(path)?;
             return Ok((
                 Journal {
                     file,

@@ -462,7 +462,11 @@ fn slurm_array_job_merges_to_the_unsharded_outputs_and_a_cancelled_shard_is_name
             .any(|l| l.starts_with(&format!("{job}_2 CANCELLED"))),
         "{records:?}"
     );
-    assert!(work.join("cut/journal-shard-2-of-4.txt").exists());
+    assert!(
+        work.join("cut/journal-shard-2-of-4.txt").exists(),
+        "task 2 left no journal; its log:\n{}",
+        fs::read_to_string(work.join(format!("cut/slurm/{job}_2.log"))).unwrap_or_default()
+    );
     assert!(!work.join("cut/shard-2-of-4.txt").exists());
     let refused = chokepoint(&["merge", "cut", "--out", "cut", "--no-plots"], &work);
     let err = stderr(&refused);

@@ -265,6 +265,41 @@ fn killed_sweep_resumes_without_losing_or_duplicating_runs() {
 }
 
 #[test]
+fn shards_started_side_by_side_in_one_folder_all_finish() {
+    // Array tasks of one sweep start at the same moment in one folder. A shard that looked at
+    // the folder while another created its journal (empty for a moment) or removed it (on
+    // finishing) could not read the journal's sweep, took it for a foreign file and refused:
+    // seen once in CI's real-Slurm test. Journals now appear with their header, and a file gone
+    // since the listing is passed over. The race is rare: this test did not catch it in three
+    // runs before the fix, so it guards the behaviour rather than proving the fix.
+    let dir = sweep_dir(SOBOL);
+    for round in 0..8 {
+        let out = format!("side-by-side-{round}");
+        let children: Vec<_> = (0..4)
+            .map(|i| {
+                let shard = format!("{i}/4");
+                support::command()
+                    .args(["sweep", "spec.ron", "--out", &out, "--shard", &shard])
+                    .args(["--threads", "1"])
+                    .current_dir(dir.path())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .expect("binary runs")
+            })
+            .collect();
+        for (i, child) in children.into_iter().enumerate() {
+            let done = child.wait_with_output().expect("shard runs");
+            assert!(
+                done.status.success(),
+                "round {round}, shard {i}/4: {}",
+                stderr(&done)
+            );
+        }
+    }
+}
+
+#[test]
 fn three_shards_merge_to_the_unsharded_outputs_byte_for_byte() {
     let dir = sweep_dir(SOBOL);
     assert_ok(&chokepoint(
