@@ -115,7 +115,7 @@ fn front_run_announced_controls(
     for a in regime
         .announcements
         .iter()
-        .filter(|a| a.announced_tick <= clock.tick && clock.tick < a.effective_tick)
+        .filter(|a| a.pending_at(clock.tick))
     {
         let c = &a.control;
         let years_left = f64::from(a.effective_tick - clock.tick) * dt;

@@ -241,7 +241,7 @@ pub fn allocate_markets(
     let announced = regime
         .announcements
         .iter()
-        .any(|a| a.announced_tick <= clock.tick && clock.tick < a.effective_tick);
+        .any(|a| a.pending_at(clock.tick));
     // One pass over the firms; each lands at its index, so storage order is moot.
     let n_firms = structure.firm_home.len();
     views.resize(n_firms, FirmView::default());

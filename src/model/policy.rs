@@ -198,6 +198,14 @@ pub struct Announcement {
     pub control: ExportControl,
 }
 
+impl Announcement {
+    /// Whether the control is announced but not yet in force at `tick`: the window in which
+    /// buyers front-run it.
+    pub fn pending_at(&self, tick: u32) -> bool {
+        self.announced_tick <= tick && tick < self.effective_tick
+    }
+}
+
 /// What a market may buy from one supplier.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Restriction {

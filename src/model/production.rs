@@ -63,6 +63,7 @@ pub fn produce(
         costs,
         own_capability,
         sums,
+        demand_row,
     } = &mut *buffers;
     let n_firms = structure.firm_home.len();
     for buffer in [
@@ -162,9 +163,11 @@ pub fn produce(
                 sum.weighted += delivered * capped * capped_q;
             }
         }
-        // This sector's row of each market table, taken once (the loop below runs per state).
+        // Each market's demand (Markets::demand), then this sector's row of each market table,
+        // taken once (the loop below runs per state).
+        demand_row.clear();
+        demand_row.extend((0..sums.len()).map(|i| markets.demand(k, i)));
         let Markets {
-            final_demand,
             derived_demand,
             stockpile_demand,
             fill: fill_row,
@@ -181,7 +184,7 @@ pub fn produce(
             delivered,
             ..
         } = &mut *markets;
-        let (final_demand, derived_demand) = (&final_demand[k], &derived_demand[k]);
+        let derived_demand = &derived_demand[k];
         let (stockpile_demand, leaked, unmet) = (&stockpile_demand[k], &leaked[k], &unmet[k]);
         let (fill_row, fill_firms_row) = (&mut fill_row[k], &mut fill_firms_row[k]);
         let (fill_final_row, scarcity_row) = (&mut fill_final_row[k], &mut scarcity_row[k]);
@@ -196,8 +199,7 @@ pub fn produce(
                 trend,
                 weighted,
             } = *sum;
-            // Markets::demand, from the rows.
-            let demand = final_demand[i] + derived_demand[i] + stockpile_demand[i];
+            let demand = demand_row[i];
             let fill = if demand > 0.0 {
                 (supplied / demand).min(1.0)
             } else {
@@ -278,6 +280,8 @@ pub struct Buffers {
     own_capability: Vec<f64>,
     /// Per buying state: the sector's deliveries summed over its members.
     sums: Vec<DeliverySums>,
+    /// Per buying state: the sector's demand.
+    demand_row: Vec<f64>,
 }
 
 /// Shares of firms' and of final users' orders delivered when `supplied` meets part of the
