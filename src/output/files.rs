@@ -177,6 +177,11 @@ fn temp_path(path: &Path) -> PathBuf {
     path.with_file_name(tmp)
 }
 
+/// Name prefix (then the process id) of the empty file a command creates and removes at once to
+/// learn whether it may write into a folder. Another process may see one for a moment: it is
+/// never a result, nor anybody's foreign file.
+pub const PROBE_PREFIX: &str = ".chokepoint-probe-";
+
 /// Writes `bytes` to `path` atomically, creating its folder if needed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
     let dir = parent_of(path);
@@ -341,7 +346,7 @@ pub fn check_usable(target: &Path) -> Result<(), OutputError> {
         ));
     }
     if target.is_dir() {
-        let probe = target.join(format!(".chokepoint-probe-{}", std::process::id()));
+        let probe = target.join(format!("{PROBE_PREFIX}{}", std::process::id()));
         let written = File::create(&probe).map(drop);
         let _ = fs::remove_file(&probe);
         if let Err(e) = written {

@@ -103,6 +103,10 @@ pub(crate) fn prepare_folder(
             removable.push(path);
             continue;
         }
+        // Another shard checking that it may write here (it removes the probe at once).
+        if name.starts_with(crate::output::files::PROBE_PREFIX) {
+            continue;
+        }
         if name == SLURM_DIR && path.is_dir() {
             // The script `--emit-slurm` wrote, its README and the array tasks' logs: kept.
             continue;

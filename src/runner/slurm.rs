@@ -195,7 +195,11 @@ fn probe_folder(dir: &Path) -> Result<(), CommandError> {
             dir.display()
         ))
     })?;
-    let probe = dir.join(format!(".chokepoint-probe-{}", std::process::id()));
+    let probe = dir.join(format!(
+        "{}{}",
+        crate::output::files::PROBE_PREFIX,
+        std::process::id()
+    ));
     let written = fs::File::create(&probe).and_then(|mut f| {
         f.write_all(b"probe\n")?;
         f.sync_all()

@@ -267,11 +267,11 @@ fn killed_sweep_resumes_without_losing_or_duplicating_runs() {
 #[test]
 fn shards_started_side_by_side_in_one_folder_all_finish() {
     // Array tasks of one sweep start at the same moment in one folder. A shard that looked at
-    // the folder while another created its journal (empty for a moment) or removed it (on
-    // finishing) could not read the journal's sweep, took it for a foreign file and refused:
-    // seen once in CI's real-Slurm test. Journals now appear with their header, and a file gone
-    // since the listing is passed over. The race is rare: this test did not catch it in three
-    // runs before the fix, so it guards the behaviour rather than proving the fix.
+    // the folder while another created its journal (empty for a moment), removed it (on
+    // finishing) or probed that it may write there saw a file it could not place, took it for a
+    // foreign file and refused: seen once in CI's real-Slurm test, and by this test in CI (a
+    // probe). Journals now appear with their header, a file gone since the listing is passed
+    // over, and probes are never foreign. The races are rare: this guards, it cannot prove.
     let dir = sweep_dir(SOBOL);
     for round in 0..8 {
         let out = format!("side-by-side-{round}");
