@@ -17,9 +17,17 @@ use super::world::{
     Structure, Tools, capital_mean, node_of, tool_level_of,
 };
 
-/// Per-tick buffer: the best capability of each state's firms in each sector, [state][sector].
+/// Per-tick buffers, kept between ticks so that a tick allocates nothing.
 #[derive(Default)]
-pub struct DomesticBest(Vec<Vec<f64>>);
+pub struct Buffers {
+    /// The best capability of each state's firms in each sector, [state][sector].
+    best: Vec<Vec<f64>>,
+    /// Each sector's frontier after this tick's learning, built during the firm pass and moved
+    /// into [`Markets::frontier`] after it (firms read last tick's frontier until then).
+    frontier: Vec<f64>,
+    /// The same for [`Research::design_frontier`].
+    design_frontier: Vec<f64>,
+}
 
 /// The firm data learning reads and writes.
 type LearningFirm = (
@@ -41,7 +49,7 @@ pub fn learn(
     regime: Res<PolicyRegime>,
     mut markets: ResMut<Markets>,
     mut research: ResMut<Research>,
-    mut domestic: Local<DomesticBest>,
+    mut buffers: Local<Buffers>,
     mut firms: Query<LearningFirm>,
 ) {
     // One change-detection borrow for the whole system, not one per access.
@@ -55,7 +63,11 @@ pub fn learn(
     let node_exponent = -(1.0 - l.node_learning_rate).log2();
     let n_sectors = structure.sectors.len();
     // A maximum does not depend on the order it is taken in: plain iteration suffices.
-    let best = &mut domestic.0;
+    let Buffers {
+        best,
+        frontier,
+        design_frontier,
+    } = &mut *buffers;
     best.resize_with(structure.n_states, Vec::new);
     for row in best.iter_mut() {
         row.clear();
@@ -64,6 +76,10 @@ pub fn learn(
     for (info, _, capability, ..) in &firms {
         let slot = &mut best[info.home][info.sector];
         *slot = slot.max(capability.0);
+    }
+    for buffer in [&mut *frontier, &mut *design_frontier] {
+        buffer.clear();
+        buffer.resize(n_sectors, f64::NEG_INFINITY);
     }
     for (info, books, mut capability, mut knowledge, mut costs, mut tools, mut rng, mut node) in
         &mut firms
@@ -141,6 +157,9 @@ pub fn learn(
             f64::INFINITY
         };
         capability.0 = knowledge.design_years.min(knowledge.ceiling_years);
+        // A maximum does not depend on the order it is taken in.
+        frontier[k] = frontier[k].max(capability.0);
+        design_frontier[k] = design_frontier[k].max(knowledge.design_years);
 
         // Yield: a fab whose process runs further ahead of its installed tools than the slack
         // loses yield.
@@ -168,6 +187,11 @@ pub fn learn(
         } else {
             1.0
         };
+        // Experience at a node only grows and the exponent is never negative, so a yield that
+        // has reached 1 stays there: the node is mature until the firm enters the next.
+        if node.ramp_yield >= 1.0 {
+            node.ramping = false;
+        }
         tools.yield_share = tool_yield * node.ramp_yield;
 
         // Learning by doing: Wright's law on cumulative output.
@@ -177,13 +201,8 @@ pub fn learn(
                 (costs.cumulative_output / costs.start_cumulative_output).powf(-wright_exponent);
         }
     }
-    markets.frontier.fill(f64::NEG_INFINITY);
-    research.design_frontier.fill(f64::NEG_INFINITY);
-    for (info, _, capability, knowledge, ..) in &firms {
-        let k = info.sector;
-        markets.frontier[k] = markets.frontier[k].max(capability.0);
-        research.design_frontier[k] = research.design_frontier[k].max(knowledge.design_years);
-    }
+    markets.frontier.copy_from_slice(frontier);
+    research.design_frontier.copy_from_slice(design_frontier);
 }
 
 /// Yield at a node after cumulative output `experience` (in node-experience units) there:

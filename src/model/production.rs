@@ -18,19 +18,92 @@ use super::world::{
 use crate::scenario::InputRole;
 use crate::scenario::params::Rationing;
 
-/// What a sector's members delivered to one buying state this tick, summed member by member.
-#[derive(Clone, Copy, Default)]
+/// What a sector's members delivered to each buying state this tick, summed member by member:
+/// one column per quantity, indexed by buying state (columns, so the per-member pass runs as
+/// vector code).
+#[derive(Default)]
 struct DeliverySums {
     /// Volume delivered.
-    supplied: f64,
+    supplied: Vec<f64>,
     /// Its value at the sellers' list prices.
-    value: f64,
+    value: Vec<f64>,
     /// Its value at the sellers' unit costs.
-    cost: f64,
+    cost: Vec<f64>,
     /// Its value at the sellers' trend costs (DemandResponse::trend_cost).
-    trend: f64,
+    trend: Vec<f64>,
     /// Volume × the capability delivered.
-    weighted: f64,
+    weighted: Vec<f64>,
+}
+
+/// One member's deliveries to each buying state, and the redesigned share and its capability
+/// (rows of [`Markets`]).
+struct Deliveries<'a> {
+    delivered: &'a [f64],
+    capped_share: &'a [f64],
+    capped_capability: &'a [f64],
+}
+
+impl DeliverySums {
+    /// Adds one member's deliveries; `[price, cost, trend_cost, capability]` are its list price,
+    /// unit cost, trend cost and own capability.
+    fn add_member(&mut self, rows: Deliveries, [price, cost, trend_cost, q]: [f64; 4]) {
+        add_columns(
+            [
+                &mut self.supplied,
+                &mut self.value,
+                &mut self.cost,
+                &mut self.trend,
+                &mut self.weighted,
+            ],
+            [rows.delivered, rows.capped_share, rows.capped_capability],
+            [price, cost, trend_cost, q],
+        );
+    }
+
+    /// Every column `n_states` zeros.
+    fn reset(&mut self, n_states: usize) {
+        for column in [
+            &mut self.supplied,
+            &mut self.value,
+            &mut self.cost,
+            &mut self.trend,
+            &mut self.weighted,
+        ] {
+            column.clear();
+            column.resize(n_states, 0.0);
+        }
+    }
+}
+
+/// The body of [`DeliverySums::add_member`], over the first `supplied.len()` entries: as a function's own
+/// `&mut` parameters they cannot overlap, so the loop compiles to vector code without run-time
+/// overlap checks. Branch-free: a market the member did not deliver to adds exact zeros (every
+/// factor is finite and each sum starts at +0), which leaves its sums unchanged.
+fn add_columns(
+    [supplied, value, cost_sum, trend, weighted]: [&mut [f64]; 5],
+    [delivered, capped, capped_q]: [&[f64]; 3],
+    [price, cost, trend_cost, q]: [f64; 4],
+) {
+    // Every slice cut to one length, so that the loop needs no bounds checks.
+    let n = supplied.len();
+    let (value, cost_sum, trend, weighted) = (
+        &mut value[..n],
+        &mut cost_sum[..n],
+        &mut trend[..n],
+        &mut weighted[..n],
+    );
+    let (delivered, capped, capped_q) = (&delivered[..n], &capped[..n], &capped_q[..n]);
+    for i in 0..n {
+        let d = delivered[i];
+        supplied[i] += d;
+        value[i] += d * price;
+        cost_sum[i] += d * cost;
+        trend[i] += d * trend_cost;
+        // Its own capability for the share sold as designed, the capped product's for the
+        // redesigned share (Markets::delivered_capabilities).
+        weighted[i] += d * (1.0 - capped[i]) * q;
+        weighted[i] += d * capped[i] * capped_q[i];
+    }
 }
 
 /// System: produces and delivers, sector by sector in material order, then rations and prices
@@ -139,34 +212,23 @@ pub fn produce(
         // capability-weighted volume. Filled row by row, which reads each firm's deliveries
         // contiguously.
         let n_states = structure.n_states;
-        sums.clear();
-        sums.resize(n_states, DeliverySums::default());
+        sums.reset(n_states);
         for (m, &j) in members.iter().enumerate() {
             let q = own_capability[m];
             let (price, cost, trend_cost) = (prices[m], costs[m], response.trend_cost[j]);
-            let rows = sums.iter_mut().zip(&markets.delivered[j]).zip(
-                markets.capped_share[j]
-                    .iter()
-                    .zip(&markets.capped_capability[j]),
+            sums.add_member(
+                Deliveries {
+                    delivered: &markets.delivered[j],
+                    capped_share: &markets.capped_share[j],
+                    capped_capability: &markets.capped_capability[j],
+                },
+                [price, cost, trend_cost, q],
             );
-            for ((sum, &delivered), (&capped, &capped_q)) in rows {
-                if delivered == 0.0 {
-                    continue;
-                }
-                sum.supplied += delivered;
-                sum.value += delivered * price;
-                sum.cost += delivered * cost;
-                sum.trend += delivered * trend_cost;
-                // Its own capability for the share sold as designed, the capped product's for
-                // the redesigned share (Markets::delivered_capabilities).
-                sum.weighted += delivered * (1.0 - capped) * q;
-                sum.weighted += delivered * capped * capped_q;
-            }
         }
         // Each market's demand (Markets::demand), then this sector's row of each market table,
         // taken once (the loop below runs per state).
         demand_row.clear();
-        demand_row.extend((0..sums.len()).map(|i| markets.demand(k, i)));
+        demand_row.extend((0..n_states).map(|i| markets.demand(k, i)));
         let Markets {
             derived_demand,
             stockpile_demand,
@@ -191,14 +253,9 @@ pub fn produce(
         let (price_row, bought_capability) = (&mut price_row[k], &mut bought_capability[k]);
         let (stockpile, stockpile_capability) = (&mut stockpile[k], &mut stockpile_capability[k]);
         let (stock_draw, trend_price) = (&stock_draw[k], &mut response.trend_price[k]);
-        for (i, sum) in sums.iter().enumerate() {
-            let DeliverySums {
-                supplied,
-                value,
-                cost,
-                trend,
-                weighted,
-            } = *sum;
+        for i in 0..n_states {
+            let (supplied, value, cost) = (sums.supplied[i], sums.value[i], sums.cost[i]);
+            let (trend, weighted) = (sums.trend[i], sums.weighted[i]);
             let demand = demand_row[i];
             let fill = if demand > 0.0 {
                 (supplied / demand).min(1.0)
@@ -279,7 +336,7 @@ pub struct Buffers {
     costs: Vec<f64>,
     own_capability: Vec<f64>,
     /// Per buying state: the sector's deliveries summed over its members.
-    sums: Vec<DeliverySums>,
+    sums: DeliverySums,
     /// Per buying state: the sector's demand.
     demand_row: Vec<f64>,
 }

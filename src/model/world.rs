@@ -872,8 +872,8 @@ pub struct NodeProcess {
     pub node: i64,
     /// Cumulative output at that node since the firm entered it, $B of start-year output.
     pub output_at_node: f64,
-    /// Whether the firm has entered a node during the run (false: it is at its start node, which
-    /// is mature).
+    /// Whether the firm is ramping a node it entered during the run (false: its node is mature,
+    /// its start node or one whose ramp yield has reached 1).
     pub ramping: bool,
     /// Share of capacity yielding good output because of the node's ramp, 0–1 (1 = mature).
     pub ramp_yield: f64,
