@@ -87,7 +87,16 @@ pub struct Scratch {
     allowed: Vec<f64>,
     blocked: Vec<f64>,
     options: Vec<(usize, f64, Option<f64>)>,
+    /// Per supplier in a restricted or locked market: the share of its desired orders open to
+    /// it (policy and lock-in together), and the demand lock-in turns away from it on top of
+    /// policy.
+    open: Vec<f64>,
+    locked_out: Vec<f64>,
 }
+
+/// Lock-in runs out once every denied share (Markets::denied_shares) of a sector whose control
+/// has lifted is below this; the sector then returns to the unrestricted path.
+const LOCK_TOLERANCE: f64 = 1e-9;
 
 /// The two nests' factors of the nested logit in one market (docs/MODEL.md 7.3): a supplier's
 /// weight is its within-nest weight `a_j = exp(U_j/(μλ))` times `h_n S_n^(λ−1)`, where `S_n` sums
@@ -222,6 +231,8 @@ pub fn allocate_markets(
         allowed,
         blocked,
         options,
+        open,
+        locked_out,
     } = &mut *scratch;
     // Each buying state's logit factor for domestic suppliers: home bias plus the target's
     // commitment bonus, the same in every sector.
@@ -288,7 +299,13 @@ pub fn allocate_markets(
                 .iter_mut()
                 .for_each(|x| *x = if *x == 0.0 { 1.0 } else { (*x / scale).exp() });
         }
-        let restricted = regime.restricts_sector(k);
+        let policy_restricted = regime.restricts_sector(k);
+        // A sector whose buyers are still locked in after a control lifted takes the restricted
+        // path too, with every policy restriction at 1 and only the lock-in caps binding.
+        let lock = mech.purchase_lock_in && markets.locked[k];
+        let restricted = policy_restricted || lock;
+        let mut still_locked = false;
+        let mut denied = std::mem::take(&mut markets.denied_shares[k]);
         let front_running = announced && markets.stockpile_demand[k].iter().any(|&d| d != 0.0);
         // Supplier × market matrices, flattened market by market: entry (m, i) at i * n + m.
         let at = |m: usize, i: usize| i * n + m;
@@ -443,15 +460,38 @@ pub fn allocate_markets(
                 dt,
             );
 
+            // Lock-in: of the share policy turned away from a supplier, buyers bring back only
+            // the adjustment pace's part each tick once the control eases; the rest stays with
+            // the suppliers they switched to (re-chosen below, like blocked demand).
+            open.clear();
+            locked_out.clear();
+            for m in 0..n {
+                let (held, r) = (shares[at(m, i)], restrictions[m].allowed);
+                let blocked_share = held - held * r;
+                let carried = if lock {
+                    (1.0 - adjust) * denied[at(m, i)]
+                } else {
+                    0.0
+                };
+                let extra = (carried - blocked_share).clamp(0.0, held * r);
+                if mech.purchase_lock_in {
+                    denied[at(m, i)] = blocked_share.max(carried);
+                    still_locked |= denied[at(m, i)] > LOCK_TOLERANCE;
+                }
+                open.push(if extra > 0.0 { r - extra / held } else { r });
+                locked_out.push(demand * extra);
+            }
             allowed.clear();
-            allowed.extend(
+            allowed.extend(desired.iter().zip(&*open).map(|(d, o)| d * o));
+            // Blocked by policy; what lock-in turns away on top is re-chosen directly (it
+            // neither draws stockpiles nor leaks back to the supplier).
+            blocked.clear();
+            blocked.extend(
                 desired
                     .iter()
                     .zip(&*restrictions)
-                    .map(|(d, r)| d * r.allowed),
+                    .map(|(d, r)| d - d * r.allowed),
             );
-            blocked.clear();
-            blocked.extend(desired.iter().zip(&*allowed).map(|(d, a)| d - a));
             let blocked_total: f64 = blocked.iter().sum();
             markets.blocked[k][i] = blocked_total;
             denial_blocked[i] += blocked_total;
@@ -465,15 +505,16 @@ pub fn allocate_markets(
                 // Front-running orders go straight to the suppliers they are addressed to.
                 orders[at(m, i)] = allowed[m]
                     + markets.stockpile_orders[suppliers[m].firm][i] * restrictions[m].allowed;
-                spill_weight[at(m, i)] = w[m] * restrictions[m].allowed;
+                spill_weight[at(m, i)] = w[m] * open[m];
                 offer_weight[at(m, i)] = w[m];
             }
-            if blocked_total <= 0.0 {
+            let locked_total: f64 = locked_out.iter().sum();
+            if blocked_total <= 0.0 && locked_total <= 0.0 {
                 continue;
             }
 
             // 1. Stockpiles built before the control are drawn first.
-            if mech.stockpiling && markets.stockpile[k][i] > 0.0 {
+            if mech.stockpiling && markets.stockpile[k][i] > 0.0 && blocked_total > 0.0 {
                 let draw = blocked_total.min(markets.stockpile[k][i] / dt);
                 markets.stock_draw[k][i] = draw;
                 blocked
@@ -491,13 +532,13 @@ pub fn allocate_markets(
                 }
             }
             // 3. The rest re-chooses among the alternatives the mechanisms allow.
-            let rest: f64 = blocked.iter().sum();
+            let rest: f64 = blocked.iter().sum::<f64>() + locked_total;
             // Under the nested logit an option carries its within-nest weight here; the nests'
             // factors are recomputed below over the options actually open.
             let option_weight = |m: usize| if nested { within[m] } else { w[m] };
             options.clear();
             for (m, s) in suppliers.iter().enumerate() {
-                let free = restrictions[m].allowed >= 1.0;
+                let free = open[m] >= 1.0;
                 if free && ((s.home == i && mech.substitution) || (s.home != i && mech.backfill)) {
                     options.push((m, option_weight(m), None));
                 }
@@ -701,6 +742,8 @@ pub fn allocate_markets(
             }
         }
         markets.held_shares[k] = held_shares;
+        markets.denied_shares[k] = denied;
+        markets.locked[k] = mech.purchase_lock_in && (policy_restricted || still_locked);
         redesigned[k] = restricted;
         markets.orders[k] = sector_orders;
     }

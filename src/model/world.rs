@@ -241,6 +241,15 @@ pub struct Markets {
     /// in a sector held by each of the sector's firms last tick, laid out as `orders`. Buyers
     /// move from these toward today's logit shares (`market.rs`).
     pub held_shares: Vec<Vec<f64>>,
+    /// Lock-in (`mechanisms.purchase_lock_in`): the share of each buying state's demand in a
+    /// sector that a control turned away from each firm and that its buyers have not yet brought
+    /// back, laid out as `orders`. It follows the share policy blocks while a control holds and
+    /// decays at the share adjustment pace once it lifts, so buyers who switched return
+    /// gradually. Kept while `locked[k]` holds.
+    pub denied_shares: Vec<Vec<f64>>,
+    /// Per sector: whether `denied_shares` is being kept (the sector is restricted, or a lifted
+    /// control's lock-in has not yet run out).
+    pub locked: Vec<bool>,
     /// Units delivered by each firm to each market [firm][state].
     pub delivered: Vec<Vec<f64>>,
     /// Demand that no available supplier could take this tick [sector][state].
@@ -296,6 +305,8 @@ impl Markets {
             derived_demand: grid(n_sectors),
             orders: by_sector(),
             held_shares: by_sector(),
+            denied_shares: by_sector(),
+            locked: vec![false; sector_sizes.len()],
             delivered: grid(n_firms),
             unmet: grid(n_sectors),
             fill: vec![vec![1.0; n_states]; n_sectors],

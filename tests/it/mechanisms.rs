@@ -576,3 +576,47 @@ fn a_domestic_equipment_quota_lowers_the_tool_level_of_new_fabs() {
             < at(&free, &a, Metric::ToolAccess, 24, "cn_fab", None)
     );
 }
+
+/// The AI control of [`AI_CONTROL`] lifted in 2023-07 (tick 12).
+const AI_CONTROL_LIFTED: &str = r#"Event(date: "2023-07", action: Remove(id: "ai"))"#;
+
+#[test]
+fn purchase_lock_in_brings_buyers_back_gradually_when_a_control_lifts() {
+    // Blocked demand can only go to CN's own firm, so the control cuts us_chips' CN share to 0.
+    let share_of_us_chips = |lock_in: &str| {
+        let mut params = all_off_except(&["substitution"]);
+        params.push(("mechanisms.purchase_lock_in", leak(lock_in.to_string())));
+        let s = world(&[AI_CONTROL, AI_CONTROL_LIFTED], &params);
+        let rows = run(&s);
+        let share = |t: u32| at(&s, &rows, Metric::MarketShare, t, "us_chips", Some("CN"));
+        (share(2), share(11), [12, 13, 15, 18, 24, 35].map(share))
+    };
+    let (before_off, during_off, after_off) = share_of_us_chips("false");
+    let (before_on, during_on, after_on) = share_of_us_chips("true");
+    // Identical until the control lifts: lock-in only acts when a restriction eases.
+    assert_eq!((before_on, during_on), (before_off, during_off));
+    assert!(during_on < 0.01, "the control holds: {during_on}");
+    // Off: buyers are back the month the control lifts.
+    assert!(
+        after_off[0] > before_off - 0.05,
+        "snaps back: {} against {before_off}",
+        after_off[0]
+    );
+    // On: the first month brings back about one adjustment step (Δt / 6 months of the gap),
+    // then the share climbs month by month and ends where the snap-back run is.
+    assert!(
+        after_on[0] < during_on + 0.5 * (before_on - during_on),
+        "gradual: {} against {before_on}",
+        after_on[0]
+    );
+    assert!(
+        after_on.windows(2).all(|w| w[1] > w[0]),
+        "rises month by month: {after_on:?}"
+    );
+    assert!(
+        (after_on[5] - after_off[5]).abs() < 0.02,
+        "converges: {} against {}",
+        after_on[5],
+        after_off[5]
+    );
+}
