@@ -485,11 +485,28 @@ pub fn build(scenario: &Scenario) -> World {
         .map(|(k, s)| {
             let derived_total: f64 = derived[k].iter().sum();
             let final_total = s.market_size_usd_b - derived_total;
-            let start_final_demand = scenario
-                .states
-                .iter()
-                .map(|st| final_total * s.final_demand_by_state.get(&st.id).copied().unwrap_or(0.0))
-                .collect();
+            let share = |i: usize| {
+                let id = &scenario.states[i].id;
+                s.final_demand_by_state.get(id).copied().unwrap_or(0.0)
+            };
+            let start_final_demand: Vec<f64> = if s.demand_by_state_includes_derived {
+                // The table splits the whole market: what the modelled firms located in a state
+                // buy there is already part of its share. Where they buy more than its share
+                // (their input coefficients are world averages), the state's final demand is 0,
+                // and the rest is scaled to the final demand there is. The residuals sum to the
+                // market less all derived demand, which validation keeps positive, so some
+                // residual is positive.
+                let residual: Vec<f64> = (0..n_states)
+                    .map(|i| (s.market_size_usd_b * share(i) - derived[k][i]).max(0.0))
+                    .collect();
+                let residual_total: f64 = residual.iter().sum();
+                residual
+                    .iter()
+                    .map(|r| final_total * r / residual_total)
+                    .collect()
+            } else {
+                (0..n_states).map(|i| final_total * share(i)).collect()
+            };
             // AI-compute demand growth is a sweepable parameter: its shift applies to every sector
             // that counts as AI compute (growth stays above −100% a year).
             let shift = if s.counts_as_ai_compute {

@@ -142,6 +142,14 @@ pub struct Sector {
     pub demand_growth_per_year: f64,
     /// Share of the sector's final demand bought in each state's market; must sum to 1.
     pub final_demand_by_state: BTreeMap<String, f64>,
+    /// Whether `final_demand_by_state` splits the sector's whole market by buying state (final
+    /// demand plus the modelled firms' start-year derived demand located there, as equipment
+    /// billings by fab location do) rather than its final demand alone. Default false. With
+    /// true, a state's final demand is its share of the market less the derived demand located
+    /// there (at least 0), scaled so that final demand still sums to the market less all derived
+    /// demand (MODEL.md, 5 "Initialization").
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub demand_by_state_includes_derived: bool,
     /// Bill of materials: what one unit of this sector's output needs from other sectors.
     #[serde(default)]
     pub inputs: Vec<Input>,

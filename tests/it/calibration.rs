@@ -109,3 +109,81 @@ fn the_default_scenario_is_big_enough_for_the_questions() {
         );
     }
 }
+
+/// Each state's tick-0 demand for equipment, by state index, and the world's.
+fn equipment_demand_at_start(scenario: &chokepoint::scenario::Scenario) -> (Vec<f64>, f64) {
+    let k = scenario.sector_index("equipment").expect("equipment") as u16;
+    let rows = chokepoint::model::run(
+        scenario,
+        Selection {
+            metrics: Some(vec![Metric::Demand]),
+            ticks: Some(vec![0]),
+        },
+    )
+    .to_rows();
+    let mut by_state = vec![0.0; scenario.states.len()];
+    let mut world = 0.0;
+    for r in rows.iter().filter(|r| r.sector == k) {
+        if r.market == WORLD {
+            world = r.value;
+        } else {
+            by_state[r.market as usize] = r.value;
+        }
+    }
+    (by_state, world)
+}
+
+#[test]
+fn equipment_billings_by_fab_location_split_the_whole_market() {
+    // The baseline reads SEMI's billings by fab location as a split of the whole equipment market
+    // (final demand plus the modelled fabs' purchases); read as a split of final demand alone,
+    // China's start market is 13% of the world although the billings give it 26.3%.
+    let whole = baseline(None);
+    let mut residual_only = whole.clone();
+    let k = whole.sector_index("equipment").expect("equipment");
+    assert!(whole.sectors[k].demand_by_state_includes_derived);
+    residual_only.sectors[k].demand_by_state_includes_derived = false;
+    let (by_state, world) = equipment_demand_at_start(&whole);
+    let (old_by_state, old_world) = equipment_demand_at_start(&residual_only);
+    let market = whole.sectors[k].market_size_usd_b;
+    // Either way the market's size is the cited one.
+    assert!((world - market).abs() < 1e-9 && (old_world - market).abs() < 1e-9);
+    let cn = whole.state_index("CN").expect("CN");
+    let tw = whole.state_index("TW").expect("TW");
+    assert!(old_by_state[cn] / world < 0.15, "{}", old_by_state[cn]);
+    assert!(
+        (0.20..=0.263).contains(&(by_state[cn] / world)),
+        "CN's share of the world's equipment demand: {}",
+        by_state[cn] / world
+    );
+    // TW's modelled fabs alone buy more than its billings: it keeps only their purchases, which
+    // the residual-only reading added its final-demand share to.
+    let tw_share = whole.sectors[k].final_demand_by_state["TW"];
+    assert!(by_state[tw] > tw_share * market);
+    assert!(by_state[tw] < old_by_state[tw]);
+    // No state's demand is below what its own fabs buy, or negative.
+    for (i, (&now, &old)) in by_state.iter().zip(&old_by_state).enumerate() {
+        let fabs = old - residual_only_final_demand(&residual_only, k, i, market);
+        assert!(now >= fabs - 1e-9, "state {i}: {now} < its fabs' {fabs}");
+    }
+}
+
+/// State `i`'s final demand under the residual-only reading: its share of the market less all
+/// derived demand (the world's derived demand is the market less the residual-only final total).
+fn residual_only_final_demand(
+    scenario: &chokepoint::scenario::Scenario,
+    k: usize,
+    i: usize,
+    market: f64,
+) -> f64 {
+    let sector = &scenario.sectors[k];
+    let derived: f64 = scenario
+        .sectors
+        .iter()
+        .flat_map(|s| s.inputs.iter().map(move |input| (s, input)))
+        .filter(|(_, input)| input.sector == sector.id)
+        .map(|(s, input)| input.per_unit * s.market_size_usd_b)
+        .sum();
+    let id = &scenario.states[i].id;
+    (market - derived) * sector.final_demand_by_state.get(id).copied().unwrap_or(0.0)
+}
