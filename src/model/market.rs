@@ -88,10 +88,12 @@ pub struct Scratch {
     blocked: Vec<f64>,
     options: Vec<(usize, f64, Option<f64>)>,
     /// Per supplier in a restricted or locked market: the share of its desired orders open to
-    /// it (policy and lock-in together), and the demand lock-in turns away from it on top of
-    /// policy.
+    /// it (policy and lock-in together), the demand lock-in turns away from it on top of policy,
+    /// and what buyers got from it this tick (allowed orders, stock drawn, leaked demand and
+    /// re-chosen demand, its redesigned product included).
     open: Vec<f64>,
     locked_out: Vec<f64>,
+    bought: Vec<f64>,
 }
 
 /// Lock-in runs out once every denied share (Markets::denied_shares) of a sector whose control
@@ -233,6 +235,7 @@ pub fn allocate_markets(
         options,
         open,
         locked_out,
+        bought,
     } = &mut *scratch;
     // Each buying state's logit factor for domestic suppliers: home bias plus the target's
     // commitment bonus, the same in every sector.
@@ -474,10 +477,6 @@ pub fn allocate_markets(
                     0.0
                 };
                 let extra = (carried - blocked_share).clamp(0.0, held * r);
-                if mech.purchase_lock_in {
-                    denied[at(m, i)] = blocked_share.max(carried);
-                    still_locked |= denied[at(m, i)] > LOCK_TOLERANCE;
-                }
                 open.push(if extra > 0.0 { r - extra / held } else { r });
                 locked_out.push(demand * extra);
             }
@@ -505,21 +504,28 @@ pub fn allocate_markets(
                 // Front-running orders go straight to the suppliers they are addressed to.
                 orders[at(m, i)] = allowed[m]
                     + markets.stockpile_orders[suppliers[m].firm][i] * restrictions[m].allowed;
-                spill_weight[at(m, i)] = w[m] * open[m];
+                // A locked supplier still takes capacity spill-over: buyers whose new suppliers
+                // are full go back to it rather than unserved.
+                spill_weight[at(m, i)] = w[m] * restrictions[m].allowed;
                 offer_weight[at(m, i)] = w[m];
             }
             let locked_total: f64 = locked_out.iter().sum();
             if blocked_total <= 0.0 && locked_total <= 0.0 {
+                // Buyers got all they chose: nothing is denied.
+                denied[row.clone()].fill(0.0);
                 continue;
             }
+            bought.clear();
+            bought.extend_from_slice(allowed);
 
             // 1. Stockpiles built before the control are drawn first.
             if mech.stockpiling && markets.stockpile[k][i] > 0.0 && blocked_total > 0.0 {
                 let draw = blocked_total.min(markets.stockpile[k][i] / dt);
                 markets.stock_draw[k][i] = draw;
-                blocked
-                    .iter_mut()
-                    .for_each(|b| *b *= 1.0 - draw / blocked_total);
+                for (b, got) in blocked.iter_mut().zip(bought.iter_mut()) {
+                    *got += *b * (draw / blocked_total);
+                    *b *= 1.0 - draw / blocked_total;
+                }
             }
             // 2. Leakage through gray channels reaches the blocked supplier anyway.
             if mech.leakage {
@@ -529,6 +535,7 @@ pub fn allocate_markets(
                     orders[at(m, i)] += leak;
                     markets.leaked[k][i] += leak;
                     blocked[m] -= leak;
+                    bought[m] += leak;
                 }
             }
             // 3. The rest re-chooses among the alternatives the mechanisms allow.
@@ -574,6 +581,7 @@ pub fn allocate_markets(
                 for &(m, weight, q) in &*options {
                     let add = rest * weight / option_total;
                     orders[at(m, i)] += add;
+                    bought[m] += add;
                     if let Some(q) = q {
                         capped_q[at(m, i)] = (capped_q[at(m, i)] * capped[at(m, i)] + q * add)
                             / (capped[at(m, i)] + add);
@@ -582,8 +590,28 @@ pub fn allocate_markets(
                 }
             } else {
                 // Not re-offered when a supplier fills up: that would place blocked demand
-                // with suppliers the switches rule out.
-                unplaced[i] += rest;
+                // with suppliers the switches rule out. Buyers held back only by lock-in have
+                // nowhere else to go, so they stay with their supplier.
+                unplaced[i] += rest - locked_total;
+                for (m, &locked) in locked_out.iter().enumerate() {
+                    orders[at(m, i)] += locked;
+                    bought[m] += locked;
+                }
+            }
+            // Denied: what buyers wanted from a supplier and got from others instead (its
+            // redesigned product, leakage and stock drawn count as its own). Unserved demand
+            // is not denied: those buyers switched to no one.
+            if mech.purchase_lock_in {
+                let switched = option_total > 0.0;
+                for (m, (&wanted, &got)) in desired.iter().zip(&*bought).enumerate() {
+                    let d = if switched {
+                        (wanted - got).max(0.0) / demand
+                    } else {
+                        0.0
+                    };
+                    denied[at(m, i)] = d;
+                    still_locked |= d > LOCK_TOLERANCE;
+                }
             }
         }
 

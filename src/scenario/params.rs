@@ -368,8 +368,7 @@ pub struct Mechanisms {
     pub compliant_redesign: bool,
     /// Buyers a control turned away from a supplier stay with the suppliers they switched to
     /// (qualification, lock-in) and come back only at the share adjustment pace once the control
-    /// eases. Off (the default): they return in full the month it lifts. Off by default because
-    /// its effect on the bundled control scenarios has not yet been reviewed (docs/MODEL.md 7.3).
+    /// eases. Off: they return in full the month it lifts (docs/MODEL.md 7.3).
     pub purchase_lock_in: bool,
     /// Allies' compliance is their best response: security value of what they add to the
     /// coalition's effect, against their firms' revenue at stake.
@@ -502,7 +501,7 @@ impl Default for Parameters {
                 leakage: true,
                 stockpiling: true,
                 compliant_redesign: true,
-                purchase_lock_in: false,
+                purchase_lock_in: true,
                 allied_compliance: true,
                 extraterritorial_escalation: false,
                 target_commitment: true,

@@ -620,3 +620,52 @@ fn purchase_lock_in_brings_buyers_back_gradually_when_a_control_lifts() {
         after_off[5]
     );
 }
+
+#[test]
+fn purchase_lock_in_keeps_buyers_of_the_redesigned_product_and_creates_no_shortage() {
+    // With compliant redesign, much of the blocked demand stays with us_chips (its redesigned
+    // product): those buyers never switched, so when the control lifts they are not held back,
+    // and buyers who are held back are served by their new supplier or, when it is full, by
+    // the old one: lock-in never leaves demand unmet.
+    let run_with = |lock_in: &str| {
+        let mut params = all_off_except(&["substitution", "compliant_redesign"]);
+        params.push(("mechanisms.purchase_lock_in", leak(lock_in.to_string())));
+        let s = world(&[AI_CONTROL, AI_CONTROL_LIFTED], &params);
+        let rows = run(&s);
+        let share = |t: u32| at(&s, &rows, Metric::MarketShare, t, "us_chips", Some("CN"));
+        let unmet =
+            |t: u32| market_value(&s, &rows, Metric::UnmetDemand, t, "ai_accelerator", "CN");
+        let price = |t: u32| market_value(&s, &rows, Metric::Price, t, "ai_accelerator", "CN");
+        (
+            share(11),
+            [12, 13, 15, 24].map(share),
+            sum_over(12..24, unmet),
+            [11, 12, 13].map(price),
+        )
+    };
+    let (during_off, after_off, unmet_off, _) = run_with("false");
+    let (during_on, after_on, unmet_on, price_on) = run_with("true");
+    assert_eq!(during_on, during_off);
+    assert!(during_on > 0.3, "the redesign keeps buyers: {during_on}");
+    // Buyers of the redesigned product stay: the share does not fall when the control lifts,
+    // and climbs back to the snap-back run's level.
+    assert!(
+        after_on[0] >= during_on - 1e-9,
+        "{after_on:?} from {during_on}"
+    );
+    assert!(after_on.windows(2).all(|w| w[1] >= w[0]), "{after_on:?}");
+    assert!(
+        after_on[0] < after_off[0],
+        "{after_on:?} against {after_off:?}"
+    );
+    assert!((after_on[3] - after_off[3]).abs() < 0.02, "{after_on:?}");
+    // No shortage, and no price spike, from lock-in.
+    assert!(
+        unmet_on <= unmet_off + 1e-9,
+        "{unmet_on} against {unmet_off}"
+    );
+    assert!(
+        price_on[1] <= price_on[0] * 1.1 && price_on[2] <= price_on[0] * 1.1,
+        "{price_on:?}"
+    );
+}
