@@ -578,6 +578,7 @@ pub fn record_metrics(
     }
     let recorder = &mut *recorder;
     // One pass over the firms: each value lands at its firm's index, so storage order is moot.
+    // Sales are summed with the firm's other sums over the markets, in the sector pass below.
     for (info, capability, pricing, books, capacity, tools, stocks, knowledge) in &firms {
         let inputs = &structure.sectors[info.sector].inputs;
         let stock_months = inputs
@@ -598,7 +599,7 @@ pub fn record_metrics(
             list_price: pricing.list_price,
             unit_cost: pricing.unit_cost,
             output: books.output,
-            sales: markets.delivered[info.index].iter().sum(),
+            sales: 0.0,
             revenue: books.revenue,
             capacity: capacity.0,
             tool_access: tools.access,
@@ -611,7 +612,7 @@ pub fn record_metrics(
         };
     }
     let layout = &recorder.layout;
-    let snapshot = &recorder.firms;
+    let snapshot = &mut recorder.firms;
     let sel = &recorder.selection;
     let recording = &mut recorder.recording;
     // The first recorded tick also records the rows' keys; later ticks only their values.
@@ -633,6 +634,8 @@ pub fn record_metrics(
     let mut best = vec![f64::NEG_INFINITY; n_states];
     // Each market's total demand in the sector at hand.
     let mut demand: Vec<f64> = Vec::with_capacity(n_states);
+    // Per member of the sector at hand: its sales value over all markets.
+    let mut own_value: Vec<f64> = Vec::new();
 
     for (k, members) in layout.members.iter().enumerate() {
         let sk = idx(k);
@@ -644,6 +647,9 @@ pub fn record_metrics(
         best.fill(f64::NEG_INFINITY);
         home_value.clear();
         home_value.resize(homes.len() * n_states, 0.0);
+        own_value.clear();
+        demand.clear();
+        demand.extend((0..n_states).map(|i| markets.demand(k, i)));
         for (m, &j) in members.iter().enumerate() {
             let price = snapshot[j].list_price;
             let h = layout.home_slot[k][m];
@@ -653,12 +659,19 @@ pub fn record_metrics(
                 .iter()
                 .zip(market_total.iter_mut())
                 .zip(volume_total.iter_mut().zip(home_row));
+            // The member's own sums over the markets, in market order from -0.0 as
+            // `Iterator::sum` adds: taken in this pass instead of two more over its deliveries.
+            let (mut own, mut sales) = (-0.0, -0.0);
             for ((&delivered, market), (volume, home)) in rows {
                 let value = delivered * price;
                 *market += value;
                 *volume += delivered;
                 *home += value;
+                own += value;
+                sales += delivered;
             }
+            own_value.push(own);
+            snapshot[j].sales = sales;
             // Member by member, so each state's sum adds in member order.
             let home = structure.firm_home[j];
             own_supply[home] += delivered[home];
@@ -668,10 +681,9 @@ pub fn record_metrics(
         let world_volume: f64 = volume_total.iter().sum();
 
         if wants(Metric::MarketShare) {
-            for &j in members {
+            for (&j, &own) in members.iter().zip(&own_value) {
                 let price = snapshot[j].list_price;
                 let delivered = &markets.delivered[j];
-                let own: f64 = delivered.iter().map(|d| d * price).sum();
                 let by_market = delivered
                     .iter()
                     .zip(&market_total)
@@ -706,8 +718,8 @@ pub fn record_metrics(
         }
         if wants(Metric::SelfSufficiency) {
             // A state is both the home of the supplying firms and the buying market.
-            for (i, &own) in own_supply.iter().enumerate() {
-                let value = share(own, markets.demand(k, i));
+            for (i, (&own, &demand)) in own_supply.iter().zip(&demand).enumerate() {
+                let value = share(own, demand);
                 out.one((Metric::SelfSufficiency, idx(i), NONE, sk, idx(i)), value);
             }
         }
@@ -778,8 +790,6 @@ pub fn record_metrics(
             let by_market = markets.price[k].iter().copied();
             out.markets(Metric::Price, NONE, NONE, sk, world, by_market);
         }
-        demand.clear();
-        demand.extend((0..n_states).map(|i| markets.demand(k, i)));
         let by_market: [(Metric, &[f64]); 5] = [
             (Metric::Demand, &demand),
             (Metric::UnmetDemand, &markets.unmet[k]),
