@@ -407,6 +407,29 @@ pub struct Recorder {
     layout: Layout,
     /// Per-firm values of this tick, by firm index (reused from tick to tick).
     firms: Vec<FirmSnapshot>,
+    /// Working sums of a tick (reused from tick to tick, so that a tick allocates nothing).
+    sums: Sums,
+}
+
+/// The working sums of one tick's recording, per state unless noted; see [`record_metrics`].
+#[derive(Clone, Debug, Default)]
+struct Sums {
+    /// Sales value in each market, in the sector at hand.
+    market_total: Vec<f64>,
+    /// Volume delivered to each market, in the sector at hand.
+    volume_total: Vec<f64>,
+    /// Sales value by home state (the sector's `homes`) and market, [home × state].
+    home_value: Vec<f64>,
+    /// Each state's own firms' deliveries to itself, in the sector at hand.
+    own_supply: Vec<f64>,
+    /// Each state's best capability, in the sector at hand.
+    best: Vec<f64>,
+    /// Each market's total demand, in the sector at hand.
+    demand: Vec<f64>,
+    /// Per member of the sector at hand: its sales value over all markets.
+    own_value: Vec<f64>,
+    /// Each state's installed AI compute.
+    compute: Vec<f64>,
 }
 
 impl Recorder {
@@ -417,6 +440,7 @@ impl Recorder {
             recording: Recording::default(),
             layout: Layout::new(scenario),
             firms: vec![FirmSnapshot::default(); scenario.firms.len()],
+            sums: Sums::default(),
         }
     }
 }
@@ -613,6 +637,16 @@ pub fn record_metrics(
     }
     let layout = &recorder.layout;
     let snapshot = &mut recorder.firms;
+    let Sums {
+        market_total,
+        volume_total,
+        home_value,
+        own_supply,
+        best,
+        demand,
+        own_value,
+        compute,
+    } = &mut recorder.sums;
     let sel = &recorder.selection;
     let recording = &mut recorder.recording;
     // The first recorded tick also records the rows' keys; later ticks only their values.
@@ -625,17 +659,15 @@ pub fn record_metrics(
     };
     let wants = |metric: Metric| sel.wants_metric(metric);
     let n_states = structure.n_states;
-    // Sales value by market (and world), per member and per home state; reused across sectors.
-    let mut market_total = vec![0.0; n_states];
-    let mut volume_total = vec![0.0; n_states];
-    let mut home_value: Vec<f64> = Vec::new();
-    // Per state: its own firms' deliveries to itself, and its best capability, in the sector.
-    let mut own_supply = vec![0.0; n_states];
-    let mut best = vec![f64::NEG_INFINITY; n_states];
-    // Each market's total demand in the sector at hand.
-    let mut demand: Vec<f64> = Vec::with_capacity(n_states);
-    // Per member of the sector at hand: its sales value over all markets.
-    let mut own_value: Vec<f64> = Vec::new();
+    // Every per-state sum is refilled for each sector below; sized here.
+    for sums in [
+        &mut *market_total,
+        &mut *volume_total,
+        &mut *own_supply,
+        &mut *best,
+    ] {
+        sums.resize(n_states, 0.0);
+    }
 
     for (k, members) in layout.members.iter().enumerate() {
         let sk = idx(k);
@@ -681,12 +713,12 @@ pub fn record_metrics(
         let world_volume: f64 = volume_total.iter().sum();
 
         if wants(Metric::MarketShare) {
-            for (&j, &own) in members.iter().zip(&own_value) {
+            for (&j, &own) in members.iter().zip(own_value.iter()) {
                 let price = snapshot[j].list_price;
                 let delivered = &markets.delivered[j];
                 let by_market = delivered
                     .iter()
-                    .zip(&market_total)
+                    .zip(market_total.iter())
                     .map(|(&d, &total)| share(d * price, total));
                 out.markets(
                     Metric::MarketShare,
@@ -704,7 +736,7 @@ pub fn record_metrics(
                 let total: f64 = by_market.iter().sum();
                 let by_market = by_market
                     .iter()
-                    .zip(&market_total)
+                    .zip(market_total.iter())
                     .map(|(&v, &total)| share(v, total));
                 out.markets(
                     Metric::StateMarketShare,
@@ -718,7 +750,7 @@ pub fn record_metrics(
         }
         if wants(Metric::SelfSufficiency) {
             // A state is both the home of the supplying firms and the buying market.
-            for (i, (&own, &demand)) in own_supply.iter().zip(&demand).enumerate() {
+            for (i, (&own, &demand)) in own_supply.iter().zip(demand.iter()).enumerate() {
                 let value = share(own, demand);
                 out.one((Metric::SelfSufficiency, idx(i), NONE, sk, idx(i)), value);
             }
@@ -791,7 +823,7 @@ pub fn record_metrics(
             out.markets(Metric::Price, NONE, NONE, sk, world, by_market);
         }
         let by_market: [(Metric, &[f64]); 5] = [
-            (Metric::Demand, &demand),
+            (Metric::Demand, demand),
             (Metric::UnmetDemand, &markets.unmet[k]),
             (Metric::BlockedDemand, &markets.blocked[k]),
             (Metric::Leakage, &markets.leaked[k]),
@@ -806,7 +838,8 @@ pub fn record_metrics(
         }
     }
     // States, in index order whatever the storage order.
-    let mut compute = vec![0.0; n_states];
+    compute.clear();
+    compute.resize(n_states, 0.0);
     for (info, stock) in &states {
         compute[info.index] = stock.0;
     }
