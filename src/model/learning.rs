@@ -27,6 +27,10 @@ pub struct Buffers {
     frontier: Vec<f64>,
     /// The same for [`Research::design_frontier`].
     design_frontier: Vec<f64>,
+    /// Per sector: the frontier of the tools its firms use (`None` without capital inputs). It
+    /// reads last tick's frontiers only, so it is the same for every firm of the sector this tick
+    /// and is worked out once per sector.
+    tool_frontier: Vec<Option<f64>>,
 }
 
 /// The firm data learning reads and writes.
@@ -66,7 +70,13 @@ pub fn learn(
         best,
         frontier,
         design_frontier,
+        tool_frontier,
     } = &mut *buffers;
+    tool_frontier.clear();
+    tool_frontier.extend(
+        (structure.sectors.iter())
+            .map(|sector| capital_mean(sector, |s| Some(markets.frontier[s]))),
+    );
     // States' best capabilities are read only under a domestic-equipment quota: without any in
     // force, the table (a pass over every firm) is not built and not read.
     let quotas = regime.has_equipment_quotas();
@@ -118,8 +128,7 @@ pub fn learn(
             }
             tools.level
         });
-        let tool_frontier = capital_mean(sector, |s| Some(markets.frontier[s]));
-        let tool_gap = match (tool_level, tool_frontier) {
+        let tool_gap = match (tool_level, tool_frontier[k]) {
             (Some(level), Some(frontier)) => (frontier - level).max(0.0),
             _ => 0.0,
         };
