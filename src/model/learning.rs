@@ -73,10 +73,8 @@ pub fn learn(
         tool_frontier,
     } = &mut *buffers;
     tool_frontier.clear();
-    tool_frontier.extend(
-        (structure.sectors.iter())
-            .map(|sector| capital_mean(sector, |s| Some(markets.frontier[s]))),
-    );
+    let frontier_of_tools = |sector| capital_mean(sector, |s| Some(markets.frontier[s]));
+    tool_frontier.extend(structure.sectors.iter().map(frontier_of_tools));
     // States' best capabilities are read only under a domestic-equipment quota: without any in
     // force, the table (a pass over every firm) is not built and not read.
     let quotas = regime.has_equipment_quotas();
@@ -113,13 +111,16 @@ pub fn learn(
             } else {
                 0.0
             };
-            let own = || {
+            // The state's own tools count only under a quota (and `best` is built only then).
+            let own = if quota > 0.0 {
                 capital_mean(sector, |s| {
                     let level = best[info.home][s];
                     level.is_finite().then_some(level)
                 })
+            } else {
+                None
             };
-            let target = match (quota > 0.0).then(own).flatten() {
+            let target = match own {
                 Some(own) => (1.0 - quota) * bought + quota * own.min(bought),
                 None => bought,
             };
