@@ -33,24 +33,30 @@ pub fn update_demand(
     let response = &mut *response;
     for (k, sector) in structure.sectors.iter().enumerate() {
         let growth = (1.0 + sector.growth_per_year).powf(years);
-        for (i, start) in sector.start_final_demand.iter().enumerate() {
-            let factor = &mut response.factor[k][i];
+        // The sector's rows, taken once: the market loop below reads them in step.
+        let rows = sector
+            .start_final_demand
+            .iter()
+            .zip(response.factor[k].iter_mut())
+            .zip(markets.final_demand[k].iter_mut())
+            .zip(markets.stockpile_demand[k].iter())
+            .zip(response.trend_price[k].iter().zip(&markets.price[k]));
+        for ((((start, factor), final_demand), &stockpile_demand), (&trend, &price)) in rows {
             if !responsive {
                 *factor = 1.0;
-            } else if markets.stockpile_demand[k][i] <= 0.0 {
+            } else if stockpile_demand <= 0.0 {
                 // Last tick's clearing price against the trend: demand moves part of the way to
                 // the constant-elasticity answer each tick (partial adjustment). Buyers who were
                 // front-running an announced control caused that tick's scarcity themselves and
                 // buy because they will pay: their factor holds.
-                let trend = response.trend_price[k][i];
                 let target = if trend > 0.0 {
-                    (markets.price[k][i] / trend).powf(-sector.price_elasticity)
+                    (price / trend).powf(-sector.price_elasticity)
                 } else {
                     1.0
                 };
                 *factor += adjust * (target - *factor);
             }
-            markets.final_demand[k][i] = start * growth * *factor;
+            *final_demand = start * growth * *factor;
         }
         markets.derived_demand[k].iter_mut().for_each(|d| *d = 0.0);
     }

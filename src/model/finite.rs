@@ -74,8 +74,9 @@ fn firm_variables(
     appeal: &Appeal,
     knowledge: &Knowledge,
 ) -> Option<(&'static str, &'static str, f64)> {
-    // x·0 is ±0 for every finite x and NaN otherwise: one sum tells whether all are finite, and
-    // the named search below runs only when one is not.
+    // A sum of finite numbers is finite unless it overflows; one that takes in a NaN or an
+    // infinity is not. So one sum tells whether all are finite, and the named search below runs
+    // only when the sum is not (an overflow only sends it there to find nothing).
     let all_finite = [
         books.wanted,
         books.orders,
@@ -98,8 +99,8 @@ fn firm_variables(
     .iter()
     .chain(&stocks.ordered)
     .chain(&stocks.stock)
-    .fold(0.0, |sum, x| sum + x * 0.0)
-        == 0.0;
+    .fold(0.0, |sum, x| sum + x)
+    .is_finite();
     if all_finite {
         return None;
     }

@@ -30,16 +30,24 @@ type InvestingFirms<'w, 's> = Query<
     ),
 >;
 
+/// Per-tick buffers addressed by firm index, kept between ticks so that a tick allocates nothing.
+#[derive(Default)]
+pub struct Buffers {
+    revenue: Vec<f64>,
+    subsidy: Vec<f64>,
+}
+
 /// System: brings finished capacity into use, orders new capacity and plans next tick's output.
 pub fn invest_capacity(
     params: Res<Params>,
     structure: Res<Structure>,
     regime: Res<PolicyRegime>,
+    mut buffers: Local<Buffers>,
     mut firms: InvestingFirms,
 ) {
     let p = &params.0;
     let dt = structure.dt_years;
-    let capacity_subsidy = fund_capacity_subsidies(&structure, &regime, &firms);
+    let capacity_subsidy = fund_capacity_subsidies(&structure, &regime, &firms, &mut buffers);
     // Each firm's investment depends on its own data (and its subsidy, fixed above) only:
     // storage order is moot.
     for (info, mut books, mut capacity, mut pipeline, tools, pricing) in &mut firms {
@@ -103,19 +111,26 @@ pub fn invest_capacity(
     }
 }
 
-/// Each firm's capacity subsidy ($B/yr) from state funds: a fund's capacity money is split among
-/// its state's firms in the funded sectors by revenue (equally when none has revenue).
-fn fund_capacity_subsidies(
+/// Each firm's capacity subsidy ($B/yr) from state funds, by firm index: a fund's capacity money is
+/// split among its state's firms in the funded sectors by revenue (equally when none has revenue).
+fn fund_capacity_subsidies<'a>(
     structure: &Structure,
     regime: &PolicyRegime,
     firms: &InvestingFirms,
-) -> Vec<f64> {
+    buffers: &'a mut Buffers,
+) -> &'a [f64] {
     let n_firms = structure.firm_home.len();
-    let mut revenue = vec![0.0; n_firms];
+    let Buffers { revenue, subsidy } = buffers;
+    subsidy.clear();
+    subsidy.resize(n_firms, 0.0);
+    // Without a fund in force every subsidy is 0 and the revenues are not read.
+    if regime.funds().next().is_none() {
+        return subsidy;
+    }
+    revenue.resize(n_firms, 0.0);
     for (info, books, ..) in firms {
         revenue[info.index] = books.revenue;
     }
-    let mut subsidy = vec![0.0; n_firms];
     for (state, sectors, _, capacity) in regime.funds() {
         let recipients: Vec<usize> = (0..n_firms)
             .filter(|&j| structure.firm_home[j] == state && sectors[structure.firm_sector[j]])

@@ -27,6 +27,10 @@ pub struct Buffers {
     frontier: Vec<f64>,
     /// The same for [`Research::design_frontier`].
     design_frontier: Vec<f64>,
+    /// Per sector: the frontier of the tools its firms use (`None` without capital inputs). It
+    /// reads last tick's frontiers only, so it is the same for every firm of the sector this tick
+    /// and is worked out once per sector.
+    tool_frontier: Vec<Option<f64>>,
 }
 
 /// The firm data learning reads and writes.
@@ -62,20 +66,29 @@ pub fn learn(
     let wright_exponent = -(1.0 - l.wright_learning_rate).log2();
     let node_exponent = -(1.0 - l.node_learning_rate).log2();
     let n_sectors = structure.sectors.len();
-    // A maximum does not depend on the order it is taken in: plain iteration suffices.
     let Buffers {
         best,
         frontier,
         design_frontier,
+        tool_frontier,
     } = &mut *buffers;
-    best.resize_with(structure.n_states, Vec::new);
-    for row in best.iter_mut() {
-        row.clear();
-        row.resize(n_sectors, f64::NEG_INFINITY);
-    }
-    for (info, _, capability, ..) in &firms {
-        let slot = &mut best[info.home][info.sector];
-        *slot = slot.max(capability.0);
+    tool_frontier.clear();
+    let frontier_of_tools = |sector| capital_mean(sector, |s| Some(markets.frontier[s]));
+    tool_frontier.extend(structure.sectors.iter().map(frontier_of_tools));
+    // States' best capabilities are read only under a domestic-equipment quota: without any in
+    // force, the table (a pass over every firm) is not built and not read.
+    let quotas = regime.has_equipment_quotas();
+    if quotas {
+        best.resize_with(structure.n_states, Vec::new);
+        for row in best.iter_mut() {
+            row.clear();
+            row.resize(n_sectors, f64::NEG_INFINITY);
+        }
+        // A maximum does not depend on the order it is taken in: plain iteration suffices.
+        for (info, _, capability, ..) in &firms {
+            let slot = &mut best[info.home][info.sector];
+            *slot = slot.max(capability.0);
+        }
     }
     for buffer in [&mut *frontier, &mut *design_frontier] {
         buffer.clear();
@@ -93,26 +106,34 @@ pub fn learn(
         // state makes every tool its fabs use.
         let bought = tool_level_of(sector, markets, info.home);
         let tool_level = bought.map(|bought| {
-            let quota = regime.domestic_tool_share(info.home);
-            let own = capital_mean(sector, |s| {
-                let level = best[info.home][s];
-                level.is_finite().then_some(level)
-            });
+            let quota = if quotas {
+                regime.domestic_tool_share(info.home)
+            } else {
+                0.0
+            };
+            // The state's own tools count only under a quota (and `best` is built only then).
+            let own = if quota > 0.0 {
+                capital_mean(sector, |s| {
+                    let level = best[info.home][s];
+                    level.is_finite().then_some(level)
+                })
+            } else {
+                None
+            };
             let target = match own {
-                Some(own) if quota > 0.0 => (1.0 - quota) * bought + quota * own.min(bought),
-                _ => bought,
+                Some(own) => (1.0 - quota) * bought + quota * own.min(bought),
+                None => bought,
             };
             if target > tools.level {
                 tools.level += (target - tools.level) * dt.min(1.0);
             }
             tools.level
         });
-        let tool_frontier = capital_mean(sector, |s| Some(markets.frontier[s]));
-        let tool_gap = match (tool_level, tool_frontier) {
+        let tool_gap = match (tool_level, tool_frontier[k]) {
             (Some(level), Some(frontier)) => (frontier - level).max(0.0),
             _ => 0.0,
         };
-        tools.access = (-tool_gap / l.access_scale_years).exp();
+        tools.access = exp_or_one(-tool_gap / l.access_scale_years);
 
         // Draw every tick whether or not the mechanism is on, so streams stay aligned across
         // scenarios and doses (common random numbers).
@@ -166,7 +187,7 @@ pub fn learn(
         let tool_yield = match tool_level {
             Some(level) if m.tool_yield_limits => {
                 let excess = (capability.0 - level - p.production.tool_gap_slack_years).max(0.0);
-                (-excess / p.production.yield_loss_scale_years).exp()
+                exp_or_one(-excess / p.production.yield_loss_scale_years)
             }
             _ => 1.0,
         };
@@ -211,6 +232,12 @@ pub fn learn(
 /// 1994) until the node is mature.
 pub fn ramp_yield(new_node_yield: f64, experience: f64, exponent: f64) -> f64 {
     (new_node_yield * (1.0 + experience.max(0.0)).powf(exponent)).min(1.0)
+}
+
+/// `x.exp()`, without the libm call where `x` is ±0 (e^±0 is exactly 1): the common case of a
+/// firm without tools (no tool gap) or within the tool slack (no excess).
+fn exp_or_one(x: f64) -> f64 {
+    if x == 0.0 { 1.0 } else { x.exp() }
 }
 
 /// A standard normal draw by the Box–Muller transform (two uniforms, one normal; portable).

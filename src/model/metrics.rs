@@ -407,6 +407,29 @@ pub struct Recorder {
     layout: Layout,
     /// Per-firm values of this tick, by firm index (reused from tick to tick).
     firms: Vec<FirmSnapshot>,
+    /// Working sums of a tick (reused from tick to tick, so that a tick allocates nothing).
+    sums: Sums,
+}
+
+/// The working sums of one tick's recording, per state unless noted; see [`record_metrics`].
+#[derive(Clone, Debug, Default)]
+struct Sums {
+    /// Sales value in each market, in the sector at hand.
+    market_total: Vec<f64>,
+    /// Volume delivered to each market, in the sector at hand.
+    volume_total: Vec<f64>,
+    /// Sales value by home state (the sector's `homes`) and market, [home × state].
+    home_value: Vec<f64>,
+    /// Each state's own firms' deliveries to itself, in the sector at hand.
+    own_supply: Vec<f64>,
+    /// Each state's best capability, in the sector at hand.
+    best: Vec<f64>,
+    /// Each market's total demand, in the sector at hand.
+    demand: Vec<f64>,
+    /// Per member of the sector at hand: its sales value over all markets.
+    own_value: Vec<f64>,
+    /// Each state's installed AI compute.
+    compute: Vec<f64>,
 }
 
 impl Recorder {
@@ -417,6 +440,7 @@ impl Recorder {
             recording: Recording::default(),
             layout: Layout::new(scenario),
             firms: vec![FirmSnapshot::default(); scenario.firms.len()],
+            sums: Sums::default(),
         }
     }
 }
@@ -578,6 +602,7 @@ pub fn record_metrics(
     }
     let recorder = &mut *recorder;
     // One pass over the firms: each value lands at its firm's index, so storage order is moot.
+    // Sales are summed with the firm's other sums over the markets, in the sector pass below.
     for (info, capability, pricing, books, capacity, tools, stocks, knowledge) in &firms {
         let inputs = &structure.sectors[info.sector].inputs;
         let stock_months = inputs
@@ -598,7 +623,7 @@ pub fn record_metrics(
             list_price: pricing.list_price,
             unit_cost: pricing.unit_cost,
             output: books.output,
-            sales: markets.delivered[info.index].iter().sum(),
+            sales: 0.0,
             revenue: books.revenue,
             capacity: capacity.0,
             tool_access: tools.access,
@@ -611,7 +636,17 @@ pub fn record_metrics(
         };
     }
     let layout = &recorder.layout;
-    let snapshot = &recorder.firms;
+    let snapshot = &mut recorder.firms;
+    let Sums {
+        market_total,
+        volume_total,
+        home_value,
+        own_supply,
+        best,
+        demand,
+        own_value,
+        compute,
+    } = &mut recorder.sums;
     let sel = &recorder.selection;
     let recording = &mut recorder.recording;
     // The first recorded tick also records the rows' keys; later ticks only their values.
@@ -624,15 +659,15 @@ pub fn record_metrics(
     };
     let wants = |metric: Metric| sel.wants_metric(metric);
     let n_states = structure.n_states;
-    // Sales value by market (and world), per member and per home state; reused across sectors.
-    let mut market_total = vec![0.0; n_states];
-    let mut volume_total = vec![0.0; n_states];
-    let mut home_value: Vec<f64> = Vec::new();
-    // Per state: its own firms' deliveries to itself, and its best capability, in the sector.
-    let mut own_supply = vec![0.0; n_states];
-    let mut best = vec![f64::NEG_INFINITY; n_states];
-    // Each market's total demand in the sector at hand.
-    let mut demand: Vec<f64> = Vec::with_capacity(n_states);
+    // Every per-state sum is refilled for each sector below; sized here.
+    for sums in [
+        &mut *market_total,
+        &mut *volume_total,
+        &mut *own_supply,
+        &mut *best,
+    ] {
+        sums.resize(n_states, 0.0);
+    }
 
     for (k, members) in layout.members.iter().enumerate() {
         let sk = idx(k);
@@ -644,6 +679,9 @@ pub fn record_metrics(
         best.fill(f64::NEG_INFINITY);
         home_value.clear();
         home_value.resize(homes.len() * n_states, 0.0);
+        own_value.clear();
+        demand.clear();
+        demand.extend((0..n_states).map(|i| markets.demand(k, i)));
         for (m, &j) in members.iter().enumerate() {
             let price = snapshot[j].list_price;
             let h = layout.home_slot[k][m];
@@ -653,12 +691,19 @@ pub fn record_metrics(
                 .iter()
                 .zip(market_total.iter_mut())
                 .zip(volume_total.iter_mut().zip(home_row));
+            // The member's own sums over the markets, in market order from -0.0 as
+            // `Iterator::sum` adds: taken in this pass instead of two more over its deliveries.
+            let (mut own, mut sales) = (-0.0, -0.0);
             for ((&delivered, market), (volume, home)) in rows {
                 let value = delivered * price;
                 *market += value;
                 *volume += delivered;
                 *home += value;
+                own += value;
+                sales += delivered;
             }
+            own_value.push(own);
+            snapshot[j].sales = sales;
             // Member by member, so each state's sum adds in member order.
             let home = structure.firm_home[j];
             own_supply[home] += delivered[home];
@@ -668,13 +713,12 @@ pub fn record_metrics(
         let world_volume: f64 = volume_total.iter().sum();
 
         if wants(Metric::MarketShare) {
-            for &j in members {
+            for (&j, &own) in members.iter().zip(own_value.iter()) {
                 let price = snapshot[j].list_price;
                 let delivered = &markets.delivered[j];
-                let own: f64 = delivered.iter().map(|d| d * price).sum();
                 let by_market = delivered
                     .iter()
-                    .zip(&market_total)
+                    .zip(market_total.iter())
                     .map(|(&d, &total)| share(d * price, total));
                 out.markets(
                     Metric::MarketShare,
@@ -692,7 +736,7 @@ pub fn record_metrics(
                 let total: f64 = by_market.iter().sum();
                 let by_market = by_market
                     .iter()
-                    .zip(&market_total)
+                    .zip(market_total.iter())
                     .map(|(&v, &total)| share(v, total));
                 out.markets(
                     Metric::StateMarketShare,
@@ -706,8 +750,8 @@ pub fn record_metrics(
         }
         if wants(Metric::SelfSufficiency) {
             // A state is both the home of the supplying firms and the buying market.
-            for (i, &own) in own_supply.iter().enumerate() {
-                let value = share(own, markets.demand(k, i));
+            for (i, (&own, &demand)) in own_supply.iter().zip(demand.iter()).enumerate() {
+                let value = share(own, demand);
                 out.one((Metric::SelfSufficiency, idx(i), NONE, sk, idx(i)), value);
             }
         }
@@ -778,10 +822,8 @@ pub fn record_metrics(
             let by_market = markets.price[k].iter().copied();
             out.markets(Metric::Price, NONE, NONE, sk, world, by_market);
         }
-        demand.clear();
-        demand.extend((0..n_states).map(|i| markets.demand(k, i)));
         let by_market: [(Metric, &[f64]); 5] = [
-            (Metric::Demand, &demand),
+            (Metric::Demand, demand),
             (Metric::UnmetDemand, &markets.unmet[k]),
             (Metric::BlockedDemand, &markets.blocked[k]),
             (Metric::Leakage, &markets.leaked[k]),
@@ -796,7 +838,8 @@ pub fn record_metrics(
         }
     }
     // States, in index order whatever the storage order.
-    let mut compute = vec![0.0; n_states];
+    compute.clear();
+    compute.resize(n_states, 0.0);
     for (info, stock) in &states {
         compute[info.index] = stock.0;
     }

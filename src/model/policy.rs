@@ -785,6 +785,14 @@ impl PolicyRegime {
             .fold(0.0, f64::max)
     }
 
+    /// Whether any state has a domestic-equipment quota above 0 in force: without one,
+    /// [`PolicyRegime::domestic_tool_share`] is 0 for every state.
+    pub fn has_equipment_quotas(&self) -> bool {
+        self.instruments.values().any(|i| {
+            matches!(i, Instrument::EquipmentQuota { domestic_share, .. } if *domestic_share > 0.0)
+        })
+    }
+
     /// State funds in force: (state, sector flags, R&D $B/yr, capacity $B/yr).
     pub fn funds(&self) -> impl Iterator<Item = (usize, &Vec<bool>, f64, f64)> {
         self.instruments.values().filter_map(|i| match i {
