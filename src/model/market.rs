@@ -94,6 +94,16 @@ pub struct Scratch {
     open: Vec<f64>,
     locked_out: Vec<f64>,
     bought: Vec<f64>,
+    /// Per buying state: blocked and desired foreign purchases this tick (denial), and the logit
+    /// factor of its domestic suppliers.
+    denial_blocked: Vec<f64>,
+    denial_foreign: Vec<f64>,
+    home_factors: Vec<f64>,
+    /// Per supplier of the sector at hand: firm and home indices, and the policy's logit factors
+    /// per supplier and market (policy::PolicyRegime::utility_shifts).
+    firm_ids: Vec<usize>,
+    home_ids: Vec<usize>,
+    shift_factor: Vec<f64>,
 }
 
 /// Lock-in runs out once every denied share (Markets::denied_shares) of a sector whose control
@@ -207,9 +217,6 @@ pub fn allocate_markets(
     let scale = if nested { mu * lambda } else { mu };
     let dt = structure.dt_years;
     let inertia = share_adjustment(p.market.share_adjustment_months, dt);
-    let mut denial_blocked = vec![0.0; n_states];
-    let mut denial_foreign = vec![0.0; n_states];
-    let (mut firm_ids, mut home_ids, mut shift_factor) = (Vec::new(), Vec::new(), Vec::new());
 
     let Scratch {
         views,
@@ -236,19 +243,29 @@ pub fn allocate_markets(
         open,
         locked_out,
         bought,
+        denial_blocked,
+        denial_foreign,
+        home_factors,
+        firm_ids,
+        home_ids,
+        shift_factor,
     } = &mut *scratch;
+    // Per buying state: blocked and desired foreign purchases this tick, over all sectors.
+    for buffer in [&mut *denial_blocked, &mut *denial_foreign] {
+        buffer.clear();
+        buffer.resize(n_states, 0.0);
+    }
     // Each buying state's logit factor for domestic suppliers: home bias plus the target's
     // commitment bonus, the same in every sector.
-    let home_factors: Vec<f64> = (0..n_states)
-        .map(|i| {
-            let commitment_bonus = if mech.target_commitment {
-                p.commitment.home_utility * regime.commitment[i]
-            } else {
-                0.0
-            };
-            ((p.market.home_bias + commitment_bonus) / mu).exp()
-        })
-        .collect();
+    home_factors.clear();
+    home_factors.extend((0..n_states).map(|i| {
+        let commitment_bonus = if mech.target_commitment {
+            p.commitment.home_utility * regime.commitment[i]
+        } else {
+            0.0
+        };
+        ((p.market.home_bias + commitment_bonus) / mu).exp()
+    }));
     // Whether any supplier has front-running orders this tick (rarely): without, they add 0.
     // Front-running adds to its sector's stockpile demand whatever it addresses to a supplier,
     // and only while a control is announced and not yet in force.
@@ -296,7 +313,7 @@ pub fn allocate_markets(
         firm_ids.extend(suppliers.iter().map(|s| s.firm));
         home_ids.clear();
         home_ids.extend(suppliers.iter().map(|s| s.home));
-        let shifted = regime.utility_shifts(k, &firm_ids, &home_ids, n_states, &mut shift_factor);
+        let shifted = regime.utility_shifts(k, firm_ids, home_ids, n_states, shift_factor);
         if shifted {
             shift_factor
                 .iter_mut()
