@@ -360,6 +360,10 @@ pub fn allocate_markets(
             if demand <= 0.0 {
                 orders[at(0, i)..at(n, i)].fill(0.0);
                 spill_weight[at(0, i)..at(n, i)].fill(0.0);
+                // Nobody here bought, so nobody is locked in (nothing stale when demand returns).
+                if lock {
+                    denied[at(0, i)..at(n, i)].fill(0.0);
+                }
                 continue;
             }
             let home_factor = home_factors[i];

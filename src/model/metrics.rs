@@ -674,8 +674,8 @@ pub fn record_metrics(
         let homes = &layout.homes[k];
         market_total.fill(0.0);
         volume_total.fill(0.0);
-        // -0.0, as an empty `Iterator::sum` of f64 starts: a state without firms here reports -0.
-        own_supply.fill(-0.0);
+        // A state without firms here supplies itself nothing: its self-sufficiency is 0.
+        own_supply.fill(0.0);
         best.fill(f64::NEG_INFINITY);
         home_value.clear();
         home_value.resize(homes.len() * n_states, 0.0);

@@ -287,3 +287,35 @@ fn effective_scenario_text_loads_back_identical() {
     let back = load_str("effective.ron", &text, &Overrides::default()).expect("round trip loads");
     assert_eq!(back, scenario);
 }
+
+#[test]
+fn self_sufficiency_of_a_state_without_firms_is_a_plain_zero() {
+    // An empty sum of f64 is −0.0, which metrics.csv would write as `-0`: a state with no firms in
+    // a sector supplies itself nothing, and reports 0.
+    let scenario = load(
+        &Source::Bundled("baseline_2022.ron".into()),
+        &Overrides::default(),
+    )
+    .expect("bundled baseline loads")
+    .scenario;
+    let rows = model::run(
+        &scenario,
+        Selection {
+            metrics: Some(vec![Metric::SelfSufficiency]),
+            ticks: Some(vec![0, 12]),
+        },
+    )
+    .to_rows();
+    let zeros = rows.iter().filter(|r| r.value == 0.0).count();
+    assert!(zeros > 0, "some states have no firms in some sector");
+    for r in &rows {
+        assert!(
+            !r.value.is_sign_negative(),
+            "state {} sector {} tick {}: {}",
+            r.state,
+            r.sector,
+            r.tick,
+            r.value
+        );
+    }
+}
