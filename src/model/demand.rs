@@ -96,7 +96,7 @@ pub fn update_demand(
 
 /// Stockpiling (docs/MODEL.md, "Stockpiling"): between a control's announcement and its effect,
 /// buyers in its destinations order extra of the soon-controlled goods, aiming at a ceiling of
-/// months of their flow by the effective date.
+/// months of the flow it will deny (its unlicensed share) by the effective date.
 fn front_run_announced_controls(
     clock: &Clock,
     params: &Params,
@@ -141,7 +141,10 @@ fn front_run_announced_controls(
             if flow <= 0.0 {
                 continue;
             }
-            let target = params.0.stockpiling.ceiling_months / 12.0 * flow;
+            // Buyers stock up only on what the control will deny them: the licensed share of the
+            // flow goes on after it takes effect.
+            let denied_flow = flow * (1.0 - c.licence_approval_rate);
+            let target = params.0.stockpiling.ceiling_months / 12.0 * denied_flow;
             let rate = (target - markets.stockpile[c.sector][i]).max(0.0) / years_left;
             for &j in &bound {
                 markets.stockpile_orders[j][i] += rate * markets.delivered[j][i] / flow;

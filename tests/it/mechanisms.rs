@@ -286,6 +286,32 @@ fn stockpiling_front_runs_an_announced_control_and_cushions_its_first_months() {
 }
 
 #[test]
+fn stockpiling_front_runs_only_what_the_control_will_deny() {
+    // Buyers stock up on the unlicensed share of the flow: a control that licenses 90% of it sets
+    // off a tenth of a full ban's rush, and one that licenses all of it none.
+    let stock_at_effect = |licence: &str| {
+        let event = format!(
+            r#"Event(date: "2023-01", announced: "2022-08", action: ExportControl(id: "ai", controller: "US", sector: "ai_accelerator", max_capability: -0.25, destinations: ["CN"], licence_approval_rate: {licence}))"#
+        );
+        let s = world(&[&event], &all_off_except(&["stockpiling"]));
+        let rows = run(&s);
+        market_value(&s, &rows, Metric::Stockpile, 5, "ai_accelerator", "CN")
+    };
+    let (full_ban, nine_tenths, all) = (
+        stock_at_effect("0.0"),
+        stock_at_effect("0.9"),
+        stock_at_effect("1.0"),
+    );
+    assert!(full_ban > 0.0, "{full_ban}");
+    let ratio = nine_tenths / full_ban;
+    assert!(
+        (0.05..0.15).contains(&ratio),
+        "{nine_tenths} / {full_ban} = {ratio}"
+    );
+    assert_eq!(all, 0.0);
+}
+
+#[test]
 fn allied_alignment_makes_an_allys_firms_follow_the_control_as_far_as_it_complies() {
     let control = r#"Event(date: "2022-10", action: ExportControl(id: "sme", controller: "US", sector: "equipment", max_capability: -100, destinations: ["CN"]))"#;
     let align = r#"Event(date: "2022-11", action: AllyAlignment(id: "ask_jp", control: "sme", allies: ["JP"]))"#;
