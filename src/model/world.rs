@@ -242,9 +242,9 @@ pub struct Markets {
     /// move from these toward today's logit shares (`market.rs`).
     pub held_shares: Vec<Vec<f64>>,
     /// Lock-in (`mechanisms.purchase_lock_in`): the share of each buying state's demand in a
-    /// sector that a control turned away from each firm and that its buyers have not yet brought
-    /// back, laid out as `orders`. It follows the share policy blocks while a control holds and
-    /// decays at the share adjustment pace once it lifts, so buyers who switched return
+    /// sector that buyers wanted from each firm but got from other suppliers (a control turned
+    /// them away, or they have not yet come back since it eased), laid out as `orders`. Once a
+    /// control eases it decays at the share adjustment pace, so buyers who switched return
     /// gradually. Kept while `locked[k]` holds.
     pub denied_shares: Vec<Vec<f64>>,
     /// Per sector: whether `denied_shares` is being kept (the sector is restricted, or a lifted
